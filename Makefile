@@ -1,0 +1,16 @@
+.PHONY: run test lint bench clean
+
+run:  ## set up and run Netkeep with demo data (web + worker) at http://127.0.0.1:8000
+	@scripts/run.sh
+
+test:  ## install test needs, lint, checks, then the suite on SQLite and PostgreSQL
+	@scripts/test.sh
+
+lint:
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
+
+bench:  ## run the benchmarks and rewrite docs/benchmarks.md
+	@.venv/bin/python bench/run_all.py
+
+clean:
+	rm -rf .venv staticfiles .pytest_cache .mypy_cache .ruff_cache

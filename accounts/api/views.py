@@ -1,0 +1,125 @@
+"""API sign-in: JWT obtain (throttled), refresh with rotation, logout, me, password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts import throttle
+from accounts.permissions import Authenticated
+from accounts.tokens import after_password_change
+
+
+class ObtainView(TokenObtainPairView):
+    """Exchange a username and password for an access and a refresh token."""
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
+        if throttle.is_locked(request._request, username):
+            throttle.record_failure(request._request, username, "api")
+            return Response(
+                {"detail": throttle.LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS
+            )
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == status.HTTP_200_OK:
+            throttle.clear(username)
+        return response
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+            username = (
+                str(self.request.data.get("username", ""))
+                if hasattr(self.request.data, "get")
+                else ""
+            )
+            throttle.record_failure(self.request._request, username, "api")
+        return response
+
+
+class RefreshView(TokenRefreshView):
+    """Trade a refresh token for new tokens; the used refresh token is blacklisted."""
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class LogoutView(APIView):
+    """Blacklist a refresh token so it can never be used again."""
+
+    permission_classes = [Authenticated]
+
+    @extend_schema(request=LogoutSerializer, responses={205: None})
+    def post(self, request: Request) -> Response:
+        data = LogoutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(data.validated_data["refresh"])  # type: ignore[index]
+            if (
+                token.get("user_id") != str(request.user.pk)
+                and token.get("user_id") != request.user.pk
+            ):
+                raise TokenError("not yours")
+            token.blacklist()
+        except TokenError:
+            return Response(
+                {"refresh": ["This refresh token is invalid, expired or already revoked."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    must_change_password = serializers.BooleanField()
+
+
+class MeView(APIView):
+    """Who the token belongs to; answers even while a password change is required."""
+
+    permission_classes = [Authenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+class PasswordSerializer(serializers.Serializer):
+    old_password = serializers.CharField(write_only=True)
+    new_password = serializers.CharField(write_only=True)
+
+    def validate_old_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("The current password is not correct.")
+        return value
+
+    def validate_new_password(self, value: str) -> str:
+        password_validation.validate_password(value, self.context["user"])
+        return value
+
+
+class PasswordView(APIView):
+    """Change one's own password; every token issued before is revoked."""
+
+    permission_classes = [Authenticated]
+
+    @extend_schema(request=PasswordSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        data = PasswordSerializer(data=request.data, context={"user": request.user})
+        data.is_valid(raise_exception=True)
+        user = request.user
+        user.set_password(data.validated_data["new_password"])  # type: ignore[index]
+        user.save()
+        after_password_change(user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,143 @@
+"""The audit trail: model changes recorded with who, when, which fields and which door.
+
+Models opt in with `register()`. The actor and the door come from a context
+variable that the web middleware fills for each request, and that imports,
+jobs and commands set with `audit.context(...)`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models.signals import post_delete, post_save, pre_save
+
+MASK = "••••••"
+
+
+@dataclass(frozen=True)
+class Context:
+    door: str
+    user: Any = None
+    request: Any = None
+
+    def actor(self) -> Any:
+        # For the API the user is known only after DRF authenticates, which it
+        # writes back onto the Django request; read it as late as possible.
+        if self.request is not None:
+            user = getattr(self.request, "user", None)
+            if user is not None and user.is_authenticated:
+                return user
+        return self.user
+
+
+@dataclass(frozen=True)
+class Registration:
+    exclude: frozenset[str] = field(default_factory=frozenset)
+    secret: frozenset[str] = field(default_factory=frozenset)
+
+
+_current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("audit", default=None)
+_registry: dict[type[models.Model], Registration] = {}
+
+
+@contextlib.contextmanager
+def context(door: str, user: Any = None, request: Any = None) -> Iterator[None]:
+    """Attribute the changes made inside the block to this door and user."""
+    token = _current.set(Context(door=door, user=user, request=request))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def register(
+    model: type[models.Model], exclude: tuple[str, ...] = (), secret: tuple[str, ...] = ()
+) -> None:
+    """Record creates, changes and deletes of this model; never the values of `secret` fields."""
+    _registry[model] = Registration(exclude=frozenset(exclude), secret=frozenset(secret))
+
+
+def _snapshot(instance: models.Model, reg: Registration) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in instance._meta.concrete_fields:
+        if f.name in reg.exclude or f.primary_key:
+            continue
+        value = getattr(instance, f.attname)
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            value = str(value)
+        values[f.name] = value
+    return values
+
+
+def _mask(name: str, value: Any, reg: Registration) -> Any:
+    if name in reg.secret:
+        return MASK if value not in (None, "", b"") else ""
+    return value
+
+
+def _write(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
+    from accounts.models import AuditEntry
+
+    ctx = _current.get() or Context(door="job")
+    user = ctx.actor()
+    AuditEntry.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=getattr(user, "username", "") or "",
+        door=ctx.door,
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(instance)),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        changes=changes,
+    )
+
+
+def _pre_save(
+    sender: type[models.Model], instance: models.Model, raw: bool = False, **kw: Any
+) -> None:
+    reg = _registry.get(sender)
+    if reg is None or raw or instance.pk is None:
+        return
+    before = sender._default_manager.filter(pk=instance.pk).first()
+    instance._audit_before = _snapshot(before, reg) if before is not None else None  # type: ignore[attr-defined]
+
+
+def _post_save(
+    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kw: Any
+) -> None:
+    reg = _registry.get(sender)
+    if reg is None or raw:
+        return
+    after = _snapshot(instance, reg)
+    before = getattr(instance, "_audit_before", None)
+    if created or before is None:
+        changes = {k: [None, _mask(k, v, reg)] for k, v in after.items() if v not in (None, "")}
+        _write(instance, "create", changes)
+        return
+    changes = {
+        k: [_mask(k, before.get(k), reg), _mask(k, v, reg)]
+        for k, v in after.items()
+        if before.get(k) != v
+    }
+    if changes:
+        _write(instance, "update", changes)
+    instance._audit_before = after  # type: ignore[attr-defined]
+
+
+def _post_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:
+    reg = _registry.get(sender)
+    if reg is None:
+        return
+    _write(instance, "delete", {})
+
+
+def connect() -> None:
+    pre_save.connect(_pre_save, dispatch_uid="audit.pre_save")
+    post_save.connect(_post_save, dispatch_uid="audit.post_save")
+    post_delete.connect(_post_delete, dispatch_uid="audit.post_delete")

@@ -1,0 +1,26 @@
+"""FilterSets for the audit trail (shared by the page and the API)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.contenttypes.models import ContentType
+
+from accounts.models import AuditEntry, Door, User
+
+
+class AuditFilter(django_filters.FilterSet):
+    user = django_filters.ModelChoiceFilter(queryset=User.objects.all())
+    object_type = django_filters.ModelChoiceFilter(
+        field_name="content_type",
+        queryset=ContentType.objects.filter(
+            app_label__in=["accounts", "ipam", "inventory", "discovery", "backups"]
+        ).order_by("app_label", "model"),
+        label="Object type",
+    )
+    door = django_filters.ChoiceFilter(choices=Door.choices)
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="From")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lte", label="Until")
+
+    class Meta:
+        model = AuditEntry
+        fields = ["user", "object_type", "door", "since", "until"]

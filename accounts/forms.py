@@ -1,0 +1,98 @@
+"""Sign-in, password and user-management forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.http import HttpRequest
+
+from accounts import throttle
+from accounts.models import Role, User
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's login form, refusing early once an IP or a username is throttled."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That username and password do not match. Check both and try again.",
+        "locked": throttle.LOCKED_MESSAGE,
+    }
+
+    def clean(self) -> dict[str, Any]:
+        request: HttpRequest = self.request  # type: ignore[assignment]
+        username = self.data.get("username", "")
+        if throttle.is_locked(request, username):
+            throttle.record_failure(request, username, "web")
+            raise forms.ValidationError(self.error_messages["locked"], code="locked")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            throttle.record_failure(request, username, "web")
+            raise
+        throttle.clear(username)
+        return cleaned
+
+
+class NewPasswordForm(PasswordChangeForm):
+    """Change one's own password (old one required)."""
+
+
+class AccountForm(forms.ModelForm):
+    """What a user may change about themselves."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email"]
+
+
+class UserCreateForm(forms.ModelForm):
+    """An admin creates a user with a first password the user must replace."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="A first password; the user must change it at first sign-in.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "role"]
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        password_validation.validate_password(password, self.instance)
+        return password
+
+    def save(self, commit: bool = True) -> User:
+        user: User = super().save(commit=False)
+        user.set_password(self.cleaned_data["password"])
+        user.must_change_password = True
+        if commit:
+            user.save()
+        return user
+
+
+class UserEditForm(forms.ModelForm):
+    """An admin changes a user's role or deactivates them."""
+
+    class Meta:
+        model = User
+        fields = ["username", "email", "role", "is_active"]
+        labels = {"is_active": "Active (can sign in)"}
+
+
+class PasswordResetByAdminForm(SetPasswordForm):
+    """An admin sets a temporary password; the user must change it."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=False)
+        user.must_change_password = True
+        if commit:
+            user.save()
+        return user
+
+
+ROLE_CHOICES = Role.choices

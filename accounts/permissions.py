@@ -1,0 +1,53 @@
+"""API permission classes: default deny, view permission for reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import permissions
+from rest_framework.request import Request
+
+PASSWORD_CHANGE_REQUIRED = (
+    "Password change required: set a new password (web: /account/password/, "
+    "API: POST /api/auth/password) before using the API."
+)
+
+
+class PasswordChanged(permissions.BasePermission):
+    """Refuse everything while the account still has a bootstrap or reset password."""
+
+    message = PASSWORD_CHANGE_REQUIRED
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return not (user and user.is_authenticated and getattr(user, "must_change_password", False))
+
+
+class ModelPermissions(permissions.DjangoModelPermissions):
+    """Django model permissions, including `view_*` for reads."""
+
+    perms_map = {
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.add_%(model_name)s"],
+        "PUT": ["%(app_label)s.change_%(model_name)s"],
+        "PATCH": ["%(app_label)s.change_%(model_name)s"],
+        "DELETE": ["%(app_label)s.delete_%(model_name)s"],
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        # Views without a queryset (actions, reports) must name their own
+        # permission with `required_permission`; without one they are closed.
+        required = getattr(view, "required_permission", None)
+        if required is not None:
+            return bool(request.user and request.user.is_authenticated) and request.user.has_perm(
+                required
+            )
+        if getattr(view, "queryset", None) is None and not hasattr(view, "get_queryset"):
+            return False
+        return super().has_permission(request, view)
+
+
+class Authenticated(permissions.IsAuthenticated):
+    """For the few endpoints every signed-in user may call (their own account)."""

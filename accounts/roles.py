@@ -1,0 +1,50 @@
+"""Roles are Django groups whose permissions are synced from this table."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+# Apps holding the network data every role may read and editors may change.
+DATA_APPS = ("ipam", "inventory", "discovery", "backups")
+# Actions (beyond add/change/delete) that editors may run; declared as model
+# permissions in the data apps, e.g. discovery.run_scans.
+EDITOR_ACTIONS = ("run_scans", "run_backups")
+
+
+def role_permissions(role: str) -> Q | None:
+    """The permission filter for a role, or None for no permissions."""
+    data = Q(content_type__app_label__in=DATA_APPS)
+    if role == "admin":
+        return Q(pk__isnull=False)
+    if role == "editor":
+        return data & (
+            Q(codename__regex=r"^(view|add|change|delete)_") | Q(codename__in=EDITOR_ACTIONS)
+        )
+    if role == "viewer":
+        return data & Q(codename__startswith="view_")
+    return None
+
+
+def sync_role_groups() -> None:
+    """Create one group per role and give it exactly the role's permissions."""
+    from accounts.models import Role
+
+    for role in (Role.ADMIN, Role.EDITOR, Role.VIEWER):
+        group, _ = Group.objects.get_or_create(name=role.value)
+        condition = role_permissions(role.value)
+        perms = Permission.objects.filter(condition) if condition is not None else []
+        group.permissions.set(perms)
+
+
+def apply_role(user: User) -> None:
+    """Put the user in exactly the group of their role."""
+    wanted = list(Group.objects.filter(name=user.role)) if user.role else []
+    current = list(user.groups.all())
+    if current != wanted:
+        user.groups.set(wanted)

@@ -1,0 +1,132 @@
+"""Sign-in, own account, user management and the audit trail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.filters import AuditFilter
+from accounts.forms import (
+    AccountForm,
+    NewPasswordForm,
+    PasswordResetByAdminForm,
+    ThrottledLoginForm,
+    UserCreateForm,
+    UserEditForm,
+)
+from accounts.models import AuditEntry, User
+from accounts.tokens import after_password_change
+from netkeep.types import AuthedRequest
+
+login_view = login_not_required(
+    auth_views.LoginView.as_view(
+        template_name="accounts/login.html",
+        authentication_form=ThrottledLoginForm,
+        redirect_authenticated_user=True,
+    )
+)
+
+
+@require_http_methods(["GET", "POST"])
+def account(request: AuthedRequest) -> HttpResponse:
+    form = AccountForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your account was saved.")
+        return redirect("accounts:account")
+    return render(request, "accounts/account.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def password_change(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    form = NewPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        after_password_change(user)
+        # Keeps this session; every other session of the user ends because its
+        # stored password hash no longer matches.
+        update_session_auth_hash(request, user)
+        messages.success(
+            request, "Password changed. Other sessions and API tokens were signed out."
+        )
+        return redirect("home")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "forced": getattr(user, "must_change_password", False)},
+    )
+
+
+@permission_required("accounts.manage_users", raise_exception=True)
+def user_list(request: AuthedRequest) -> HttpResponse:
+    users = User.objects.order_by("username")
+    return render(request, "accounts/user_list.html", {"users": users})
+
+
+@permission_required("accounts.manage_users", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def user_create(request: AuthedRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, f"User {user.username} created; they must change the password.")
+        return redirect("accounts:user_list")
+    return render(request, "accounts/user_form.html", {"form": form, "title": "New user"})
+
+
+@permission_required("accounts.manage_users", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    form = UserEditForm(request.POST or None, instance=target)
+    if request.method == "POST" and form.is_valid():
+        if target == request.user and not form.cleaned_data["is_active"]:
+            form.add_error("is_active", "You cannot deactivate your own account.")
+        else:
+            form.save()
+            messages.success(request, f"User {target.username} saved.")
+            return redirect("accounts:user_list")
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "title": target.username, "target": target},
+    )
+
+
+@permission_required("accounts.manage_users", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
+    target = get_object_or_404(User, pk=pk)
+    form = PasswordResetByAdminForm(target, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        after_password_change_by_admin(target)
+        messages.success(request, f"Password of {target.username} reset; they must change it.")
+        return redirect("accounts:user_list")
+    return render(
+        request,
+        "accounts/user_form.html",
+        {"form": form, "title": f"Reset password of {target.username}", "target": target},
+    )
+
+
+def after_password_change_by_admin(target: User) -> None:
+    from accounts.tokens import revoke_refresh_tokens
+
+    revoke_refresh_tokens(target)
+
+
+@permission_required("accounts.manage_users", raise_exception=True)
+def audit_list(request: AuthedRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("content_type", "user")
+    audit_filter = AuditFilter(request.GET, queryset=entries)
+    page = Paginator(audit_filter.qs, 50).get_page(request.GET.get("page"))
+    template = "accounts/_audit_rows.html" if request.htmx else "accounts/audit_list.html"
+    return render(request, template, {"filter": audit_filter, "page": page})

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IpamConfig(AppConfig):
+    name = "ipam"
+    verbose_name = "IPAM"

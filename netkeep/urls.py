@@ -1,0 +1,33 @@
+"""Top-level URLs: pages per app, the API under /api/, admin, health."""
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from netkeep import health, views
+
+api_patterns: list[URLPattern | URLResolver] = [
+    path("auth/", include(("accounts.api.urls", "auth"))),
+    path("ipam/", include(("ipam.api.urls", "ipam"))),
+    path("inventory/", include(("inventory.api.urls", "inventory"))),
+    path("discovery/", include(("discovery.api.urls", "discovery"))),
+    path("backups/", include(("backups.api.urls", "backups"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("ipam/", include("ipam.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("discovery/", include("discovery.urls")),
+    path("backups/", include("backups.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Netkeep administration"
+admin.site.site_title = "Netkeep admin"

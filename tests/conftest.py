@@ -1,0 +1,82 @@
+"""The fixed cast: an admin, an editor, a viewer and someone with no access."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from accounts.models import Role, User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username: str, role: str, **extra: object) -> User:
+    user = User(username=username, role=role, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    """Alice is an admin."""
+    return make_user("alice", Role.ADMIN)
+
+
+@pytest.fixture
+def erin(db: None) -> User:
+    """Erin is an editor."""
+    return make_user("erin", Role.EDITOR)
+
+
+@pytest.fixture
+def victor(db: None) -> User:
+    """Victor is a viewer."""
+    return make_user("victor", Role.VIEWER)
+
+
+@pytest.fixture
+def nora(db: None) -> User:
+    """Nora has an account but no role."""
+    return make_user("nora", Role.NONE)
+
+
+def _client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def admin_client(alice: User) -> Client:  # overrides pytest-django's fixture on purpose
+    return _client_for(alice)
+
+
+@pytest.fixture
+def editor_client(erin: User) -> Client:
+    return _client_for(erin)
+
+
+@pytest.fixture
+def viewer_client(victor: User) -> Client:
+    return _client_for(victor)
+
+
+@pytest.fixture
+def noaccess_client(nora: User) -> Client:
+    return _client_for(nora)
+
+
+@pytest.fixture
+def api_client():  # type: ignore[no-untyped-def]
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def token_for(client, username: str, password: str = PASSWORD) -> dict:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/api/auth/token", {"username": username, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
