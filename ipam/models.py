@@ -1,1 +1,462 @@
-"""IPAM models."""
+"""IPAM models: VRFs, VLANs, tags, subnets and hosts (IP addresses)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+
+from ipam.addresses import (
+    IPAddress,
+    IPNetwork,
+    address_key,
+    from_key,
+    parse_address,
+    parse_network,
+    to_key,
+    usable_bounds,
+    usable_count,
+)
+from ipam.querysets import HostQuerySet, SubnetQuerySet
+
+COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f5fbf.")
+MAC = RegexValidator(
+    r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$", "Enter a MAC address as six pairs, e.g. 00:1a:2b:3c:4d:5e."
+)
+
+
+def normalise_mac(value: str) -> str:
+    digits = "".join(c for c in (value or "").lower() if c in "0123456789abcdef")
+    if len(digits) != 12:
+        return (value or "").strip().lower()
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+class Tag(models.Model):
+    """A label shared by subnets, hosts and devices."""
+
+    name = models.SlugField(max_length=64, unique=True, allow_unicode=True)
+    colour = models.CharField(max_length=7, default="#6b7280", validators=[COLOUR])
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VRF(models.Model):
+    """A routing table; subnets and hosts are unique per VRF (none = the global table)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    rd = models.CharField(
+        "route distinguisher", max_length=32, blank=True, help_text="For example 65000:100."
+    )
+    description = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "VRF"
+        verbose_name_plural = "VRFs"
+        constraints = [
+            models.UniqueConstraint(fields=["rd"], condition=~Q(rd=""), name="ipam_vrf_unique_rd")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ipam:vrf_detail", args=[self.pk])
+
+
+class VLAN(models.Model):
+    """A VLAN, or a plain LAN without a VLAN id."""
+
+    vid = models.PositiveSmallIntegerField(
+        "VLAN id",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(4094)],
+        help_text="1–4094; leave empty for a plain LAN.",
+    )
+    name = models.CharField(max_length=100)
+    colour = models.CharField(max_length=7, default="#1f5fbf", validators=[COLOUR])
+    description = models.CharField(max_length=200, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="vlans")
+
+    class Meta:
+        # Plain LANs first, then by VLAN id.
+        ordering = [F("vid").asc(nulls_first=True), "name"]
+        verbose_name = "VLAN"
+        verbose_name_plural = "VLANs"
+        constraints = [models.UniqueConstraint(fields=["vid", "name"], name="ipam_vlan_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.vid} {self.name}" if self.vid else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("ipam:vlan_detail", args=[self.pk])
+
+
+class NetworkField(models.CharField):
+    """Canonical network text ("192.0.2.0/24"), validated strictly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 43)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str | None:
+        if value in (None, ""):
+            return value
+        if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+            return str(value)
+        return str(parse_network(str(value)))
+
+
+class AddressField(models.CharField):
+    """Canonical address text ("192.0.2.10", "2001:db8::10"), validated strictly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 39)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> str | None:
+        if value in (None, ""):
+            return value
+        if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+            return str(value)
+        return str(parse_address(str(value)))
+
+
+class Subnet(models.Model):
+    """An IPv4 or IPv6 network; its parent is kept from containment automatically."""
+
+    network = NetworkField()
+    family = models.PositiveSmallIntegerField(editable=False)
+    prefix_length = models.PositiveSmallIntegerField(editable=False)
+    start_key = models.CharField(max_length=32, editable=False)
+    end_key = models.CharField(max_length=32, editable=False)
+    vrf = models.ForeignKey(
+        VRF, null=True, blank=True, on_delete=models.PROTECT, related_name="subnets"
+    )
+    # 0 for the global table: unique constraints must not treat NULLs as distinct.
+    vrf_key = models.BigIntegerField(default=0, editable=False)
+    name = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    vlan = models.ForeignKey(
+        VLAN, null=True, blank=True, on_delete=models.SET_NULL, related_name="subnets"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="subnets")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        editable=False,
+    )
+    # Scan policy (discovery reads these).
+    scan_enabled = models.BooleanField("scan this subnet", default=False)
+    scan_interval = models.PositiveIntegerField(
+        "sweep every (minutes)", default=5, validators=[MinValueValidator(1)]
+    )
+    nmap_profile = models.CharField("port scan profile", max_length=64, blank=True)
+    dns_resolver = models.GenericIPAddressField(
+        "DNS resolver", null=True, blank=True, help_text="Empty: the system resolver."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = SubnetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["vrf_key", "family", "start_key", "prefix_length"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vrf_key", "network"], name="ipam_subnet_unique_per_vrf"
+            )
+        ]
+        indexes = [models.Index(fields=["vrf_key", "family", "start_key", "end_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.network} {self.name}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("ipam:subnet_detail", args=[self.pk])
+
+    # --- derived values -----------------------------------------------------
+    @property
+    def ip_network(self) -> IPNetwork:
+        return ipaddress.ip_network(self.network)
+
+    @property
+    def size(self) -> int:
+        return self.ip_network.num_addresses
+
+    @property
+    def usable(self) -> int:
+        return usable_count(self.ip_network)
+
+    def usable_keys(self) -> tuple[str, str]:
+        first, last = usable_bounds(self.ip_network)
+        return to_key(first), to_key(last)
+
+    def contains(self, address: IPAddress) -> bool:
+        return address.version == self.family and address in self.ip_network
+
+    # --- validation and hierarchy ---------------------------------------------
+    def _derive(self) -> None:
+        net = parse_network(self.network)
+        self.network = str(net)
+        self.family = net.version
+        self.prefix_length = net.prefixlen
+        self.start_key = to_key(int(net.network_address))
+        self.end_key = to_key(int(net.broadcast_address))
+        self.vrf_key = self.vrf_id or 0
+
+    def clean(self) -> None:
+        try:
+            self._derive()
+        except ValidationError as error:
+            raise ValidationError({"network": error.messages}) from None
+        clash = Subnet.objects.filter(vrf_key=self.vrf_key, network=self.network).exclude(
+            pk=self.pk
+        )
+        if clash.exists():
+            where = f"VRF {self.vrf}" if self.vrf_id else "the global table"
+            raise ValidationError({"network": f"{self.network} already exists in {where}."})
+        if self.pk:
+            old = Subnet.objects.filter(pk=self.pk).values("network", "vrf_key").first()
+            if old and (old["network"] != self.network or old["vrf_key"] != self.vrf_key):
+                outside = self.hosts.exclude(
+                    family=self.family, key__gte=self.start_key, key__lte=self.end_key
+                ).count()
+                if outside or (old["vrf_key"] != self.vrf_key and self.hosts.exists()):
+                    raise ValidationError(
+                        {
+                            "network": f"{outside or 'Some'} host(s) of this subnet would fall "
+                            "outside it or change VRF: move or delete them first."
+                        }
+                    )
+
+    def find_parent(self) -> Subnet | None:
+        """The smallest other subnet in the same VRF that contains this one."""
+        return (
+            Subnet.objects.filter(
+                vrf_key=self.vrf_key,
+                family=self.family,
+                start_key__lte=self.start_key,
+                end_key__gte=self.end_key,
+                prefix_length__lt=self.prefix_length,
+            )
+            .exclude(pk=self.pk)
+            .order_by("-prefix_length")
+            .first()
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._derive()
+        with transaction.atomic():
+            self.parent = self.find_parent()
+            super().save(*args, **kwargs)
+            self._adopt()
+
+    def _adopt(self) -> None:
+        """Take over the subnets and hosts inside this subnet from its ancestors."""
+        inside = Q(
+            vrf_key=self.vrf_key,
+            family=self.family,
+            start_key__gte=self.start_key,
+            end_key__lte=self.end_key,
+        )
+        # Direct children are those inside whose current parent is outside (or none).
+        Subnet.objects.filter(inside, prefix_length__gt=self.prefix_length).filter(
+            Q(parent__isnull=True) | Q(parent__prefix_length__lt=self.prefix_length)
+        ).exclude(pk=self.pk).update(parent=self)
+        # Hosts belong to the most specific subnet: take those in my range that
+        # currently sit in an ancestor of mine (or in a previous version of me).
+        hosts = Host.objects.filter(
+            vrf_key=self.vrf_key,
+            family=self.family,
+            key__gte=self.start_key,
+            key__lte=self.end_key,
+        )
+        hosts.filter(subnet__prefix_length__lt=self.prefix_length).update(subnet=self)
+        # Hosts that left my range (network edited) go back to the best container.
+        for host in self.hosts.exclude(key__gte=self.start_key, key__lte=self.end_key):
+            host.subnet = Subnet.objects.best_match(host.vrf_key, host.ip_address)  # type: ignore[assignment]
+            host.save(update_fields=["subnet"])
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            parent = self.parent
+            Subnet.objects.filter(parent=self).update(parent=parent)
+            if self.hosts.exists():
+                if parent is None:
+                    raise ValidationError(
+                        f"{self.network} still has hosts and no parent subnet to take them: "
+                        "delete or move its hosts first."
+                    )
+                self.hosts.update(subnet=parent)
+            return super().delete(*args, **kwargs)
+
+    # --- address flow, free runs and allocation --------------------------------
+    def host_range(self) -> models.QuerySet[Host]:
+        """Every host inside this subnet's range, in children too."""
+        return Host.objects.filter(
+            vrf_key=self.vrf_key,
+            family=self.family,
+            key__gte=self.start_key,
+            key__lte=self.end_key,
+        )
+
+    def flow(self, after: str | None = None, limit: int = 256) -> Flow:
+        """One page of the subnet view: hosts, child blocks and free runs in address order.
+
+        Work is bounded by `limit`, never by the subnet's size: it reads at most
+        `limit` hosts and `limit` children after the cursor key.
+        """
+        from ipam.flow import build_flow
+
+        return build_flow(self, after=after, limit=limit)
+
+    def next_free(self, count: int = 1, after: str | None = None) -> list[IPAddress]:
+        """The first `count` free usable addresses (not a host, not inside a child subnet)."""
+        from ipam.allocation import next_free_keys
+
+        return [from_key(k, self.family) for k in next_free_keys(self, count, after)]
+
+    def utilisation(self) -> tuple[int, int]:
+        """(used addresses, usable addresses), children's hosts included."""
+        return self.host_range().count(), self.usable
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One page of a subnet's address flow; `next_cursor` is None on the last page."""
+
+    items: list[Any]
+    next_cursor: str | None
+
+
+class HostStatus(models.TextChoices):
+    UP = "up", "Up"
+    DOWN = "down", "Down"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class HostnameSource(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    PTR = "ptr", "DNS PTR"
+    SNMP = "snmp", "SNMP"
+
+
+class HostOrigin(models.TextChoices):
+    DOCUMENTED = "documented", "Documented"
+    DISCOVERED = "discovered", "Discovered"
+
+
+class Host(models.Model):
+    """An IP address in use, seen or annotated: never one row per possible address."""
+
+    address = AddressField()
+    family = models.PositiveSmallIntegerField(editable=False)
+    key = models.CharField(max_length=32, editable=False)
+    # The key of the next address: lets one query find the end of a run of
+    # used addresses (the first host whose next address is not a host).
+    next_key = models.CharField(max_length=33, editable=False)
+    subnet = models.ForeignKey(Subnet, on_delete=models.PROTECT, related_name="hosts")
+    vrf_key = models.BigIntegerField(default=0, editable=False)
+    hostname = models.CharField(max_length=253, blank=True)
+    hostname_source = models.CharField(
+        max_length=8, choices=HostnameSource.choices, default=HostnameSource.MANUAL
+    )
+    ptr_name = models.CharField("PTR name", max_length=253, blank=True)
+    description = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="hosts")
+    mac = models.CharField("MAC address", max_length=17, blank=True, validators=[MAC])
+    origin = models.CharField(
+        max_length=10, choices=HostOrigin.choices, default=HostOrigin.DOCUMENTED
+    )
+    status = models.CharField(
+        max_length=8, choices=HostStatus.choices, default=HostStatus.UNKNOWN, db_index=True
+    )
+    latency_ms = models.FloatField(null=True, blank=True)
+    first_seen = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True, db_index=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = HostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["vrf_key", "family", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vrf_key", "key", "family"], name="ipam_host_unique_per_vrf"
+            )
+        ]
+        indexes = [models.Index(fields=["subnet", "key"])]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.hostname}".strip()
+
+    def get_absolute_url(self) -> str:
+        return reverse("ipam:host_detail", args=[self.pk])
+
+    @property
+    def ip_address(self) -> IPAddress:
+        return ipaddress.ip_address(self.address)
+
+    @property
+    def vrf(self) -> VRF | None:
+        return self.subnet.vrf if self.subnet_id else None
+
+    def _derive(self) -> None:
+        address = parse_address(self.address)
+        self.address = str(address)
+        self.family = address.version
+        self.key = address_key(address)
+        self.next_key = to_key(int(address) + 1)
+        self.mac = normalise_mac(self.mac)
+        if self.subnet_id:
+            self.vrf_key = self.subnet.vrf_key
+
+    def clean(self) -> None:
+        try:
+            self._derive()
+        except ValidationError as error:
+            raise ValidationError({"address": error.messages}) from None
+        if not self.subnet_id:
+            return
+        subnet = self.subnet
+        address = self.ip_address
+        if not subnet.contains(address):
+            raise ValidationError(
+                {
+                    "address": f"{address} is not inside {subnet.network}: pick an address in it "
+                    "or another subnet."
+                }
+            )
+        clash = Host.objects.filter(vrf_key=self.vrf_key, family=self.family, key=self.key)
+        if clash.exclude(pk=self.pk).exists():
+            where = f"VRF {subnet.vrf}" if subnet.vrf_id else "the global table"
+            raise ValidationError({"address": f"{address} is already in use in {where}."})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._derive()
+        # A host belongs to the most specific subnet that contains it.
+        if self.subnet_id and "update_fields" not in kwargs:
+            best = Subnet.objects.best_match(self.vrf_key, self.ip_address)
+            if best is not None and best.prefix_length > self.subnet.prefix_length:
+                self.subnet = best
+        super().save(*args, **kwargs)

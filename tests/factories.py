@@ -1,3 +1,38 @@
 """Plain factory helpers for tests: make_<noun>(**overrides)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from ipam.models import VLAN, VRF, Host, Subnet, Tag
+
+
+def make_vrf(name: str = "blue", **overrides: Any) -> VRF:
+    return VRF.objects.create(name=name, **overrides)
+
+
+def make_vlan(vid: int | None = 10, name: str = "users", **overrides: Any) -> VLAN:
+    return VLAN.objects.create(vid=vid, name=name, **overrides)
+
+
+def make_tag(name: str = "core", **overrides: Any) -> Tag:
+    return Tag.objects.create(name=name, **overrides)
+
+
+def make_subnet(network: str = "198.51.100.0/24", **overrides: Any) -> Subnet:
+    subnet = Subnet(network=network, **overrides)
+    subnet.full_clean()
+    subnet.save()
+    return subnet
+
+
+def make_host(address: str, subnet: Subnet | None = None, **overrides: Any) -> Host:
+    if subnet is None:
+        import ipaddress
+
+        subnet = Subnet.objects.best_match(0, ipaddress.ip_address(address))
+        assert subnet is not None, f"no subnet contains {address}"
+    host = Host(address=address, subnet=subnet, **overrides)
+    host.full_clean()
+    host.save()
+    return host

@@ -1,0 +1,131 @@
+"""Address arithmetic shared by IPAM: canonical parsing and fixed-width sortable keys.
+
+Every address and network boundary is stored as a 32-character lower-case hex
+string of its integer value (IPv4 and IPv6 alike, the family kept beside it).
+Fixed-width hex compares and sorts the same on SQLite and PostgreSQL, so range
+queries ("every host between these two keys") are plain indexed comparisons.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+
+from django.core.exceptions import ValidationError
+
+IPAddress = IPv4Address | IPv6Address
+IPNetwork = IPv4Network | IPv6Network
+
+KEY_WIDTH = 32
+_LEADING_ZERO = re.compile(r"(^|\.)0\d")
+
+
+def to_key(value: int) -> str:
+    return format(value, "032x")
+
+
+def from_key(key: str, family: int) -> IPAddress:
+    value = int(key, 16)
+    return IPv4Address(value) if family == 4 else IPv6Address(value)
+
+
+def address_key(address: IPAddress) -> str:
+    return to_key(int(address))
+
+
+def parse_network(text: str) -> IPNetwork:
+    """A network from user text, strictly: says exactly what to fix when it is wrong."""
+    raw = text if isinstance(text, str) else str(text)
+    if raw != raw.strip() or " " in raw:
+        raise ValidationError(
+            f"“{raw.strip()}” has spaces in it: write the network without spaces."
+        )
+    if not raw:
+        raise ValidationError("Enter a network such as 192.0.2.0/24 or 2001:db8::/48.")
+    if "/" not in raw:
+        raise ValidationError(
+            f"{raw} has no prefix length: write it as a network such as {raw}/24 "
+            "(or /32 for a single IPv4 address, /128 for IPv6)."
+        )
+    addr_text, _, prefix_text = raw.partition("/")
+    if ":" not in addr_text and _LEADING_ZERO.search(addr_text):
+        raise ValidationError(
+            f"{raw} has a leading zero in an octet: write {_strip_zeros(addr_text)}/{prefix_text}."
+        )
+    try:
+        address = ipaddress.ip_address(addr_text)
+    except ValueError:
+        raise ValidationError(f"{addr_text} is not an IPv4 or IPv6 address.") from None
+    max_len = 32 if address.version == 4 else 128
+    if not prefix_text.isdigit() or not 0 <= int(prefix_text) <= max_len:
+        raise ValidationError(
+            f"{raw} is not a network: the prefix length must be 0–{max_len} "
+            f"for IPv{address.version}."
+        )
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        raise ValidationError(
+            f"{raw} is an IPv4-mapped IPv6 network: enter the IPv4 network "
+            f"{address.ipv4_mapped} with an IPv4 prefix instead."
+        )
+    try:
+        return ipaddress.ip_network(raw, strict=True)
+    except ValueError:
+        network = ipaddress.ip_network(raw, strict=False)
+        raise ValidationError(
+            f"{raw} has host bits set: the network is {network} (or use a longer prefix)."
+        ) from None
+
+
+def parse_address(text: str) -> IPAddress:
+    """An address from user text, strictly; a /32 or /128 suffix is accepted."""
+    raw = text if isinstance(text, str) else str(text)
+    if raw != raw.strip() or " " in raw:
+        raise ValidationError(
+            f"“{raw.strip()}” has spaces in it: write the address without spaces."
+        )
+    if not raw:
+        raise ValidationError("Enter an address such as 192.0.2.10 or 2001:db8::10.")
+    core, slash, prefix = raw.partition("/")
+    if slash and prefix not in ("32", "128"):
+        raise ValidationError(
+            f"{raw} is a network, not an address: enter a single address such as {core}."
+        )
+    if ":" not in core and _LEADING_ZERO.search(core):
+        raise ValidationError(f"{raw} has a leading zero in an octet: write {_strip_zeros(core)}.")
+    try:
+        address = ipaddress.ip_address(core)
+    except ValueError:
+        raise ValidationError(f"{raw} is not an IPv4 or IPv6 address.") from None
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        raise ValidationError(
+            f"{raw} is an IPv4-mapped IPv6 address: enter {address.ipv4_mapped} instead."
+        )
+    return address
+
+
+def _strip_zeros(text: str) -> str:
+    return ".".join(str(int(p)) if p.isdigit() else p for p in text.split("."))
+
+
+def usable_bounds(network: IPNetwork) -> tuple[int, int]:
+    """First and last assignable address as integers.
+
+    IPv4: the network and broadcast addresses are not assignable, except in
+    /31 point-to-point links (RFC 3021) and /32 single addresses.
+    IPv6: the subnet-router anycast address (the network address) is kept
+    back, except in /127 links (RFC 6164) and /128 single addresses.
+    """
+    first, last = int(network.network_address), int(network.broadcast_address)
+    if network.version == 4:
+        if network.prefixlen <= 30:
+            return first + 1, last - 1
+        return first, last
+    if network.prefixlen <= 126:
+        return first + 1, last
+    return first, last
+
+
+def usable_count(network: IPNetwork) -> int:
+    first, last = usable_bounds(network)
+    return max(0, last - first + 1)

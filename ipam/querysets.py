@@ -1,0 +1,84 @@
+"""Reusable filters for subnets and hosts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ipam.addresses import IPAddress, IPNetwork, address_key, to_key
+
+if TYPE_CHECKING:
+    from ipam.models import Host, Subnet  # noqa: F401 (Host is named in a string)
+
+
+class SubnetQuerySet(models.QuerySet["Subnet"]):
+    def best_match(self, vrf_key: int, address: IPAddress) -> Subnet | None:
+        """The most specific subnet in this VRF that contains the address."""
+        key = address_key(address)
+        match: Subnet | None = (
+            self.filter(
+                vrf_key=vrf_key, family=address.version, start_key__lte=key, end_key__gte=key
+            )
+            .order_by("-prefix_length")
+            .first()
+        )
+        return match
+
+    def within(self, network: IPNetwork) -> SubnetQuerySet:
+        """Subnets inside `network` (itself included)."""
+        return self.filter(
+            family=network.version,
+            start_key__gte=to_key(int(network.network_address)),
+            end_key__lte=to_key(int(network.broadcast_address)),
+        )
+
+    def containing(self, network: IPNetwork) -> SubnetQuerySet:
+        """Subnets that contain `network` (itself included)."""
+        return self.filter(
+            family=network.version,
+            start_key__lte=to_key(int(network.network_address)),
+            end_key__gte=to_key(int(network.broadcast_address)),
+        )
+
+    def with_usage(self) -> SubnetQuerySet:
+        """Annotate `used` (hosts in range, children included) and `alive` counts in one query."""
+        from ipam.models import Host
+
+        in_range = Host.objects.filter(
+            vrf_key=OuterRef("vrf_key"),
+            family=OuterRef("family"),
+            key__gte=OuterRef("start_key"),
+            key__lte=OuterRef("end_key"),
+        ).order_by()
+        used = in_range.values("vrf_key").annotate(n=Count("pk")).values("n")
+        alive = in_range.filter(status="up").values("vrf_key").annotate(n=Count("pk")).values("n")
+        return self.annotate(used=Coalesce(Subquery(used), 0), alive=Coalesce(Subquery(alive), 0))
+
+
+class HostQuerySet(models.QuerySet["Host"]):
+    def alive(self) -> HostQuerySet:
+        return self.filter(status="up")
+
+    def stale(self, days: int = 30) -> HostQuerySet:
+        """Documented hosts not seen for `days` days (or never seen)."""
+        horizon = timezone.now() - timedelta(days=days)
+        return self.filter(Q(last_seen__lt=horizon) | Q(last_seen__isnull=True))
+
+    def in_network(self, network: IPNetwork, vrf_key: int | None = None) -> HostQuerySet:
+        qs = self.filter(
+            family=network.version,
+            key__gte=to_key(int(network.network_address)),
+            key__lte=to_key(int(network.broadcast_address)),
+        )
+        return qs.filter(vrf_key=vrf_key) if vrf_key is not None else qs
+
+    def at(self, address: IPAddress, vrf_key: int = 0) -> HostQuerySet:
+        return self.filter(vrf_key=vrf_key, family=address.version, key=address_key(address))
+
+    def search_fields(self, **kwargs: Any) -> HostQuerySet:
+        return self.filter(**kwargs)
