@@ -13,7 +13,8 @@ def _after_migrate(sender: AppConfig, **kwargs: object) -> None:
     create_permissions(sender, verbosity=0, using=str(kwargs.get("using", "default")))
     sync_role_groups()
     # The shared cache (django-q2 heartbeats) lives in a table of its own.
-    call_command("createcachetable", database=kwargs.get("using", "default"), verbosity=0)
+    if sender.label == "accounts":
+        call_command("createcachetable", database=kwargs.get("using", "default"), verbosity=0)
 
 
 class AccountsConfig(AppConfig):

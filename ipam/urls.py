@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ipam import views
 
@@ -6,4 +6,6 @@ app_name = "ipam"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    # CSV import/export pages live in their own module.
+    path("", include("ipam.import_urls")),
 ]

@@ -1,0 +1,138 @@
+"""FilterSets shared by the HTML lists and the API viewsets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from ipam.addresses import parse_address, parse_network
+from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Subnet, Tag
+
+
+def _network(value: str) -> Any:
+    value = value.strip()
+    if "/" in value:
+        return parse_network(value)
+    # A bare address is a /32 or /128 here ("contains 192.0.2.5").
+    address = parse_address(value)
+    return parse_network(f"{address}/{address.max_prefixlen}")
+
+
+class CIDRField(forms.CharField):
+    """A network or a single address; invalid input is a form error (400 in the API)."""
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return _network(value)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+class CIDRFilter(django_filters.CharFilter):
+    field_class = CIDRField
+
+
+class VRFFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+
+    class Meta:
+        model = VRF
+        fields = ["q"]
+
+    def search(self, qs: QuerySet[VRF], name: str, value: str) -> QuerySet[VRF]:
+        return qs.filter(
+            Q(name__icontains=value) | Q(rd__icontains=value) | Q(description__icontains=value)
+        )
+
+
+class VLANFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    vid = django_filters.NumberFilter()
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all()
+    )
+
+    class Meta:
+        model = VLAN
+        fields = ["q", "vid", "tag"]
+
+    def search(self, qs: QuerySet[VLAN], name: str, value: str) -> QuerySet[VLAN]:
+        cond = Q(name__icontains=value) | Q(description__icontains=value)
+        if value.isdigit():
+            cond |= Q(vid=int(value))
+        return qs.filter(cond)
+
+
+class SubnetFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    vrf = django_filters.ModelChoiceFilter(queryset=VRF.objects.all(), null_label="Global")
+    vlan = django_filters.ModelChoiceFilter(queryset=VLAN.objects.all())
+    family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all()
+    )
+    within = CIDRFilter(method="filter_within", label="Within CIDR")
+    contains = CIDRFilter(method="filter_contains", label="Contains CIDR or address")
+    scan_enabled = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Subnet
+        fields = ["q", "vrf", "vlan", "family", "tag", "within", "contains", "scan_enabled"]
+
+    def search(self, qs: QuerySet[Subnet], name: str, value: str) -> QuerySet[Subnet]:
+        value = value.strip()
+        cond = (
+            Q(network__startswith=value)
+            | Q(name__icontains=value)
+            | Q(description__icontains=value)
+        )
+        try:
+            net = _network(value)
+        except ValidationError:
+            return qs.filter(cond)
+        return qs.filter(cond | Q(pk__in=Subnet.objects.containing(net).values("pk")))
+
+    def filter_within(self, qs: QuerySet[Subnet], name: str, value: Any) -> QuerySet[Subnet]:
+        return qs.filter(pk__in=Subnet.objects.within(value).values("pk"))
+
+    def filter_contains(self, qs: QuerySet[Subnet], name: str, value: Any) -> QuerySet[Subnet]:
+        return qs.filter(pk__in=Subnet.objects.containing(value).values("pk"))
+
+
+class HostFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    subnet = django_filters.ModelChoiceFilter(queryset=Subnet.objects.all())
+    vrf = django_filters.ModelChoiceFilter(field_name="subnet__vrf", queryset=VRF.objects.all())
+    status = django_filters.MultipleChoiceFilter(choices=HostStatus.choices)
+    origin = django_filters.ChoiceFilter(choices=HostOrigin.choices)
+    family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all()
+    )
+    within = CIDRFilter(method="filter_within", label="Within CIDR")
+    mac = django_filters.CharFilter(field_name="mac", lookup_expr="icontains")
+
+    class Meta:
+        model = Host
+        fields = ["q", "subnet", "vrf", "status", "origin", "family", "tag", "within", "mac"]
+
+    def search(self, qs: QuerySet[Host], name: str, value: str) -> QuerySet[Host]:
+        value = value.strip()
+        return qs.filter(
+            Q(address__startswith=value)
+            | Q(hostname__icontains=value)
+            | Q(ptr_name__icontains=value)
+            | Q(description__icontains=value)
+            | Q(mac__icontains=value.lower())
+            | Q(tags__name=value)
+        ).distinct()
+
+    def filter_within(self, qs: QuerySet[Host], name: str, value: Any) -> QuerySet[Host]:
+        return qs.filter(pk__in=Host.objects.in_network(value).values("pk"))
