@@ -1,5 +1,10 @@
-"""URLs of CSV import and export (filled in by the import/export work)."""
+"""URLs of CSV import and export."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from ipam import import_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("import/", import_views.import_csv, name="import"),
+    path("export/<str:kind>.csv", import_views.export_csv, name="export"),
+]

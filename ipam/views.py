@@ -8,3 +8,7 @@ from django.shortcuts import render
 
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "coming_soon.html", {"area": "IPAM"})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    return render(request, "coming_soon.html", {"area": "Search"})
