@@ -1,0 +1,163 @@
+"""What Netkeep may scan: parse networks strictly and check them against the allowlist.
+
+Pure functions with no ORM access, so the UI, the API, the commands and the
+tasks all refuse the same targets with the same words.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+
+Network = IPv4Network | IPv6Network
+Address = IPv4Address | IPv6Address
+
+EMPTY_ALLOWLIST_HINT = (
+    "the allowlist is empty: add networks in SCAN_ALLOWED_NETWORKS or the Discovery settings page"
+)
+
+# Ranges that are never scanned, whatever the allowlist says. Checked by overlap,
+# so a larger network that merely contains one of them is refused as well.
+_FORBIDDEN: tuple[tuple[Network, str], ...] = (
+    (IPv4Network("0.0.0.0/8"), "is the unspecified ('this network') range 0.0.0.0/8"),
+    (IPv4Network("127.0.0.0/8"), "is loopback (127.0.0.0/8)"),
+    (IPv4Network("169.254.0.0/16"), "is link-local (169.254.0.0/16)"),
+    (IPv4Network("224.0.0.0/4"), "is multicast (224.0.0.0/4)"),
+    (IPv4Network("240.0.0.0/4"), "is reserved or broadcast (240.0.0.0/4)"),
+    (IPv6Network("::/128"), "is the unspecified address ::"),
+    (IPv6Network("::1/128"), "is loopback (::1)"),
+    (IPv6Network("fe80::/10"), "is link-local (fe80::/10)"),
+    (IPv6Network("ff00::/8"), "is multicast (ff00::/8)"),
+    (IPv6Network("::ffff:0:0/96"), "is an IPv4-mapped range (::ffff:0:0/96): scan the IPv4 form"),
+)
+_LOOPBACK = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
+
+_OCTET_WITH_LEADING_ZERO = re.compile(r"(?:^|\.)0\d")
+
+
+class ScopeError(ValueError):
+    """A target that may not be scanned, with a message that says why and what to do."""
+
+
+def parse_network(text: str) -> Network:
+    """Parse "198.18.0.0/24" (or a bare address, meaning one host) into a network.
+
+    Strict on purpose: a typo in a scan target should be an error with a hint,
+    never a silently different network.
+    """
+    if not isinstance(text, str):
+        raise ScopeError(f"{text!r} is not a network: give text such as 192.0.2.0/24")
+    if text == "":
+        raise ScopeError("the network is empty: give one such as 192.0.2.0/24")
+    if any(ch.isspace() for ch in text):
+        compact = "".join(text.split())
+        raise ScopeError(f"{text!r} contains spaces: write it without them, as {compact}")
+    address_part, slash, prefix_part = text.partition("/")
+    if slash:
+        if prefix_part == "" or not prefix_part.isdigit():
+            raise ScopeError(
+                f"{text} is not a network: the prefix length after '/' must be a number"
+            )
+        if len(prefix_part) > 1 and prefix_part.startswith("0"):
+            raise ScopeError(
+                f"{text} is not a network: write the prefix length without leading zeros"
+            )
+    if ":" not in address_part and _OCTET_WITH_LEADING_ZERO.search(address_part):
+        fixed = ".".join(str(int(o)) if o.isdigit() else o for o in address_part.split("."))
+        raise ScopeError(
+            f"{text} is ambiguous: write the address without leading zeros, as {fixed}{slash}"
+            f"{prefix_part}"
+        )
+    try:
+        address = ipaddress.ip_address(address_part)
+    except ValueError:
+        raise ScopeError(
+            f"{address_part!r} is not an IP address: give one such as 192.0.2.0 or 2001:db8::"
+        ) from None
+    max_prefix = address.max_prefixlen
+    if slash and int(prefix_part) > max_prefix:
+        raise ScopeError(
+            f"{text} is not a network: the prefix length must be 0–{max_prefix}"
+            f" for IPv{address.version}"
+        )
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        fixed_net = ipaddress.ip_network(text, strict=False)
+        raise ScopeError(
+            f"{text} has host bits set: did you mean {fixed_net}?"
+            f" (or {address}/{max_prefix} for the single address)"
+        ) from None
+
+
+def parse_allowlist(values: Iterable[str]) -> list[Network]:
+    """Parse the SCAN_ALLOWED_NETWORKS setting (or the settings page's list)."""
+    return [parse_network(value) for value in values]
+
+
+def _as_network(target: Network | Address) -> Network:
+    if isinstance(target, IPv4Address | IPv6Address):
+        return ipaddress.ip_network(target)
+    if isinstance(target, IPv4Network | IPv6Network):
+        return target
+    raise TypeError(
+        f"scan targets must be ipaddress objects, not {type(target).__name__}: "
+        "parse text with parse_network() first"
+    )
+
+
+def check_scope(
+    target: Network | Address,
+    allowed: Sequence[Network],
+    *,
+    max_ipv4_prefix: int = 16,
+    max_ipv6_sweep_prefix: int = 120,
+    loopback_ok: bool = False,
+) -> None:
+    """Raise ScopeError unless ``target`` may be swept or scanned.
+
+    ``max_ipv4_prefix`` is the largest IPv4 network accepted (a /16 by default);
+    ``max_ipv6_sweep_prefix`` the largest IPv6 one, so an IPv6 /64 is never swept.
+    ``loopback_ok`` exists for tests that ping 127.0.0.1 and nothing else.
+    """
+    network = _as_network(target)
+    for forbidden, why in _FORBIDDEN:
+        if loopback_ok and forbidden in _LOOPBACK:
+            continue
+        if network.version == forbidden.version and network.overlaps(forbidden):  # type: ignore[arg-type]
+            raise ScopeError(f"{network} {why}: it is never scanned")
+    if network.version == 4 and network.prefixlen < max_ipv4_prefix:
+        raise ScopeError(
+            f"{network} is larger than the largest IPv4 range allowed (/{max_ipv4_prefix}):"
+            f" split it into /{max_ipv4_prefix} networks or smaller"
+        )
+    if network.version == 6 and network.prefixlen < max_ipv6_sweep_prefix:
+        raise ScopeError(
+            f"{network} is too large to sweep: IPv6 ranges up to /{max_ipv6_sweep_prefix}"
+            " are swept (an IPv6 /64 never is); check known IPv6 hosts instead"
+        )
+    if loopback_ok and any(
+        network.version == lo.version and network.subnet_of(lo)  # type: ignore[arg-type]
+        for lo in _LOOPBACK
+    ):
+        return
+    if not allowed:
+        raise ScopeError(f"{network} may not be scanned: {EMPTY_ALLOWLIST_HINT}")
+    for permitted in allowed:
+        if network.version == permitted.version and network.subnet_of(permitted):  # type: ignore[arg-type]
+            return
+    listed = ", ".join(str(n) for n in allowed)
+    raise ScopeError(
+        f"{network} is outside the networks allowed for scanning ({listed}):"
+        " an administrator can add it in SCAN_ALLOWED_NETWORKS or the Discovery settings page"
+    )
+
+
+def sweep_addresses(network: Network) -> Iterator[Address]:
+    """The addresses a sweep of ``network`` pings: its hosts, without network/broadcast."""
+    if network.prefixlen == network.max_prefixlen:
+        yield network.network_address
+        return
+    yield from network.hosts()
