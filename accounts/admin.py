@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts.models import AuditEntry, User
+from accounts.views import admin_login
+
+# The admin's own sign-in form would be a second door without throttling.
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 
 @admin.register(User)

@@ -7,19 +7,14 @@ from typing import Any
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
+from accounts.tokens import token_is_stale
 
-def issued_before_password_change(user: Any, token: Any) -> bool:
-    changed = getattr(user, "password_changed_at", None)
-    issued = token.get("iat")
-    return bool(changed and issued is not None and int(issued) < int(changed.timestamp()))
+TOKEN_REVOKED = "This token was issued before the password was changed. Sign in again."
 
 
 class JWTAuthentication(authentication.JWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         user = super().get_user(validated_token)
-        if issued_before_password_change(user, validated_token):
-            raise AuthenticationFailed(
-                "This token was issued before the password was changed. Sign in again.",
-                code="token_revoked",
-            )
+        if token_is_stale(user, validated_token):
+            raise AuthenticationFailed(TOKEN_REVOKED, code="token_revoked")
         return user

@@ -37,8 +37,17 @@ class ThrottledLoginForm(AuthenticationForm):
         return cleaned
 
 
+SAME_PASSWORD = "The new password must differ from the current one: choose another."
+
+
 class NewPasswordForm(PasswordChangeForm):
-    """Change one's own password (old one required)."""
+    """Change one's own password (old one required, new one different)."""
+
+    def clean_new_password1(self) -> str:
+        password: str = self.cleaned_data["new_password1"]
+        if password and self.user.check_password(password):
+            raise forms.ValidationError(SAME_PASSWORD, code="password_unchanged")
+        return password
 
 
 class AccountForm(forms.ModelForm):

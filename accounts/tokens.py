@@ -4,7 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+# A claim in every token we issue: a keyed fingerprint of the password hash at
+# issue time. `iat` has one-second resolution, so a token obtained in the same
+# second as a password change would pass an `iat` comparison; this claim
+# cannot, whichever door (web, API, Django admin, admin reset) changed the password.
+PASSWORD_CLAIM = "pwd"
+
+
+def password_fingerprint(user: Any) -> str:
+    return salted_hmac("netkeep.jwt.password", user.password or "", algorithm="sha256").hexdigest()[
+        :20
+    ]
+
+
+def token_is_stale(user: Any, token: Any) -> bool:
+    """True when the token was issued for a password the user no longer has."""
+    claim = token.get(PASSWORD_CLAIM)
+    if claim is not None and claim != password_fingerprint(user):
+        return True
+    changed = getattr(user, "password_changed_at", None)
+    issued = token.get("iat")
+    return bool(changed and issued is not None and int(issued) < int(changed.timestamp()))
 
 
 def revoke_refresh_tokens(user: Any) -> int:

@@ -80,3 +80,9 @@ def token_for(client, username: str, password: str = PASSWORD) -> dict:  # type:
     )
     assert response.status_code == 200, response.content
     return response.json()
+
+
+def bearer(client, access: str):  # type: ignore[no-untyped-def]
+    """Make every following request of this API client carry the access token."""
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client

@@ -10,17 +10,51 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import throttle
+from accounts.authentication import TOKEN_REVOKED
+from accounts.forms import SAME_PASSWORD
+from accounts.models import User
 from accounts.permissions import Authenticated
-from accounts.tokens import after_password_change
+from accounts.tokens import (
+    PASSWORD_CLAIM,
+    after_password_change,
+    password_fingerprint,
+    token_is_stale,
+)
+
+
+class ObtainSerializer(TokenObtainPairSerializer):
+    @classmethod
+    def get_token(cls, user: Any) -> Any:
+        token = super().get_token(user)
+        token[PASSWORD_CLAIM] = password_fingerprint(user)
+        return token
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """Refuse refresh tokens of deleted users or issued before a password change."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        refresh = RefreshToken(attrs["refresh"])
+        user = User.objects.filter(pk=refresh.get("user_id")).first()
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(
+                "No active account found for the given token.", code="no_active_account"
+            )
+        if token_is_stale(user, refresh):
+            raise AuthenticationFailed(TOKEN_REVOKED, code="token_revoked")
+        return super().validate(attrs)
 
 
 class ObtainView(TokenObtainPairView):
     """Exchange a username and password for an access and a refresh token."""
+
+    serializer_class = ObtainSerializer  # type: ignore[assignment]
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
@@ -48,6 +82,8 @@ class ObtainView(TokenObtainPairView):
 
 class RefreshView(TokenRefreshView):
     """Trade a refresh token for new tokens; the used refresh token is blacklisted."""
+
+    serializer_class = RefreshSerializer  # type: ignore[assignment]
 
 
 class LogoutSerializer(serializers.Serializer):
@@ -105,6 +141,8 @@ class PasswordSerializer(serializers.Serializer):
         return value
 
     def validate_new_password(self, value: str) -> str:
+        if self.context["user"].check_password(value):
+            raise serializers.ValidationError(SAME_PASSWORD)
         password_validation.validate_password(value, self.context["user"])
         return value
 

@@ -1,0 +1,111 @@
+"""Sign-in throttling on both doors: the sign-in page and POST /api/auth/token."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import LoginFailure, User
+from accounts.throttle import LOCKED_MESSAGE
+from tests.conftest import PASSWORD
+
+USER_LIMIT = 10  # settings.LOGIN_THROTTLE_USER default
+
+
+def _web_attempt(username: str, password: str, ip: str) -> tuple[int, str]:
+    response = Client(REMOTE_ADDR=ip).post("/login/", {"username": username, "password": password})
+    body = response.content.decode()
+    # The page echoes what was typed and carries a fresh CSRF token; nothing else may differ.
+    body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", body)
+    body = body.replace(f'value="{username}"', 'value="NAME"')
+    body = re.sub(r'"X-CSRFToken": "[^"]+"', "CSRF", body)
+    return response.status_code, body
+
+
+def _api_attempt(username: str, password: str, ip: str) -> tuple[int, bytes]:
+    response = APIClient(REMOTE_ADDR=ip).post(
+        "/api/auth/token", {"username": username, "password": password}, format="json"
+    )
+    return response.status_code, response.content
+
+
+def test_the_sign_in_page_locks_an_existing_and_an_unknown_name_alike(
+    alice: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="netkeep.login")
+    for attempt in range(USER_LIMIT + 2):
+        known = _web_attempt("alice", "wrong-password", "10.0.0.1")
+        unknown = _web_attempt("ghost", "wrong-password", "10.0.0.2")
+        assert known == unknown, f"attempt {attempt + 1} tells the names apart"
+        assert known[0] == 200
+        expected = LOCKED_MESSAGE if attempt >= USER_LIMIT else "do not match"
+        assert expected in known[1], attempt
+    lines = [r.getMessage() for r in caplog.records if r.name == "netkeep.login"]
+    assert len(lines) == 2 * (USER_LIMIT + 2)
+    assert (
+        sum("door=web" in line and "username='ghost'" in line for line in lines) == USER_LIMIT + 2
+    )
+    # Locked means locked: even the right password is refused for now.
+    status, body = _web_attempt("alice", PASSWORD, "10.0.0.3")
+    assert status == 200 and LOCKED_MESSAGE in body
+
+
+def test_the_token_endpoint_locks_an_existing_and_an_unknown_name_alike(
+    alice: User, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="netkeep.login")
+    for attempt in range(USER_LIMIT + 2):
+        known = _api_attempt("alice", "wrong-password", "10.0.0.1")
+        unknown = _api_attempt("ghost", "wrong-password", "10.0.0.2")
+        assert known == unknown, f"attempt {attempt + 1} tells the names apart"
+        assert known[0] == (429 if attempt >= USER_LIMIT else 401), attempt
+    lines = [r.getMessage() for r in caplog.records if r.name == "netkeep.login"]
+    assert len(lines) == 2 * (USER_LIMIT + 2)
+    assert all("door=api" in line for line in lines)
+    assert _api_attempt("alice", PASSWORD, "10.0.0.3")[0] == 429
+
+
+def test_failures_on_one_door_count_on_the_other(alice: User) -> None:
+    for _ in range(USER_LIMIT):
+        _web_attempt("alice", "wrong-password", "10.0.0.1")
+    assert _api_attempt("alice", PASSWORD, "10.0.0.9")[0] == 429
+
+
+def test_one_address_is_locked_after_twenty_failures_whatever_the_names(alice: User) -> None:
+    for i in range(20):
+        _api_attempt(f"guess{i}", "wrong-password", "10.0.0.7")
+    assert _api_attempt("alice", PASSWORD, "10.0.0.7")[0] == 429
+    status, body = _web_attempt("alice", PASSWORD, "10.0.0.7")
+    assert status == 200
+    assert LOCKED_MESSAGE in body
+    # Another address is not affected.
+    assert _api_attempt("alice", PASSWORD, "10.0.0.8")[0] == 200
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_address_lock(alice: User) -> None:
+    client = APIClient(REMOTE_ADDR="10.0.0.7")
+    for i in range(20):
+        client.post(
+            "/api/auth/token",
+            {"username": f"guess{i}", "password": "x"},
+            format="json",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{i}",
+        )
+    assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"10.0.0.7"}
+
+
+def test_a_successful_sign_in_forgives_the_names_earlier_failures(alice: User) -> None:
+    for _ in range(USER_LIMIT - 1):
+        _web_attempt("alice", "wrong-password", "10.0.0.1")
+    assert _web_attempt("alice", PASSWORD, "10.0.0.1")[0] == 302
+    assert not LoginFailure.objects.filter(username="alice").exists()
+
+
+def test_a_name_is_throttled_whatever_its_case(alice: User) -> None:
+    for i in range(USER_LIMIT):
+        _api_attempt("ALICE" if i % 2 else "Alice ", "wrong-password", "10.0.0.1")
+    assert _api_attempt("alice", PASSWORD, "10.0.0.2")[0] == 429
