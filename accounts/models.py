@@ -38,6 +38,9 @@ class User(AbstractUser):
         # `createsuperuser` makes admins too.
         if self.is_superuser and not self.role:
             self.role = Role.ADMIN
+        # The role is the source of truth: a demoted superuser keeps no hidden powers.
+        if self.role != Role.ADMIN:
+            self.is_superuser = False
         # Admins and editors may use the Django admin for bulk edits; their
         # permissions still apply there.
         if self.role == Role.ADMIN:

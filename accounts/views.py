@@ -24,7 +24,7 @@ from accounts.forms import (
     UserCreateForm,
     UserEditForm,
 )
-from accounts.models import AuditEntry, User
+from accounts.models import AuditEntry, Role, User
 from accounts.tokens import after_password_change
 from netkeep.types import AuthedRequest
 
@@ -106,6 +106,10 @@ def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if target == request.user and not form.cleaned_data["is_active"]:
             form.add_error("is_active", "You cannot deactivate your own account.")
+        elif target == request.user and form.cleaned_data["role"] != Role.ADMIN:
+            form.add_error(
+                "role", "You cannot remove your own admin role: ask another admin to do it."
+            )
         else:
             form.save()
             messages.success(request, f"User {target.username} saved.")
