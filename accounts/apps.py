@@ -22,7 +22,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import audit
+        from accounts import audit, schema  # noqa: F401  (registers the OpenAPI extension)
         from accounts.models import User
 
         audit.connect()

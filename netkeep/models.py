@@ -1,0 +1,138 @@
+"""Cross-cutting records: events from every app and the webhooks they fan out to.
+
+This module must not import any app (ipam, discovery, ...): events point at
+their object through a content type and an id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from netkeep.crypto import EncryptedTextField
+
+
+class EventKind(models.TextChoices):
+    HOST_UP = "host_up", "Host up"
+    HOST_DOWN = "host_down", "Host down"
+    HOST_NEW = "host_new", "New host"
+    PORT_OPENED = "port_opened", "Port opened"
+    PORT_CLOSED = "port_closed", "Port closed"
+    PTR_CHANGED = "ptr_changed", "PTR changed"
+    CONFIG_CHANGED = "config_changed", "Configuration changed"
+    BACKUP_FAILED = "backup_failed", "Backup failed"
+    SERVICE_DOWN = "service_down", "Service down"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def for_object(self, obj: models.Model) -> EventQuerySet:
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
+        )
+
+
+class Event(models.Model):
+    """Something that happened to an object (a host went down, a port opened, ...)."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"]),
+            models.Index(fields=["kind", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.object_repr}"
+
+
+class WebhookFormat(models.TextChoices):
+    GENERIC = "generic", "Generic JSON"
+    DISCORD = "discord", "Discord"
+    SLACK = "slack", "Slack"
+
+
+def _validate_kinds(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise ValidationError("Choose the event kinds as a list, for example ['host_down'].")
+    unknown = sorted(set(value) - set(EventKind.values))
+    if unknown:
+        known = ", ".join(EventKind.values)
+        raise ValidationError(f"Unknown event kind(s) {', '.join(unknown)}: choose from {known}.")
+
+
+class Webhook(models.Model):
+    """A URL that receives the events of the kinds it subscribes to."""
+
+    name = models.CharField(max_length=100, unique=True)
+    url = models.URLField("URL", max_length=500)
+    kinds = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[_validate_kinds],
+        help_text="Event kinds to send; empty sends nothing.",
+    )
+    format = models.CharField(
+        max_length=8, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC
+    )
+    secret = EncryptedTextField(
+        blank=True,
+        help_text="Signs each request (X-Netkeep-Signature: sha256=HMAC). Stored encrypted.",
+    )
+    enabled = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def subscribes_to(self, kind: str) -> bool:
+        return self.enabled and kind in (self.kinds or [])
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to deliver one event to one webhook, with what the receiver answered."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
+    attempt = models.PositiveSmallIntegerField(default=1)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    delivered = models.BooleanField(default=False)
+    next_retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next attempt is due; empty: no more attempts."
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            # Tasks are delivered at least once: a repeated task for the same
+            # attempt finds this row and does nothing.
+            models.UniqueConstraint(
+                fields=["webhook", "event", "attempt"], name="netkeep_delivery_unique_attempt"
+            )
+        ]
+
+    def __str__(self) -> str:
+        outcome = "delivered" if self.delivered else (self.error or f"HTTP {self.status_code}")
+        return f"{self.webhook} #{self.event_id} attempt {self.attempt}: {outcome}"

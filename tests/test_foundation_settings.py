@@ -1,0 +1,199 @@
+"""Settings come from the environment; production settings pass `check --deploy`.
+
+Each case starts a fresh Python process, because settings are read once at start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+# Every variable netkeep/settings.py reads: cleared so the machine's environment
+# cannot leak into a case.
+READ_BY_SETTINGS = [
+    "DEBUG",
+    "NETKEEP_DATA_DIR",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "TIME_ZONE",
+    "DATABASE_URL",
+    "NETKEEP_ADMIN_USER",
+    "NETKEEP_ADMIN_PASSWORD",
+    "LOGIN_THROTTLE_IP_LIMIT",
+    "LOGIN_THROTTLE_USER_LIMIT",
+    "NUM_PROXIES",
+    "SESSION_COOKIE_AGE",
+    "SECURE_HTTPS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SILENCED_SYSTEM_CHECKS",
+    "STATIC_ROOT",
+    "JWT_ACCESS_MINUTES",
+    "JWT_REFRESH_DAYS",
+    "JWT_SIGNING_KEY",
+    "Q_CLUSTER_NAME",
+    "Q_WORKERS",
+    "Q_TIMEOUT",
+    "SCAN_ALLOWED_NETWORKS",
+    "NETKEEP_SECRET_KEYS",
+    "LOG_LEVEL",
+]
+
+
+def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in READ_BY_SETTINGS
+        and not (k.endswith("_FILE") and k.removesuffix("_FILE") in READ_BY_SETTINGS)
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="netkeep.settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="netkeep.example.org",
+        SECURE_SSL_REDIRECT="true",
+        SECURE_HSTS_SECONDS="31536000",
+        NETKEEP_DATA_DIR=str(tmp_path / "data"),
+        STATIC_ROOT=str(tmp_path / "static"),
+        PYTHONPATH=str(BASE_DIR),
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def settings_in(env: dict[str, str], *names: str) -> dict[str, object]:
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}, default=str))"
+    )
+    result = run(["-c", code], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_flags_a_production_setup_without_https(tmp_path: Path) -> None:
+    # The same check must be able to fail, or the test above proves nothing.
+    env = production_env(tmp_path, SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        None,
+        "",
+        "django-insecure-netkeep-development-key-do-not-use-in-production",
+        "django-insecure-" + "x" * 40,
+        "too-short",
+    ],
+    ids=["missing", "empty", "development", "insecure-prefix", "short"],
+)
+def test_it_refuses_to_start_without_debug_and_a_real_secret_key(
+    tmp_path: Path, key: str | None
+) -> None:
+    env = production_env(tmp_path)
+    env.pop("SECRET_KEY")
+    if key is not None:
+        env["SECRET_KEY"] = key
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is missing or is the development key" in result.stderr
+    assert "SECRET_KEY_FILE" in result.stderr  # it says how to fix it
+
+
+def test_development_runs_without_a_key_when_debug_is_on(tmp_path: Path) -> None:
+    env = production_env(tmp_path, DEBUG="true")
+    env.pop("SECRET_KEY")
+    assert settings_in(env, "DEBUG")["DEBUG"] is True
+
+
+def test_secrets_can_come_from_files(tmp_path: Path) -> None:
+    key = secrets.token_urlsafe(50)
+    (tmp_path / "key").write_text(key + "\n")
+    (tmp_path / "admin").write_text("from-a-file-passphrase\n")
+    env = production_env(
+        tmp_path,
+        SECRET_KEY_FILE=str(tmp_path / "key"),
+        NETKEEP_ADMIN_PASSWORD_FILE=str(tmp_path / "admin"),
+    )
+    env.pop("SECRET_KEY")
+    values = settings_in(env, "SECRET_KEY", "NETKEEP_ADMIN_PASSWORD")
+    assert values == {"SECRET_KEY": key, "NETKEEP_ADMIN_PASSWORD": "from-a-file-passphrase"}
+
+
+def test_the_default_database_is_sqlite_in_wal_mode_in_the_data_directory(tmp_path: Path) -> None:
+    db = settings_in(production_env(tmp_path), "DATABASES")["DATABASES"]["default"]  # type: ignore[index]
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"] == str(tmp_path / "data" / "netkeep.sqlite3")
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert db["OPTIONS"]["timeout"] >= 20
+    assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
+
+
+def test_postgresql_comes_from_database_url(tmp_path: Path) -> None:
+    env = production_env(tmp_path, DATABASE_URL="postgres://nk:pw@db.internal:5432/netkeep")
+    db = settings_in(env, "DATABASES")["DATABASES"]["default"]  # type: ignore[index]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == (
+        "db.internal",
+        5432,
+        "netkeep",
+        "nk",
+    )
+
+
+def test_hosts_origins_and_time_zone_come_from_the_environment(tmp_path: Path) -> None:
+    env = production_env(
+        tmp_path,
+        ALLOWED_HOSTS="a.example.org,b.example.org",
+        CSRF_TRUSTED_ORIGINS="https://a.example.org",
+        TIME_ZONE="Europe/Paris",
+    )
+    values = settings_in(env, "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "TIME_ZONE", "DEBUG")
+    assert values == {
+        "ALLOWED_HOSTS": ["a.example.org", "b.example.org"],
+        "CSRF_TRUSTED_ORIGINS": ["https://a.example.org"],
+        "TIME_ZONE": "Europe/Paris",
+        "DEBUG": False,
+    }
+
+
+def test_collectstatic_writes_compressed_files_with_hashed_names(tmp_path: Path) -> None:
+    env = production_env(tmp_path)
+    result = run(["manage.py", "collectstatic", "--no-input", "-v0"], env)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["css/netkeep.css"]
+    assert hashed != "css/netkeep.css" and hashed.startswith("css/netkeep.")
+    assert (tmp_path / "static" / (hashed + ".gz")).exists()
