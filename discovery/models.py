@@ -1,1 +1,444 @@
-"""Discovery models."""
+"""Discovery records: scan allowlist, runs, status history, open ports, profiles, reconciliation."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from discovery import scope
+
+# The least time between two progress writes of one run.
+PROGRESS_EVERY_S = 1.0
+
+
+class AllowedNetwork(models.Model):
+    """A network an administrator allowed for scanning (beside SCAN_ALLOWED_NETWORKS)."""
+
+    network = models.CharField(max_length=43, unique=True)
+    description = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["network"]
+
+    def __str__(self) -> str:
+        return self.network
+
+    def clean(self) -> None:
+        try:
+            network = scope.parse_network(self.network)
+        except scope.ScopeError as error:
+            raise ValidationError({"network": str(error)}) from None
+        self.network = str(network)
+        # The allowlist may not open what is never scanned (loopback, multicast, ...).
+        try:
+            scope.check_scope(network, [network])
+        except scope.ScopeError as error:
+            raise ValidationError({"network": str(error)}) from None
+
+
+class RunKind(models.TextChoices):
+    SWEEP = "sweep", "Ping sweep"
+    KNOWN_HOSTS = "known_hosts", "Known-hosts check"
+    PORTS = "ports", "Port scan"
+    DNS = "dns", "DNS pass"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    PARTIAL = "partial", "Partial"
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class RunQuerySet(models.QuerySet["Run"]):
+    def active(self) -> RunQuerySet:
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def finished(self) -> RunQuerySet:
+        return self.exclude(status__in=ACTIVE_STATUSES)
+
+    def stale(self, older_than: timedelta) -> RunQuerySet:
+        """Running runs that have not reported progress for `older_than`."""
+        horizon = timezone.now() - older_than
+        return self.filter(status=RunStatus.RUNNING, heartbeat__lt=horizon)
+
+
+class Run(models.Model):
+    """One sweep, known-hosts check, port scan or DNS pass, with its progress and outcome."""
+
+    kind = models.CharField(max_length=12, choices=RunKind.choices)
+    target = models.CharField(max_length=200, help_text="What was scanned, as typed or derived.")
+    subnet = models.ForeignKey(
+        "ipam.Subnet", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    host = models.ForeignKey(
+        "ipam.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+    )
+    profile = models.CharField("Nmap profile", max_length=50, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scan_runs",
+    )
+    by_schedule = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(
+        default=dict, blank=True, help_text="alive, new, went_down, came_up, ... by name."
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    # Last sign of life of a running run: the stale-run reaper reads it.
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    error_class = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    objects = RunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        permissions = [("run_scans", "Can run scans")]
+        indexes = [
+            models.Index(fields=["kind", "target", "status"]),
+            models.Index(fields=["subnet", "created"]),
+            models.Index(fields=["host", "created"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.target} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:discovery:run-detail", args=[self.pk])
+
+    # --- derived values -----------------------------------------------------
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def percent(self) -> int:
+        """Progress in percent (100 once finished)."""
+        if not self.is_active:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.done * 100 / self.total))
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started is None:
+            return None
+        end = self.finished or timezone.now()
+        return round((end - self.started).total_seconds(), 3)
+
+    # --- state changes ------------------------------------------------------
+    def claim(self) -> bool:
+        """Move a queued run to running; False when another worker got it first."""
+        now = timezone.now()
+        claimed = Run.objects.filter(pk=self.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING,
+            started=now,
+            heartbeat=now,
+            attempts=models.F("attempts") + 1,
+        )
+        if claimed == 1:
+            self.refresh_from_db()
+            return True
+        return False
+
+    def progress(self, done: int, total: int | None = None, *, force: bool = False) -> bool:
+        """Record progress, at most once per PROGRESS_EVERY_S unless forced; True if written."""
+        now_mono = time.monotonic()
+        last = getattr(self, "_last_progress", 0.0)
+        self.done = done
+        if total is not None:
+            self.total = total
+        if not force and now_mono - last < PROGRESS_EVERY_S:
+            return False
+        self._last_progress = now_mono
+        self.heartbeat = timezone.now()
+        # Guarded by status so a run the reaper already failed is not revived.
+        Run.objects.filter(pk=self.pk, status=RunStatus.RUNNING).update(
+            done=self.done, total=self.total, heartbeat=self.heartbeat
+        )
+        return True
+
+    def finish(
+        self, counts: dict[str, Any] | None = None, status: str = RunStatus.SUCCEEDED
+    ) -> None:
+        """Mark the run succeeded (or partial) with its counts."""
+        self.status = status
+        if counts is not None:
+            self.counts = counts
+        self.finished = timezone.now()
+        if status == RunStatus.SUCCEEDED:
+            self.done = max(self.done, self.total)
+        Run.objects.filter(pk=self.pk).update(
+            status=self.status,
+            counts=self.counts,
+            finished=self.finished,
+            done=self.done,
+            total=self.total,
+            heartbeat=self.finished,
+        )
+
+    def fail(
+        self,
+        error: BaseException | str,
+        *,
+        partial: bool = False,
+        counts: dict[str, Any] | None = None,
+    ) -> None:
+        """Mark the run failed (or partial when some results were kept), saying why."""
+        if isinstance(error, BaseException):
+            self.error_class = type(error).__name__
+            self.error_message = str(error) or type(error).__name__
+        else:
+            self.error_class = self.error_class or "Error"
+            self.error_message = error
+        self.error_message = self.error_message[:2000]
+        self.status = RunStatus.PARTIAL if partial else RunStatus.FAILED
+        if counts is not None:
+            self.counts = counts
+        self.finished = timezone.now()
+        Run.objects.filter(pk=self.pk).update(
+            status=self.status,
+            counts=self.counts,
+            finished=self.finished,
+            done=self.done,
+            total=self.total,
+            error_class=self.error_class,
+            error_message=self.error_message,
+        )
+
+
+class HostSample(models.Model):
+    """One observation of a host (up or down, round-trip time), kept for a short window."""
+
+    host = models.ForeignKey("ipam.Host", on_delete=models.CASCADE, related_name="samples")
+    at = models.DateTimeField(db_index=True)
+    up = models.BooleanField()
+    rtt_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["host", "at"]
+        indexes = [models.Index(fields=["host", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.host_id} {'up' if self.up else 'down'} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class HostHourly(models.Model):
+    """One hour of a host's samples rolled up: how many, how many up, round-trip times."""
+
+    host = models.ForeignKey("ipam.Host", on_delete=models.CASCADE, related_name="hourly")
+    hour = models.DateTimeField()
+    samples = models.PositiveIntegerField(default=0)
+    up_samples = models.PositiveIntegerField(default=0)
+    rtt_avg = models.FloatField(null=True, blank=True)
+    rtt_min = models.FloatField(null=True, blank=True)
+    rtt_max = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["host", "hour"]
+        verbose_name = "hourly host status"
+        verbose_name_plural = "hourly host status"
+        constraints = [
+            models.UniqueConstraint(fields=["host", "hour"], name="discovery_hourly_unique")
+        ]
+        indexes = [models.Index(fields=["hour"])]
+
+    def __str__(self) -> str:
+        return f"{self.host_id} {self.hour:%Y-%m-%d %H}:00 {self.up_samples}/{self.samples} up"
+
+
+class PortProtocol(models.TextChoices):
+    TCP = "tcp", "TCP"
+    UDP = "udp", "UDP"
+
+
+class OpenPort(models.Model):
+    """A port found on a host; `current` is false once a later scan no longer sees it open."""
+
+    host = models.ForeignKey("ipam.Host", on_delete=models.CASCADE, related_name="open_ports")
+    port = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(65535)])
+    protocol = models.CharField(max_length=3, choices=PortProtocol.choices)
+    state = models.CharField(max_length=16, default="open")
+    service = models.CharField(max_length=100, blank=True)
+    product = models.CharField(max_length=200, blank=True)
+    version = models.CharField(max_length=200, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    current = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        ordering = ["host", "protocol", "port"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["host", "port", "protocol"], name="discovery_openport_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The chip text: "22/ssh", or "22/tcp" when the service is unknown."""
+        return f"{self.port}/{self.service or self.protocol}"
+
+
+class PortsChoice(models.TextChoices):
+    TOP100 = "top100", "Top 100 ports"
+    TOP1000 = "top1000", "Top 1000 ports"
+    LIST = "list", "These ports"
+
+
+class ScanProfileDef(models.Model):
+    """An administrator-defined Nmap profile, built only from allowed options."""
+
+    name = models.SlugField(
+        max_length=50, unique=True, help_text="Lower-case letters, digits, '-' and '_'."
+    )
+    label = models.CharField(max_length=100, blank=True)
+    ports = models.CharField(max_length=8, choices=PortsChoice.choices, default=PortsChoice.TOP100)
+    port_list = models.CharField(
+        max_length=2000, blank=True, help_text="With “These ports”: numbers separated by commas."
+    )
+    service_detection = models.BooleanField(default=False)
+    udp = models.BooleanField("also UDP", default=False)
+    timing = models.PositiveSmallIntegerField(
+        default=4,
+        choices=[(n, f"T{n}") for n in range(6)],
+        help_text="Nmap timing template: T0 slowest … T5 fastest.",
+    )
+    host_timeout_s = models.PositiveIntegerField(
+        "host timeout (seconds)",
+        default=300,
+        validators=[MinValueValidator(1), MaxValueValidator(86400)],
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "scan profile"
+
+    def __str__(self) -> str:
+        return self.label or self.name
+
+    def parsed_ports(self) -> list[int]:
+        numbers: list[int] = []
+        for part in self.port_list.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise ValidationError(
+                    {"port_list": f"“{part}” is not a port number: list numbers such as 22,80,443."}
+                )
+            numbers.append(int(part))
+        return numbers
+
+    def to_profile(self) -> Any:
+        """The discovery.nmap.ScanProfile this definition stands for (ValueError if invalid)."""
+        from discovery import nmap
+
+        ports: Any = self.ports if self.ports != PortsChoice.LIST else self.parsed_ports()
+        return nmap.ScanProfile.build(
+            self.name,
+            ports=ports,
+            service_detection=self.service_detection,
+            timing=int(self.timing),
+            udp=self.udp,
+            host_timeout_s=int(self.host_timeout_s),
+            label=self.label or None,
+        )
+
+    def clean(self) -> None:
+        from discovery import nmap
+
+        if self.name in nmap.BUILTIN_PROFILES:
+            raise ValidationError(
+                {"name": f"“{self.name}” is a built-in profile: choose another name."}
+            )
+        if self.ports != PortsChoice.LIST and self.port_list.strip():
+            raise ValidationError(
+                {"port_list": "Leave the port list empty, or choose “These ports”."}
+            )
+        try:
+            self.to_profile()
+        except ValueError as error:
+            message = str(error)
+            if "profile name" in message:
+                field = "name"
+            elif message.startswith(("timing", "host_timeout")):
+                field = "timing" if message.startswith("timing") else "host_timeout_s"
+            else:
+                field = "port_list" if self.ports == PortsChoice.LIST else "ports"
+            raise ValidationError({field: str(error)}) from None
+
+
+class ReconKind(models.TextChoices):
+    UNDOCUMENTED_ALIVE = "undocumented_alive", "Alive but undocumented"
+    UNSEEN_DOCUMENTED = "unseen_documented", "Documented but unseen"
+    PTR_MISMATCH = "ptr_mismatch", "PTR differs from hostname"
+    MAC_CHANGED = "mac_changed", "MAC changed"
+
+
+class ReconState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class ReconciliationItem(models.Model):
+    """A difference between what IPAM documents and what discovery saw, awaiting a decision."""
+
+    kind = models.CharField(max_length=20, choices=ReconKind.choices)
+    host = models.ForeignKey("ipam.Host", on_delete=models.CASCADE, related_name="recon_items")
+    details = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        max_length=10, choices=ReconState.choices, default=ReconState.OPEN, db_index=True
+    )
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "reconciliation item"
+        constraints = [
+            # One open item per host and kind: refreshing twice adds nothing.
+            models.UniqueConstraint(
+                fields=["host", "kind"],
+                condition=Q(state="open"),
+                name="discovery_recon_one_open_per_host_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.host_id}"

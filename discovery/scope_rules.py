@@ -1,0 +1,25 @@
+"""The effective scan allowlist: SCAN_ALLOWED_NETWORKS plus the networks allowed in the UI."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from discovery import scope
+from discovery.models import AllowedNetwork
+
+
+def allowed_networks() -> list[scope.Network]:
+    """Every allowed network, settings first; a bad settings entry raises ScopeError."""
+    networks = scope.parse_allowlist(getattr(settings, "SCAN_ALLOWED_NETWORKS", []) or [])
+    for text in AllowedNetwork.objects.values_list("network", flat=True):
+        try:
+            networks.append(scope.parse_network(text))
+        except scope.ScopeError:
+            # Rows are validated on save; one edited behind our back is ignored, not trusted.
+            continue
+    return list(dict.fromkeys(networks))
+
+
+def check(target: scope.Network | scope.Address) -> None:
+    """Raise ScopeError with the reason unless `target` may be scanned."""
+    scope.check_scope(target, allowed_networks())
