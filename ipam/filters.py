@@ -8,6 +8,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from ipam.addresses import parse_address, parse_network
 from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Subnet, Tag
@@ -39,6 +41,17 @@ class CIDRFilter(django_filters.CharFilter):
     field_class = CIDRField
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class TagFilter(django_filters.ModelMultipleChoiceFilter):
+    """Tag names (repeat the parameter for several: ?tag=a&tag=b matches either)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("field_name", "tags__name")
+        kwargs.setdefault("to_field_name", "name")
+        kwargs.setdefault("queryset", Tag.objects.all())
+        super().__init__(**kwargs)
+
+
 class VRFFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
 
@@ -55,9 +68,7 @@ class VRFFilter(django_filters.FilterSet):
 class VLANFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     vid = django_filters.NumberFilter()
-    tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all()
-    )
+    tag = TagFilter()
 
     class Meta:
         model = VLAN
@@ -75,9 +86,7 @@ class SubnetFilter(django_filters.FilterSet):
     vrf = django_filters.ModelChoiceFilter(queryset=VRF.objects.all(), null_label="Global")
     vlan = django_filters.ModelChoiceFilter(queryset=VLAN.objects.all())
     family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
-    tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all()
-    )
+    tag = TagFilter()
     within = CIDRFilter(method="filter_within", label="Within CIDR")
     contains = CIDRFilter(method="filter_contains", label="Contains CIDR or address")
     scan_enabled = django_filters.BooleanFilter()
@@ -113,9 +122,7 @@ class HostFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=HostStatus.choices)
     origin = django_filters.ChoiceFilter(choices=HostOrigin.choices)
     family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
-    tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__name", to_field_name="name", queryset=Tag.objects.all()
-    )
+    tag = TagFilter()
     within = CIDRFilter(method="filter_within", label="Within CIDR")
     mac = django_filters.CharFilter(field_name="mac", lookup_expr="icontains")
 

@@ -2,15 +2,130 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from ipam.exporting import stream_csv
+from ipam.filters import HostFilter, SubnetFilter, VLANFilter
+from ipam.importing import KINDS, ImportFileError, decode, run_import
+from ipam.models import VLAN, Host, Subnet
+
+MODELS = {"vlans": "vlan", "subnets": "subnet", "hosts": "host"}
+SALT = "ipam.import"
+MAX_AGE = 3600
+MAX_UPLOAD = 20 * 1024 * 1024
 
 
+class ImportForm(forms.Form):
+    """The upload: a file or pasted text, what it holds and what to do with existing rows."""
+
+    kind = forms.ChoiceField(
+        choices=[("hosts", "Hosts (IP addresses)"), ("subnets", "Subnets"), ("vlans", "VLANs")]
+    )
+    file = forms.FileField(required=False, help_text="A CSV file with a header line.")
+    text = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        label="Or paste CSV",
+    )
+    mode = forms.ChoiceField(
+        choices=[("skip", "Skip rows that already exist"), ("update", "Update existing rows")],
+        initial="skip",
+        widget=forms.RadioSelect,
+        label="Rows matching an existing object",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > MAX_UPLOAD:
+                raise forms.ValidationError("The file is larger than 20 MB: split it.")
+            data["csv"] = decode(upload.read())
+        elif data.get("text", "").strip():
+            data["csv"] = data["text"]
+        else:
+            raise forms.ValidationError("Choose a CSV file or paste its text.")
+        return data
+
+
+def _check_perms(request: HttpRequest, kind: str, mode: str) -> None:
+    model = MODELS[kind]
+    needed = [f"ipam.add_{model}"] + ([f"ipam.change_{model}"] if mode == "update" else [])
+    if not request.user.has_perms(needed):
+        raise PermissionDenied
+
+
+@login_required
 @permission_required("ipam.add_host", raise_exception=True)
 def import_csv(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("CSV import is not built yet.", status=501)
+    """Upload shows a preview of every row; apply re-reads the signed upload and writes it."""
+    context: dict[str, Any] = {}
+    if request.method == "POST" and "token" in request.POST:
+        try:
+            payload = signing.loads(request.POST["token"], salt=SALT, max_age=MAX_AGE)
+        except signing.BadSignature:
+            messages.error(request, "The preview expired or was altered: upload the file again.")
+            return render(request, "ipam/import.html", {"form": ImportForm()})
+        _check_perms(request, payload["kind"], payload["mode"])
+        result = run_import(
+            payload["csv"],
+            payload["kind"],
+            payload["mode"],
+            dry_run=False,
+            valid_only="valid_only" in request.POST,
+            user=request.user,
+        )
+        context = {"form": ImportForm(initial=payload), "result": result}
+        if not result.applied:
+            context["token"] = request.POST["token"]
+    elif request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        context["form"] = form
+        if form.is_valid():
+            data = form.cleaned_data
+            _check_perms(request, data["kind"], data["mode"])
+            try:
+                result = run_import(data["csv"], data["kind"], data["mode"], dry_run=True)
+            except ImportFileError as error:
+                form.add_error(None, str(error))
+            else:
+                context["result"] = result
+                context["token"] = signing.dumps(
+                    {"csv": data["csv"], "kind": data["kind"], "mode": data["mode"]},
+                    salt=SALT,
+                    compress=True,
+                )
+    else:
+        context["form"] = ImportForm(initial={"kind": request.GET.get("kind", "hosts")})
+    template = "ipam/_import_preview.html" if request.htmx and "result" in context else None  # type: ignore[attr-defined]
+    return render(request, template or "ipam/import.html", context)
 
 
-@permission_required("ipam.view_host", raise_exception=True)
-def export_csv(request: HttpRequest, kind: str) -> HttpResponse:
-    return HttpResponse("CSV export is not built yet.", status=501)
+@login_required
+def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+    """The list as CSV, with the same filters as the page (`?q=…&tag=…&within=…`)."""
+    if kind not in KINDS:
+        raise Http404("Export kinds are vlans, subnets and hosts.")
+    if not request.user.has_perm(f"ipam.view_{MODELS[kind]}"):
+        raise PermissionDenied
+    filters: Any = {"vlans": VLANFilter, "subnets": SubnetFilter, "hosts": HostFilter}[kind]
+    base = {"vlans": VLAN.objects.all(), "subnets": Subnet.objects.all(), "hosts": Host.objects}
+    filterset = filters(request.GET, queryset=base[kind].all())  # type: ignore[attr-defined]
+    if not filterset.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
+        return StreamingHttpResponse([f"Invalid filter: {errors}\n"], status=400)
+    response = StreamingHttpResponse(
+        stream_csv(kind, filterset.qs), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="netkeep-{kind}-{stamp}.csv"'
+    return response

@@ -224,8 +224,9 @@ class Subnet(models.Model):
     def clean(self) -> None:
         try:
             self._derive()
-        except ValidationError as error:
-            raise ValidationError({"network": error.messages}) from None
+        except ValidationError:
+            # full_clean() reports it once already, from the field's to_python().
+            return
         clash = Subnet.objects.filter(vrf_key=self.vrf_key, network=self.network).exclude(
             pk=self.pk
         )
@@ -434,8 +435,9 @@ class Host(models.Model):
     def clean(self) -> None:
         try:
             self._derive()
-        except ValidationError as error:
-            raise ValidationError({"address": error.messages}) from None
+        except ValidationError:
+            # full_clean() reports it once already, from the field's to_python().
+            return
         if not self.subnet_id:
             return
         subnet = self.subnet

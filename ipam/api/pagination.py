@@ -1,0 +1,79 @@
+"""Pagination of IPAM lists: page numbers for small tables, a keyset cursor for hosts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.request import Request
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class HostCursorPagination(CursorPagination):
+    """Cursor over (VRF, family, address): every page is one indexed range read.
+
+    DRF's cursor positions on the first ordering field only, which would mean
+    ever larger offsets here (most hosts share a VRF); this cursor carries the
+    whole unique triple instead, so the cost of a page never grows.
+    """
+
+    ordering = ("vrf_key", "family", "key")
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def _get_position_from_instance(self, instance: Any, ordering: Any) -> str:
+        return f"{instance.vrf_key}:{instance.family}:{instance.key}"
+
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any] | None:
+        self.request = request
+        self.page_size = self.get_page_size(request) or HostCursorPagination.page_size
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        reverse = bool(self.cursor and self.cursor.reverse)
+        position: Any = self.cursor.position if self.cursor else None
+        order = [f"-{f}" for f in self.ordering] if reverse else list(self.ordering)
+        queryset = queryset.order_by(*order)
+        if position is not None:
+            queryset = queryset.filter(_beyond(position, before=reverse))
+        results = list(queryset[: self.page_size + 1])
+        self.page = results[: self.page_size]
+        following: Any = (
+            self._get_position_from_instance(results[-1], None)
+            if len(results) > len(self.page)
+            else None
+        )
+        if reverse:
+            self.page.reverse()
+            self.has_next, self.next_position = position is not None, position
+            self.has_previous, self.previous_position = following is not None, following
+        else:
+            self.has_next, self.next_position = following is not None, following
+            self.has_previous, self.previous_position = position is not None, position
+        self.display_page_controls = self.has_previous or self.has_next
+        return self.page
+
+
+def _beyond(position: str, before: bool) -> Q:
+    """Rows strictly after (or before) the (vrf_key, family, key) triple."""
+    try:
+        vrf_text, family_text, key = position.split(":")
+        vrf, family = int(vrf_text), int(family_text)
+    except ValueError:
+        from rest_framework.exceptions import NotFound
+
+        raise NotFound("Invalid cursor.") from None
+    op = "lt" if before else "gt"
+    return (
+        Q(**{f"vrf_key__{op}": vrf})
+        | Q(vrf_key=vrf, **{f"family__{op}": family})
+        | Q(vrf_key=vrf, family=family, **{f"key__{op}": key})
+    )

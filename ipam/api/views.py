@@ -1,0 +1,210 @@
+"""API viewsets: CRUD for VRFs, VLANs, tags, subnets and hosts; allocation; CSV import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import audit
+from ipam.allocation import SubnetFull, allocate
+from ipam.api import serializers
+from ipam.api.pagination import HostCursorPagination, StandardPagination
+from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
+from ipam.importing import ImportFileError, decode, run_import
+from ipam.models import VLAN, VRF, Host, Subnet, Tag
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class CleanDeleteMixin:
+    """A delete the model refuses (hosts still inside, objects still using it) is a 409."""
+
+    def perform_destroy(self, instance: Any) -> None:
+        try:
+            instance.delete()
+        except DjangoValidationError as error:
+            raise Conflict(" ".join(error.messages)) from None
+        except ProtectedError as error:
+            used = sorted({str(o) for o in error.protected_objects})[:5]
+            raise Conflict(
+                f"{instance} is still used by {', '.join(used)}"
+                f"{' and others' if len(error.protected_objects) > 5 else ''}: "
+                "move or delete them first."
+            ) from None
+
+
+class TagViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
+    """Tags shared by subnets, hosts and VLANs."""
+
+    queryset = Tag.objects.all()
+    serializer_class = serializers.TagSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["name"]
+    ordering_fields = ["name"]
+
+
+class VRFViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
+    """VRFs (routing tables); subnets and hosts are unique per VRF."""
+
+    queryset = VRF.objects.all()
+    serializer_class = serializers.VRFSerializer
+    pagination_class = StandardPagination
+    filterset_class = VRFFilter
+    ordering_fields = ["name", "rd"]
+
+
+class VLANViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
+    """VLANs, plain LANs (no VLAN id) first."""
+
+    queryset = VLAN.objects.prefetch_related("tags")
+    serializer_class = serializers.VLANSerializer
+    pagination_class = StandardPagination
+    filterset_class = VLANFilter
+    ordering_fields = ["vid", "name"]
+
+
+class SubnetViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
+    """Subnets with their utilisation; allocation of free addresses."""
+
+    queryset = Subnet.objects.select_related("vrf", "vlan").prefetch_related("tags").with_usage()
+    serializer_class = serializers.SubnetSerializer
+    pagination_class = StandardPagination
+    filterset_class = SubnetFilter
+    ordering_fields = ["network", "name", "prefix_length", "used"]
+
+    def get_queryset(self) -> QuerySet[Subnet]:
+        qs = super().get_queryset()
+        # The default ordering is the address order of the tree.
+        if "ordering" not in self.request.query_params:
+            qs = qs.order_by("vrf_key", "family", "start_key", "prefix_length")
+        return qs
+
+    def get_permissions(self) -> Any:
+        if self.action == "allocate":
+            self.required_permission = "ipam.add_host"
+        return super().get_permissions()
+
+    @extend_schema(
+        request=serializers.AllocateSerializer,
+        responses={
+            201: serializers.HostSerializer(many=True),
+            409: OpenApiResponse(description="Not enough free addresses in the subnet."),
+        },
+        summary="Allocate the next free addresses",
+    )
+    @action(detail=True, methods=["post"])
+    def allocate(self, request: Request, pk: str | None = None) -> Response:
+        """Create hosts on the first `count` free addresses; concurrent calls never collide."""
+        if not request.user.has_perm("ipam.view_subnet"):
+            raise PermissionDenied
+        subnet = self.get_object()
+        params = serializers.AllocateSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        count, tags = data.pop("count"), data.pop("tags", [])
+        try:
+            with audit.context(door="api", request=request._request):
+                hosts = allocate(subnet, count, **data)
+                for host in hosts:
+                    host.tags.set(tags)
+        except SubnetFull as error:
+            raise Conflict(str(error)) from None
+        out = serializers.HostSerializer(hosts, many=True, context={"request": request})
+        return Response(out.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("count", int, description="How many (1–1024, default 1)."),
+            OpenApiParameter("after", str, description="Start after this address."),
+        ],
+        responses={200: serializers.FreeSerializer},
+        summary="The next free addresses (nothing is reserved)",
+    )
+    @action(detail=True, methods=["get"])
+    def free(self, request: Request, pk: str | None = None) -> Response:
+        subnet = self.get_object()
+        count_text = request.query_params.get("count", "1")
+        if not count_text.isdigit() or not 1 <= int(count_text) <= 1024:
+            raise drf_serializers.ValidationError({"count": "Give a count from 1 to 1024."})
+        after = request.query_params.get("after")
+        after_key = None
+        if after:
+            from ipam.addresses import address_key, parse_address
+
+            try:
+                address = parse_address(after)
+            except DjangoValidationError as error:
+                raise drf_serializers.ValidationError({"after": error.messages}) from None
+            after_key = address_key(address)
+        free = subnet.next_free(int(count_text), after=after_key)
+        return Response({"subnet": subnet.network, "addresses": [str(a) for a in free]})
+
+
+class HostViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
+    """Hosts (IP addresses), in address order with a cursor."""
+
+    queryset = Host.objects.select_related("subnet").prefetch_related("tags")
+    serializer_class = serializers.HostSerializer
+    pagination_class = HostCursorPagination
+    filterset_class = HostFilter
+    # The cursor fixes the order; an ordering parameter would break it.
+    ordering_fields: list[str] = []
+
+
+class ImportView(APIView):
+    """CSV import of hosts, subnets or VLANs: every row's outcome; all or nothing by default."""
+
+    required_permission = "ipam.add_host"
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={
+            "application/json": serializers.ImportRequestSerializer,
+            "multipart/form-data": serializers.ImportRequestSerializer,
+        },
+        responses={
+            200: serializers.ImportResultSerializer,
+            400: serializers.ImportResultSerializer,
+        },
+        summary="Import CSV (preview with dry_run)",
+    )
+    def post(self, request: Request) -> Response:
+        params = serializers.ImportRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        model = {"hosts": "host", "subnets": "subnet", "vlans": "vlan"}[data["kind"]]
+        needed = [f"ipam.add_{model}"]
+        if data["mode"] == "update":
+            needed.append(f"ipam.change_{model}")
+        if not request.user.has_perms(needed):
+            raise PermissionDenied
+        text = decode(data["file"].read()) if data.get("file") else data["csv"]
+        try:
+            result = run_import(
+                text,
+                data["kind"],
+                data["mode"],
+                dry_run=data["dry_run"],
+                valid_only=data["valid_only"],
+                user=request.user,
+            )
+        except ImportFileError as error:
+            raise drf_serializers.ValidationError({"csv": str(error)}) from None
+        refused = not result.dry_run and not result.applied
+        return Response(
+            result.as_dict(), status=status.HTTP_400_BAD_REQUEST if refused else status.HTTP_200_OK
+        )
