@@ -1,0 +1,70 @@
+"""Small display helpers for the IPAM pages: address counts that may be 2^64, percentages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def bignum(value: Any) -> str:
+    """1,234 for ordinary counts; 2^64-style for IPv6 sizes nobody reads digit by digit."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return ""
+    if number < 10**7:
+        return f"{number:,}"
+    if number & (number - 1) == 0:
+        return f"2^{number.bit_length() - 1}"
+    if number + 1 & number == 0:  # 2^n - 1, e.g. the usable addresses of an IPv6 /64
+        return f"2^{number.bit_length()}−1"
+    return f"{number:.2e}"
+
+
+@register.filter
+def percent(used: Any, usable: Any) -> int:
+    """Whole percent of usable addresses in use, capped at 100; a used address is never 0 %."""
+    try:
+        used_n, usable_n = int(used), int(usable)
+    except (TypeError, ValueError):
+        return 0
+    if usable_n <= 0 or used_n <= 0:
+        return 0
+    return max(1, min(100, round(used_n * 100 / usable_n)))
+
+
+@register.filter
+def percent_text(used: Any, usable: Any) -> str:
+    """Percent as text, "<0.01 %" style for tiny shares of huge IPv6 subnets."""
+    try:
+        used_n, usable_n = int(used), int(usable)
+    except (TypeError, ValueError):
+        return ""
+    if usable_n <= 0:
+        return "0 %"
+    share = used_n * 100 / usable_n
+    if 0 < share < 0.01:
+        return "<0.01 %"
+    if share < 10 and share != int(share):
+        return f"{share:.1f} %"
+    return f"{min(share, 100):.0f} %"
+
+
+@register.filter
+def ago(value: Any) -> str:
+    """Compact relative time for dense tables: "45 s ago", "12 min ago", "3 h ago", "5 d ago"."""
+    if not isinstance(value, datetime):
+        return ""
+    seconds = int((timezone.now() - value).total_seconds())
+    if seconds < 0:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return f"{seconds} s ago"

@@ -1,0 +1,89 @@
+// IPAM pages: host drawer, keyboard selection of search results, jump-to-address highlight.
+// Everything works without this file; it only adds comfort.
+(function () {
+  "use strict";
+  var opener = null;
+
+  function drawer() { return document.getElementById("drawer"); }
+
+  function openDrawer() {
+    var panel = drawer();
+    if (!panel) return;
+    panel.hidden = false;
+    panel.focus();
+  }
+
+  function closeDrawer() {
+    var panel = drawer();
+    if (!panel || panel.hidden) return;
+    panel.hidden = true;
+    if (opener && document.body.contains(opener)) opener.focus();
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target.closest("[data-drawer-open]")) {
+      opener = target.closest("[data-drawer-open]");
+      return;
+    }
+    if (target.closest("[data-drawer-close]")) {
+      closeDrawer();
+      return;
+    }
+    // A click anywhere on a host row (not on its controls) opens the drawer too.
+    var row = target.closest("tr.host-row");
+    if (row && !target.closest("a, button, input, select, textarea, label")) {
+      var link = row.querySelector("[data-drawer-open]");
+      if (link) link.click();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "drawer-body") openDrawer();
+    highlightJump();
+  });
+
+  // Search results: arrow keys move between results; from a search box, ↓ enters them.
+  function results() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-results] [data-result]"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      closeDrawer();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var items = results();
+    if (!items.length) return;
+    var active = document.activeElement;
+    var index = items.indexOf(active);
+    var inBox = active && (active.id === "q" || active.id === "topsearch");
+    if (index === -1 && !inBox) return;
+    event.preventDefault();
+    if (index === -1) {
+      if (event.key === "ArrowDown") items[0].focus();
+      return;
+    }
+    var next = index + (event.key === "ArrowDown" ? 1 : -1);
+    if (next < 0) {
+      var box = document.getElementById("q") || document.getElementById("topsearch");
+      if (box) box.focus();
+      return;
+    }
+    items[Math.min(next, items.length - 1)].focus();
+  });
+
+  // Jump to address: bring the row of that address (or the free run holding it) into view.
+  function highlightJump() {
+    var body = document.getElementById("flow-rows");
+    if (!body || !body.dataset.jump || body.dataset.highlighted) return;
+    body.dataset.highlighted = "1";
+    var row = body.querySelector('tr[data-address="' + body.dataset.jump + '"]') || body.querySelector("tr");
+    if (!row) return;
+    row.classList.add("target");
+    row.scrollIntoView({ block: "center" });
+  }
+
+  document.addEventListener("DOMContentLoaded", highlightJump);
+})();
