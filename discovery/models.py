@@ -120,6 +120,15 @@ class Run(models.Model):
     class Meta:
         ordering = ["-created", "-id"]
         permissions = [("run_scans", "Can run scans")]
+        constraints = [
+            # At most one queued or running run per kind and target: asking again
+            # returns that run instead of starting a second one.
+            models.UniqueConstraint(
+                fields=["kind", "target"],
+                condition=Q(status__in=["queued", "running"]),
+                name="discovery_run_one_active_per_target",
+            )
+        ]
         indexes = [
             models.Index(fields=["kind", "target", "status"]),
             models.Index(fields=["subnet", "created"]),

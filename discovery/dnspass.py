@@ -1,0 +1,106 @@
+"""DNS passes: PTR names for alive hosts, hostnames from PTR where no person set one.
+
+A manual hostname is never overwritten; when its PTR disagrees, a
+reconciliation item says so. Lookups run with no transaction open; results
+are written in one bulk update.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from discovery import dns, reconcile, scope
+from discovery.models import Run, RunStatus
+from ipam.models import Host, HostnameSource, HostStatus
+from netkeep import events
+from netkeep.models import EventKind
+
+log = logging.getLogger(__name__)
+
+
+def hosts_for(run: Run) -> list[Host]:
+    if run.host is not None:
+        return [run.host]
+    if run.subnet is not None:
+        hosts = run.subnet.host_range()
+    else:
+        network = scope.parse_network(run.target.split(" ", 1)[0])
+        hosts = Host.objects.in_network(network, 0)
+    return list(hosts.filter(status=HostStatus.UP))
+
+
+def nameservers_for(run: Run) -> list[str] | None:
+    """The subnet's resolver, or None for the system's."""
+    subnet = run.subnet or (run.host.subnet if run.host is not None else None)
+    if subnet is not None and subnet.dns_resolver:
+        return [subnet.dns_resolver]
+    return None
+
+
+def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
+    """Task body for DNS runs."""
+    run = Run.objects.select_related("subnet", "host__subnet").filter(pk=run_id).first()
+    if run is None or not run.claim():
+        return "skipped"
+    try:
+        hosts = hosts_for(run)
+    except scope.ScopeError as error:
+        run.fail(error)
+        return run.status
+    run.progress(0, len(hosts), force=True)
+    timeout = float(getattr(settings, "NETKEEP_DNS_TIMEOUT_S", 2.0))
+    try:
+        names = dns.ptr_lookup(
+            [h.address for h in hosts],
+            nameservers=nameservers or nameservers_for(run),
+            timeout=timeout,
+        )
+    except Exception as error:
+        log.exception("DNS pass of %s failed", run.target)
+        run.fail(error)
+        return run.status
+    run.progress(len(hosts), force=True)
+    run.finish(record(hosts, names))
+    return RunStatus.SUCCEEDED
+
+
+def record(hosts: list[Host], names: dict[str, str | None]) -> dict[str, int]:
+    """Apply PTR answers; a missing answer (None) changes nothing."""
+    counts = {"resolved": 0, "ptr_changed": 0, "hostname_set": 0, "mismatch": 0}
+    changed: list[Host] = []
+    announce: list[tuple[str, Any, dict[str, Any]]] = []
+    mismatches: list[tuple[Host, str]] = []
+    for host in hosts:
+        name = names.get(host.address) or names.get(str(ipaddress.ip_address(host.address)))
+        if not name:
+            continue
+        counts["resolved"] += 1
+        dirty = False
+        if name != host.ptr_name:
+            if host.ptr_name:
+                counts["ptr_changed"] += 1
+                announce.append((EventKind.PTR_CHANGED, host, {"old": host.ptr_name, "new": name}))
+            host.ptr_name = name
+            dirty = True
+        if not host.hostname or host.hostname_source == HostnameSource.PTR:
+            if host.hostname != name or host.hostname_source != HostnameSource.PTR:
+                host.hostname = name
+                host.hostname_source = HostnameSource.PTR
+                counts["hostname_set"] += 1
+                dirty = True
+        elif not reconcile.same_name(host.hostname, name):
+            mismatches.append((host, name))
+        if dirty:
+            changed.append(host)
+    with transaction.atomic():
+        Host.objects.bulk_update(changed, ["ptr_name", "hostname", "hostname_source"], 500)
+        for host, name in mismatches:
+            if reconcile.flag_ptr_mismatch(host, name) is not None:
+                counts["mismatch"] += 1
+        events.record_many(announce)
+    return counts

@@ -1,0 +1,213 @@
+"""Port scans: Nmap profiles by name over known addresses, open ports upserted, changes as events.
+
+Only hosts Nmap reported are touched: a host that timed out or was not
+scanned keeps its ports as they were (nothing is recorded that was not seen).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from discovery import nmap, scope, scope_rules
+from discovery.models import OpenPort, Run, RunStatus, ScanProfileDef
+from ipam.models import Host
+from netkeep import events
+from netkeep.models import EventKind
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROFILE = "quick"
+CHUNK = 16  # hosts per Nmap run: progress between runs, a bounded time per run
+
+
+def admin_profiles() -> dict[str, nmap.ScanProfile]:
+    """Administrator-defined profiles that still validate (a broken one is skipped)."""
+    profiles: dict[str, nmap.ScanProfile] = {}
+    for definition in ScanProfileDef.objects.all():
+        try:
+            profiles[definition.name] = definition.to_profile()
+        except (ValueError, Exception) as error:  # a definition edited behind our back
+            log.warning("scan profile %s is not usable: %s", definition.name, error)
+    return profiles
+
+
+def resolve_profile(name: str) -> nmap.ScanProfile:
+    """The built-in or admin-defined profile `name` (the default when empty); UnknownProfile."""
+    return nmap.get_profile(name or DEFAULT_PROFILE, extra=admin_profiles())
+
+
+def plan_targets(run: Run) -> list[scope.Address]:
+    """The addresses to scan: the run's host, or the alive known hosts of its network."""
+    allowed = scope_rules.allowed_networks()
+    if run.host is not None:
+        address = ipaddress.ip_address(run.host.address)
+        scope.check_scope(address, allowed)
+        return [address]
+    if run.subnet is not None:
+        network = run.subnet.ip_network
+        hosts = run.subnet.host_range()
+    else:
+        network = scope.parse_network(run.target.split(" ", 1)[0])
+        hosts = Host.objects.in_network(network, 0)
+    if network.num_addresses == 1:
+        scope.check_scope(network.network_address, allowed)
+        return [network.network_address]
+    known = [
+        ipaddress.ip_address(a) for a in hosts.filter(status="up").values_list("address", flat=True)
+    ]
+    targets = []
+    for address in known:
+        scope.check_scope(address, allowed)
+        targets.append(address)
+    if not targets:
+        raise scope.ScopeError(
+            f"{network} has no alive known hosts to port-scan: sweep it first, then scan its "
+            "ports (Nmap scans only addresses that answered)"
+        )
+    return targets
+
+
+def run_port_scan(run_id: int) -> str:
+    """Task body for port-scan runs."""
+    run = Run.objects.select_related("subnet", "host").filter(pk=run_id).first()
+    if run is None or not run.claim():
+        return "skipped"
+    try:
+        profile = resolve_profile(run.profile)
+        targets = plan_targets(run)
+    except (scope.ScopeError, nmap.UnknownProfile) as error:
+        run.fail(error)
+        return run.status
+    run.progress(0, len(targets), force=True)
+    counts: dict[str, int] = {}
+    done = 0
+    groups = [[t for t in targets if t.version == v] for v in (4, 6)]
+    try:
+        for group in groups:
+            for start in range(0, len(group), CHUNK):
+                chunk = group[start : start + CHUNK]
+                result = nmap.run_scan(profile, chunk)
+                part = record(result.hosts, confirm_alive(result.hosts))
+                for key, value in part.items():
+                    counts[key] = counts.get(key, 0) + value
+                done += len(chunk)
+                run.progress(done, force=True)
+    except nmap.NmapError as error:
+        log.error("port scan of %s failed: %s", run.target, error)
+        run.fail(error, partial=done > 0, counts=counts)
+        return run.status
+    except Exception as error:
+        log.exception("port scan of %s failed", run.target)
+        run.fail(error, partial=done > 0, counts=counts)
+        return run.status
+    run.finish(counts)
+    return RunStatus.SUCCEEDED
+
+
+def confirm_alive(scanned: Sequence[nmap.HostScan]) -> set[str]:
+    """Addresses with no open port in this scan that still answer a ping.
+
+    Profiles use -Pn, so Nmap reports every target "up": a host that went away
+    since the last sweep shows no open ports. Its ports are closed only when it
+    still answers; otherwise nothing was observed and nothing changes.
+    """
+    from discovery import icmp
+    from discovery.sweep import ping_settings
+
+    silent = [ipaddress.ip_address(h.address) for h in scanned if not h.open_ports]
+    if not silent:
+        return set()
+    options = {**ping_settings(), "retries": 2}
+    try:
+        return {r.address for r in icmp.sweep(silent, **options) if r.alive}
+    except Exception as error:
+        log.warning("could not confirm hosts without open ports: %s", error)
+        return set()
+
+
+def record(scanned: Sequence[nmap.HostScan], confirmed: set[str] | None = None) -> dict[str, int]:
+    """Upsert the open ports of the hosts Nmap reported as up; events for each change.
+
+    A host with no open port at all has its ports closed only if it is in
+    `confirmed` (it still answers): see confirm_alive().
+    """
+    now = timezone.now()
+    counts = {"hosts": 0, "open": 0, "opened": 0, "closed": 0, "unrecorded": 0, "unconfirmed": 0}
+    up = [h for h in scanned if h.state == "up"]
+    if not up:
+        return counts
+    by_address: dict[str, Host] = {}
+    for known in Host.objects.filter(address__in=[h.address for h in up]):
+        by_address.setdefault(known.address, known)
+    announce: list[tuple[str, Any, dict[str, Any]]] = []
+    with transaction.atomic():
+        for scan in up:
+            host = by_address.get(scan.address)
+            if host is None:
+                counts["unrecorded"] += 1
+                continue
+            if not scan.open_ports and scan.address not in (confirmed or set()):
+                counts["unconfirmed"] += 1
+                continue
+            counts["hosts"] += 1
+            existing = {(p.port, p.protocol): p for p in OpenPort.objects.filter(host=host)}
+            seen: set[tuple[int, str]] = set()
+            for found in scan.open_ports:
+                key = (found.port, found.protocol)
+                seen.add(key)
+                counts["open"] += 1
+                row = existing.get(key)
+                values = {
+                    "state": found.state,
+                    "service": found.service[:100],
+                    "product": found.product[:200],
+                    "version": found.version[:200],
+                    "last_seen": now,
+                    "current": True,
+                }
+                if row is None:
+                    OpenPort.objects.create(
+                        host=host,
+                        port=found.port,
+                        protocol=found.protocol,
+                        first_seen=now,
+                        **values,
+                    )
+                elif not row.current:
+                    OpenPort.objects.filter(pk=row.pk).update(**values)
+                else:
+                    OpenPort.objects.filter(pk=row.pk).update(**values)
+                    continue
+                counts["opened"] += 1
+                label = f"{found.port}/{found.service or found.protocol}"
+                announce.append(
+                    (
+                        EventKind.PORT_OPENED,
+                        host,
+                        {
+                            "port": found.port,
+                            "protocol": found.protocol,
+                            "service": found.service,
+                            "label": label,
+                        },
+                    )
+                )
+            for key, row in existing.items():
+                if row.current and key not in seen:
+                    OpenPort.objects.filter(pk=row.pk).update(current=False)
+                    counts["closed"] += 1
+                    announce.append(
+                        (
+                            EventKind.PORT_CLOSED,
+                            host,
+                            {"port": row.port, "protocol": row.protocol, "label": row.label},
+                        )
+                    )
+        events.record_many(announce, at=now)
+    return counts

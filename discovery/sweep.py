@@ -1,0 +1,265 @@
+"""Ping sweeps and the known-hosts check: what to ping, then how to record what answered.
+
+The engine (discovery.icmp) runs with no transaction open and no ORM access.
+Nothing is written until it returns, so a sweep that fails or is killed midway
+changes nothing it did not observe. Results are then written in batches: one
+bulk update of the hosts whose state changed, one bulk insert of new hosts,
+one of samples and one of events per batch of addresses.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from discovery import history, icmp, scope, scope_rules
+from discovery.models import Run, RunKind, RunStatus
+from ipam.addresses import IPAddress, address_key, to_key
+from ipam.models import Host, HostOrigin, HostStatus, Subnet
+from netkeep import events
+from netkeep.models import EventKind
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+HOST_FIELDS = ("status", "latency_ms", "first_seen", "last_seen", "status_changed_at")
+
+
+class NothingToSweep(ValueError):
+    """The target has no address a sweep may ping (an IPv6 subnet without known hosts)."""
+
+
+def ping_settings() -> dict[str, Any]:
+    """Rate cap, timeout, retries and socket mode, from settings when given."""
+    privileged = getattr(settings, "NETKEEP_PING_PRIVILEGED", None)
+    return {
+        "rate_pps": int(getattr(settings, "NETKEEP_PING_RATE_PPS", 20000)),
+        "timeout": float(getattr(settings, "NETKEEP_PING_TIMEOUT_S", 1.0)),
+        "retries": int(getattr(settings, "NETKEEP_PING_RETRIES", 1)),
+        "privileged": privileged,
+    }
+
+
+@dataclass
+class Plan:
+    """What one sweep pings and where its new hosts go."""
+
+    network: scope.Network | None
+    vrf_key: int
+    addresses: list[IPAddress]
+    subnets: list[Subnet] = field(default_factory=list)
+
+
+def target_network(run: Run) -> tuple[scope.Network, int]:
+    """The network a sweep run covers and its VRF key (raises ScopeError for bad text)."""
+    if run.subnet is not None:
+        return run.subnet.ip_network, run.subnet.vrf_key
+    text = run.target.split(" ", 1)[0]
+    return scope.parse_network(text), 0
+
+
+def plan_sweep(run: Run) -> Plan:
+    """Check the scope and list the addresses: every usable IPv4 address, known IPv6 hosts."""
+    network, vrf_key = target_network(run)
+    allowed = scope_rules.allowed_networks()
+    subnets = list(
+        Subnet.objects.filter(vrf_key=vrf_key).containing(network).order_by("-prefix_length")[:1]
+    ) + list(Subnet.objects.filter(vrf_key=vrf_key).within(network).order_by("-prefix_length"))
+    subnets = sorted({s.pk: s for s in subnets}.values(), key=lambda s: -s.prefix_length)
+    if network.version == 6:
+        # An IPv6 subnet is never swept address by address: check its known hosts.
+        known = Host.objects.in_network(network, vrf_key).values_list("address", flat=True)
+        addresses = [ipaddress.ip_address(a) for a in known]
+        for address in addresses:
+            scope.check_scope(address, allowed)
+        if not addresses:
+            raise NothingToSweep(
+                f"{network} is IPv6 and has no known hosts: IPv6 networks are never swept "
+                "address by address; add hosts to check them"
+            )
+        return Plan(network, vrf_key, addresses, subnets)
+    scope.check_scope(network, allowed)
+    return Plan(network, vrf_key, list(scope.sweep_addresses(network)), subnets)
+
+
+def plan_known_hosts(run: Run) -> Plan:
+    """Known hosts in scan-enabled subnets (or in the run's subnet), inside the allowlist."""
+    allowed = scope_rules.allowed_networks()
+    if run.subnet is not None:
+        hosts = run.subnet.host_range()
+    else:
+        hosts = Host.objects.filter(subnet__scan_enabled=True)
+    addresses: list[IPAddress] = []
+    for text in hosts.values_list("address", flat=True):
+        address = ipaddress.ip_address(text)
+        try:
+            scope.check_scope(address, allowed)
+        except scope.ScopeError:
+            continue
+        addresses.append(address)
+    vrf_key = run.subnet.vrf_key if run.subnet is not None else -1
+    return Plan(None, vrf_key, addresses)
+
+
+def run_sweep(run_id: int) -> str:
+    """Task body for sweep and known-hosts runs: claim, plan, ping, record. Returns the status."""
+    run = Run.objects.select_related("subnet").filter(pk=run_id).first()
+    if run is None or not run.claim():
+        return "skipped"
+    try:
+        plan = plan_known_hosts(run) if run.kind == RunKind.KNOWN_HOSTS else plan_sweep(run)
+    except (scope.ScopeError, NothingToSweep) as error:
+        run.fail(error)
+        return run.status
+    return execute(run, plan)
+
+
+def execute(run: Run, plan: Plan) -> str:
+    """Ping the plan's addresses and record the results on the run."""
+    total = len(plan.addresses)
+    run.progress(0, total, force=True)
+    options = ping_settings()
+    if run.kind == RunKind.KNOWN_HOSTS:
+        options["retries"] = max(options["retries"], 2)
+
+    def report(done: int, _total: int) -> None:
+        run.progress(done)
+
+    try:
+        results = icmp.sweep(plan.addresses, progress=report, **options)
+    except icmp.PingUnavailable as error:
+        log.error("ping sweep of %s impossible: %s", run.target, error)
+        run.fail(error)
+        return run.status
+    except Exception as error:
+        log.exception("ping sweep of %s failed", run.target)
+        run.fail(error)
+        return run.status
+    run.progress(total, force=True)
+    counts: dict[str, int] = {"swept": total}
+    try:
+        for start in range(0, len(results), BATCH):
+            batch = results[start : start + BATCH]
+            part = record(batch, plan, create=run.kind == RunKind.SWEEP)
+            for key, value in part.items():
+                counts[key] = counts.get(key, 0) + value
+    except Exception as error:
+        log.exception("recording the sweep of %s failed", run.target)
+        # Batches already committed were observed; the rest is left as it was.
+        run.fail(error, partial=bool(counts.get("recorded")), counts=counts)
+        return run.status
+    run.finish(counts)
+    return RunStatus.SUCCEEDED
+
+
+def _new_host(address: IPAddress, subnet: Subnet, rtt: float | None, now: datetime) -> Host:
+    # bulk_create skips Host.save(): derive what save() would.
+    return Host(
+        address=str(address),
+        family=address.version,
+        key=address_key(address),
+        next_key=to_key(int(address) + 1),
+        subnet=subnet,
+        vrf_key=subnet.vrf_key,
+        origin=HostOrigin.DISCOVERED,
+        status=HostStatus.UP,
+        latency_ms=rtt,
+        first_seen=now,
+        last_seen=now,
+        status_changed_at=now,
+    )
+
+
+def _best_subnet(address: IPAddress, subnets: Sequence[Subnet]) -> Subnet | None:
+    for subnet in subnets:  # most specific first
+        if subnet.contains(address):
+            return subnet
+    return None
+
+
+def record(results: Sequence[icmp.PingResult], plan: Plan, *, create: bool) -> dict[str, int]:
+    """Write one batch of ping results in one short transaction; returns its counts."""
+    now = timezone.now()
+    observed = {ipaddress.ip_address(r.address): r for r in results}
+    keys = {address_key(a): a for a in observed}
+    hosts = Host.objects.filter(key__in=list(keys)).only(
+        "id", "address", "family", "key", "vrf_key", "subnet_id", "hostname", *HOST_FIELDS
+    )
+    if plan.vrf_key >= 0:
+        hosts = hosts.filter(vrf_key=plan.vrf_key)
+    counts = {"alive": 0, "new": 0, "came_up": 0, "went_down": 0, "recorded": 0, "unrecorded": 0}
+    changed: list[Host] = []
+    samples: list[tuple[int, bool, float | None]] = []
+    to_announce: list[tuple[str, Host, dict[str, Any]]] = []
+    known: set[IPAddress] = set()
+    for host in hosts:
+        address = ipaddress.ip_address(host.address)
+        result = observed.get(address)
+        if result is None or address.version != host.family:
+            continue
+        known.add(address)
+        samples.append((host.pk, result.alive, result.rtt_ms))
+        before = host.status
+        if result.alive:
+            counts["alive"] += 1
+            host.status = HostStatus.UP
+            host.latency_ms = result.rtt_ms
+            host.last_seen = now
+            host.first_seen = host.first_seen or now
+            if before != HostStatus.UP:
+                host.status_changed_at = now
+                counts["came_up"] += 1
+                if before == HostStatus.DOWN:
+                    to_announce.append((EventKind.HOST_UP, host, {"rtt_ms": result.rtt_ms}))
+            changed.append(host)
+        elif before != HostStatus.DOWN:
+            host.status = HostStatus.DOWN
+            host.latency_ms = None
+            host.status_changed_at = now
+            changed.append(host)
+            if before == HostStatus.UP:
+                counts["went_down"] += 1
+                last_seen = host.last_seen.isoformat() if host.last_seen else None
+                to_announce.append((EventKind.HOST_DOWN, host, {"last_seen": last_seen}))
+    new_hosts: list[Host] = []
+    if create:
+        for address, result in observed.items():
+            if not result.alive or address in known:
+                continue
+            counts["alive"] += 1
+            subnet = _best_subnet(address, plan.subnets)
+            if subnet is None:
+                counts["unrecorded"] += 1
+                continue
+            new_hosts.append(_new_host(address, subnet, result.rtt_ms, now))
+    else:
+        counts["alive"] += sum(1 for a, r in observed.items() if r.alive and a not in known)
+    networks = {s.pk: s.network for s in plan.subnets}
+    with transaction.atomic():
+        Host.objects.bulk_update(changed, list(HOST_FIELDS), batch_size=500)
+        if new_hosts:
+            # Another sweep may have added the same address meanwhile: keep theirs.
+            Host.objects.bulk_create(new_hosts, batch_size=500, ignore_conflicts=True)
+            fresh = Host.objects.filter(
+                key__in=[h.key for h in new_hosts],
+                vrf_key=plan.vrf_key,
+                first_seen=now,
+                origin=HostOrigin.DISCOVERED,
+            )
+            for host in fresh:
+                counts["new"] += 1
+                samples.append((host.pk, True, host.latency_ms))
+                network = networks.get(host.subnet_id, "")
+                to_announce.append((EventKind.HOST_NEW, host, {"subnet": network}))
+        history.record_samples(samples, at=now)
+        events.record_many(to_announce, at=now)
+    counts["recorded"] = len(samples)
+    return counts
