@@ -27,10 +27,22 @@ cat <<MSG
   Press Ctrl-C to stop the web server and the worker.
 
 MSG
-$PY manage.py qcluster &
+stop() {
+  trap - INT TERM
+  kill -TERM "$web" "$worker" 2>/dev/null || true
+  # qcluster stops its own worker processes on SIGTERM; give it a moment, then insist.
+  for _ in $(seq 1 20); do kill -0 "$worker" 2>/dev/null || break; sleep 0.5; done
+  kill -KILL -- "-$worker" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+# The worker runs in a session of its own: Ctrl-C in the terminal then reaches only
+# this script and the web server, and the script stops the cluster through its
+# sentinel (a SIGINT delivered to every cluster process at once can leave it hanging).
+setsid $PY manage.py qcluster &
 worker=$!
 $PY manage.py runserver 127.0.0.1:8000 --noreload &
 web=$!
-trap 'kill $web $worker 2>/dev/null; wait $web $worker 2>/dev/null; exit 0' INT TERM
-wait -n $web $worker
-kill $web $worker 2>/dev/null || true
+trap 'stop; exit 0' INT TERM
+wait -n "$web" "$worker" || true
+echo "Netkeep: the web server or the worker stopped; stopping the other." >&2
+stop
