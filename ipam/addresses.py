@@ -49,9 +49,14 @@ def parse_network(text: str) -> IPNetwork:
             "(or /32 for a single IPv4 address, /128 for IPv6)."
         )
     addr_text, _, prefix_text = raw.partition("/")
+    _refuse_zone(raw, addr_text)
     if ":" not in addr_text and _LEADING_ZERO.search(addr_text):
         raise ValidationError(
             f"{raw} has a leading zero in an octet: write {_strip_zeros(addr_text)}/{prefix_text}."
+        )
+    if len(prefix_text) > 1 and prefix_text.startswith("0") and prefix_text.isdigit():
+        raise ValidationError(
+            f"{raw} has a leading zero in the prefix length: write {addr_text}/{int(prefix_text)}."
         )
     try:
         address = ipaddress.ip_address(addr_text)
@@ -64,10 +69,13 @@ def parse_network(text: str) -> IPNetwork:
             f"for IPv{address.version}."
         )
     if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        raise ValidationError(
-            f"{raw} is an IPv4-mapped IPv6 network: enter the IPv4 network "
-            f"{address.ipv4_mapped} with an IPv4 prefix instead."
+        prefix = int(prefix_text)
+        hint = (
+            f"enter the IPv4 network {address.ipv4_mapped}/{prefix - 96} instead"
+            if prefix >= 96
+            else "enter the IPv4 network with an IPv4 prefix instead"
         )
+        raise ValidationError(f"{raw} is an IPv4-mapped IPv6 network: {hint}.")
     try:
         return ipaddress.ip_network(raw, strict=True)
     except ValueError:
@@ -87,7 +95,8 @@ def parse_address(text: str) -> IPAddress:
     if not raw:
         raise ValidationError("Enter an address such as 192.0.2.10 or 2001:db8::10.")
     core, slash, prefix = raw.partition("/")
-    if slash and prefix not in ("32", "128"):
+    _refuse_zone(raw, core)
+    if slash and prefix != ("128" if ":" in core else "32"):
         raise ValidationError(
             f"{raw} is a network, not an address: enter a single address such as {core}."
         )
@@ -102,6 +111,14 @@ def parse_address(text: str) -> IPAddress:
             f"{raw} is an IPv4-mapped IPv6 address: enter {address.ipv4_mapped} instead."
         )
     return address
+
+
+def _refuse_zone(raw: str, address_text: str) -> None:
+    if "%" in address_text:
+        zone = address_text[address_text.index("%") :]
+        raise ValidationError(
+            f"{raw} has a zone index ({zone}): leave it out, addresses are stored without one."
+        )
 
 
 def _strip_zeros(text: str) -> str:

@@ -132,6 +132,14 @@ class SubnetAdmin(admin.ModelAdmin):
         self.message_user(request, f"Tagged {queryset.count()} subnet(s).", messages.SUCCESS)
         return None
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subnet]) -> None:
+        # One by one, so that children and hosts move to the parent (Subnet.delete()).
+        for subnet in queryset.order_by("-prefix_length"):
+            try:
+                subnet.delete()
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+
     def _save_each(self, request: HttpRequest, queryset: QuerySet[Subnet], **values: Any) -> None:
         # Save one by one (not update()) so that the audit trail records each change.
         for subnet in queryset:

@@ -265,9 +265,28 @@ class Subnet(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self._derive()
         with transaction.atomic():
+            if self.pk:
+                self._detach_if_moved()
             self.parent = self.find_parent()
             super().save(*args, **kwargs)
             self._adopt()
+
+    def _detach_if_moved(self) -> None:
+        """When the network or VRF is edited, hand the children to the old parent first.
+
+        Those still inside the new range are adopted back by `_adopt()`; the
+        others stay with the old parent, which contains them.
+        """
+        old = (
+            Subnet.objects.filter(pk=self.pk)
+            .values("start_key", "end_key", "family", "vrf_key", "parent_id")
+            .first()
+        )
+        if old is None:
+            return
+        now = (self.start_key, self.end_key, self.family, self.vrf_key)
+        if (old["start_key"], old["end_key"], old["family"], old["vrf_key"]) != now:
+            Subnet.objects.filter(parent_id=self.pk).update(parent_id=old["parent_id"])
 
     def _adopt(self) -> None:
         """Take over the subnets and hosts inside this subnet from its ancestors."""
@@ -292,7 +311,15 @@ class Subnet(models.Model):
         hosts.filter(subnet__prefix_length__lt=self.prefix_length).update(subnet=self)
         # Hosts that left my range (network edited) go back to the best container.
         for host in self.hosts.exclude(key__gte=self.start_key, key__lte=self.end_key):
-            host.subnet = Subnet.objects.best_match(host.vrf_key, host.ip_address)  # type: ignore[assignment]
+            home = Subnet.objects.best_match(host.vrf_key, host.ip_address)
+            if home is None:
+                raise ValidationError(
+                    {
+                        "network": f"{host.address} would fall outside {self.network} and no "
+                        "other subnet contains it: move or delete it first."
+                    }
+                )
+            host.subnet = home
             host.save(update_fields=["subnet"])
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
@@ -432,6 +459,11 @@ class Host(models.Model):
         if self.subnet_id:
             self.vrf_key = self.subnet.vrf_key
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        # "00-1A-2B-3C-4D-5E" and "001a.2b3c.4d5e" are the same MAC: accept every common spelling.
+        self.mac = normalise_mac(self.mac)
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         try:
             self._derive()
@@ -449,6 +481,21 @@ class Host(models.Model):
                     "or another subnet."
                 }
             )
+        # The host lands in the most specific subnet: check the address against that one.
+        home = Subnet.objects.best_match(self.vrf_key, address)
+        if home is not None and home.prefix_length > subnet.prefix_length:
+            subnet = home
+        net = subnet.ip_network
+        if net.version == 4 and net.prefixlen <= 30:
+            first, last = usable_bounds(net)
+            if int(address) in (int(net.network_address), int(net.broadcast_address)):
+                which = "network" if address == net.network_address else "broadcast"
+                raise ValidationError(
+                    {
+                        "address": f"{address} is the {which} address of {net}: hosts use "
+                        f"{from_key(to_key(first), 4)}–{from_key(to_key(last), 4)}."
+                    }
+                )
         clash = Host.objects.filter(vrf_key=self.vrf_key, family=self.family, key=self.key)
         if clash.exclude(pk=self.pk).exists():
             where = f"VRF {subnet.vrf}" if subnet.vrf_id else "the global table"

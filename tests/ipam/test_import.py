@@ -159,7 +159,7 @@ def test_subnet_rows_are_validated_with_helpful_messages():
         "198.18.0.1/16 has host bits set: the network is 198.18.0.0/16 (or use a longer prefix).",
         "2001:db8::/129 is not a network: the prefix length must be 0–128 for IPv6.",
         "::ffff:192.0.2.0/120 is an IPv4-mapped IPv6 network: enter the IPv4 network "
-        "192.0.2.0 with an IPv4 prefix instead.",
+        "192.0.2.0/24 instead.",
     ]
 
 
