@@ -26,6 +26,8 @@ class AccountsConfig(AppConfig):
         from accounts.models import User
 
         audit.connect()
-        audit.register(User, exclude=("last_login", "password_changed_at"), secret=("password",))
+        audit.register(
+            User, exclude=("last_login", "password_changed_at", "date_joined"), secret=("password",)
+        )
         # Runs after the last app migrates, so every app's permissions exist.
         post_migrate.connect(_after_migrate, dispatch_uid="accounts.sync_roles")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import AuditEntry, Door, User
+
+# The browser's date-time picker sends "2026-05-01T14:30", which ISO parsing accepts.
+_WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -18,8 +22,12 @@ class AuditFilter(django_filters.FilterSet):
         label="Object type",
     )
     door = django_filters.ChoiceFilter(choices=Door.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte", label="From")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lte", label="Until")
+    since = django_filters.IsoDateTimeFilter(
+        field_name="at", lookup_expr="gte", label="From", widget=_WHEN
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="at", lookup_expr="lte", label="Until", widget=_WHEN
+    )
 
     class Meta:
         model = AuditEntry

@@ -13,7 +13,7 @@ class CommonPasswordValidator(password_validation.CommonPasswordValidator):
         )
 
     def get_help_text(self) -> str:
-        return "Your password can't be a commonly used password."
+        return "Your password can’t be a commonly used password."
 
 
 class NumericPasswordValidator(password_validation.NumericPasswordValidator):
