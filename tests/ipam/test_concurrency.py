@@ -29,7 +29,7 @@ ROUNDS = 4
 def database_for_threads(
     transactional_db: None, tmp_path: Any
 ) -> Iterator[Callable[[Callable[[], Any]], Any]]:
-    """A runner: `run(fn)` calls fn in a new thread with its own connection and returns its result."""
+    """A runner: each function runs in its own thread and connection; returns their results."""
     file_name: str | None = None
 
     def prepare_file() -> None:
@@ -53,7 +53,7 @@ def database_for_threads(
                     "transaction_mode": "IMMEDIATE",
                 }
             out.append(fn())
-        except BaseException as error:  # noqa: BLE001 — reported by the test
+        except BaseException as error:  # reported by the test
             out.append(error)
         finally:
             connections.close_all()

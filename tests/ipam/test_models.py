@@ -183,7 +183,7 @@ def test_ipv4_network_and_broadcast_addresses_are_not_hosts(address, which):
 def test_the_check_uses_the_most_specific_subnet():
     top = make_subnet("198.51.100.0/24")
     make_subnet("198.51.100.16/28")
-    with pytest.raises(ValidationError, match="broadcast address of 198.51.100.16/28"):
+    with pytest.raises(ValidationError, match=r"broadcast address of 198\.51\.100\.16/28"):
         make_host("198.51.100.31", subnet=top)
 
 
