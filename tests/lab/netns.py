@@ -60,6 +60,7 @@ SERVICES: dict[str, tuple[int, ...]] = {
     "198.18.0.10": (22, 80),
     "198.18.0.11": (443, 8080),
     "198.18.0.12": (8000,),
+    "2001:2::a": (22,),
 }
 HTTP_SERVER = ("198.18.0.12", 8000)  # python -m http.server, for service detection
 # PTR records; 198.18.0.21's name has no address record, so it does not forward-confirm.
@@ -285,7 +286,10 @@ class Lab:
     def _add_hosts(self) -> None:
         alive24 = [str(NET24.network_address + n) for n in ALIVE24_HOSTS]
         alive16 = _spread_alive(self.alive16_count, self.seed)
-        addresses = sorted({*alive24, *alive16, DNS_SERVER, *SERVICES}, key=ipaddress.ip_address)
+        addresses = sorted(
+            {*alive24, *alive16, DNS_SERVER, *(h for h in SERVICES if ":" not in h)},
+            key=ipaddress.ip_address,
+        )
         batch = [f"address add {a}/32 dev lo" for a in addresses]
         batch += [f"address add {a}/128 dev lo nodad" for a in ALIVE6]
         # Everything else in the lab ranges is silently dropped.
