@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django.contrib.auth.middleware import (
+    LoginRequiredMiddleware as DjangoLoginRequiredMiddleware,
+)
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -60,30 +64,34 @@ class AuditContextMiddleware:
             return self.get_response(request)
 
 
-class LoginRequiredMiddleware:
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware for pages; the API authenticates in DRF.
 
     DRF authenticates JWT clients itself and denies anonymous requests through
     its default permission classes, so /api/ is left to it (it answers 401/403
-    instead of redirecting a script to a login page).
+    instead of redirecting a script to a login page). An htmx request whose
+    session has expired is sent to the sign-in page as a whole page, not swapped
+    into a fragment.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        from django.contrib.auth.middleware import LoginRequiredMiddleware as Base
-
-        self._base = Base(get_response)
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self._base(request)  # type: ignore[return-value]
 
     def process_view(
         self,
         request: HttpRequest,
-        view_func: Callable[..., HttpResponse],
-        args: object,
-        kwargs: object,
+        view_func: Callable[..., HttpResponseBase],
+        view_args: Any,
+        view_kwargs: Any,
     ) -> HttpResponseBase | None:
         if request.path.startswith("/api/"):
             return None
-        return self._base.process_view(request, view_func, args, kwargs)  # type: ignore[arg-type]
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+    # Returns a 204 for htmx, not a redirect, hence the wider return type.
+    def handle_no_permission(  # type: ignore[override]
+        self, request: HttpRequest, view_func: Callable[..., HttpResponseBase]
+    ) -> HttpResponseBase:
+        response = super().handle_no_permission(request, view_func)
+        if request.headers.get("HX-Request"):
+            hx = HttpResponse(status=204)
+            hx["HX-Redirect"] = response["Location"]
+            return hx
+        return response

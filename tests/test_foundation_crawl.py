@@ -173,3 +173,9 @@ def test_the_admin_sign_in_page_is_not_a_second_unthrottled_door(db: None) -> No
     response = Client().get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_an_expired_session_sends_htmx_to_the_sign_in_page_as_a_whole_page(db: None) -> None:
+    response = Client().get("/audit/?page=2", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/login/?next=/audit/%3Fpage%3D2"
