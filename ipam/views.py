@@ -102,6 +102,14 @@ def _delete(
     return render(request, "ipam/confirm_delete.html", context, status=409 if error else 200)
 
 
+def _any_labels(filterset: Any) -> Any:
+    """Filter selects read "Any" rather than a row of dashes when nothing is chosen."""
+    for field in filterset.form.fields.values():
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = "Any"
+    return filterset
+
+
 def _subnet_rows(queryset: QuerySet[Subnet]) -> SubnetQuerySet:
     """Subnets as the tree shows them: usage in the same query, whether they have children."""
     rows: SubnetQuerySet = (
@@ -119,7 +127,7 @@ def _subnet_rows(queryset: QuerySet[Subnet]) -> SubnetQuerySet:
 
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_list(request: AuthedRequest) -> HttpResponse:
-    filterset = SubnetFilter(request.GET, queryset=_subnet_rows(Subnet.objects.all()))
+    filterset = _any_labels(SubnetFilter(request.GET, queryset=_subnet_rows(Subnet.objects.all())))
     filtering = any(request.GET.get(name) for name in filterset.filters)
     # Without filters the list is the tree: top-level subnets, children load on demand.
     queryset = filterset.qs if filtering else filterset.queryset.filter(parent__isnull=True)
@@ -403,7 +411,7 @@ def subnet_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @permission_required("ipam.view_host", raise_exception=True)
 def host_list(request: AuthedRequest) -> HttpResponse:
     queryset = Host.objects.select_related("subnet__vrf").prefetch_related("tags")
-    filterset = HostFilter(request.GET, queryset=queryset)
+    filterset = _any_labels(HostFilter(request.GET, queryset=queryset))
     context = {"filter": filterset, "page": _paginate(request, filterset.qs, 100)}
     if request.htmx:
         return render(request, "ipam/_host_table.html", context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
@@ -36,3 +37,18 @@ def make_host(address: str, subnet: Subnet | None = None, **overrides: Any) -> H
     host.full_clean()
     host.save()
     return host
+
+
+def make_hosts(subnet: Subnet, addresses: Iterable[str], **fields: Any) -> int:
+    """Many hosts of one subnet in bulk (for page-size and query-count tests).
+
+    The caller passes addresses of `subnet` that no child subnet holds: bulk
+    creation skips Host.save(), which would otherwise pick the best subnet.
+    """
+    hosts = []
+    for address in addresses:
+        host = Host(address=address, subnet=subnet, **fields)
+        host._derive()
+        hosts.append(host)
+    Host.objects.bulk_create(hosts, batch_size=2000)
+    return len(hosts)

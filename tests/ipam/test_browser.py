@@ -1,0 +1,227 @@
+"""The IPAM flows that need JavaScript, driven in Debian's Chromium through Playwright.
+
+Screenshots of the main pages land in /tmp/shots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ipam.models import Host, Subnet
+from tests.conftest import PASSWORD, make_user
+from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vlan, make_vrf
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+SHOTS = Path("/tmp/shots")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM}"
+    ),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop; Django's ORM calls from the test
+    # thread are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def _sign_in(browser: Any, live_server: Any, username: str, **context: Any) -> Any:
+    """A page signed in through the real sign-in form."""
+    page = browser.new_page(**context)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+    return page
+
+
+@pytest.fixture
+def editor_page(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any]:
+    make_user("erin", "editor")
+    page = _sign_in(browser, live_server, "erin")
+    yield page
+    page.close()
+
+
+def _lab_network() -> tuple[Subnet, Subnet]:
+    """A /16 with child /24s and hosts, and one of its /24s with annotated hosts."""
+    vrf = make_vrf("lab")
+    top = make_subnet("198.18.0.0/16", name="lab campus", vrf=vrf)
+    users = make_subnet(
+        "198.18.1.0/24", name="users", vrf=vrf, vlan=make_vlan(10, "users", colour="#8e44ad")
+    )
+    users.tags.add(make_tag("office", colour="#e67e22"))
+    make_subnet("198.18.2.0/24", name="servers", vrf=vrf)
+    make_subnet("198.18.64.0/20", name="wifi", vrf=vrf)
+    now = timezone.now()
+    for n in (1, 2, 3, 10, 11, 12, 40, 200):
+        make_host(
+            f"198.18.1.{n}",
+            subnet=users,
+            hostname=f"pc-{n}.lab.example",
+            description="Desk PC" if n > 3 else "Gateway",
+            status="up" if n % 3 else "down",
+            latency_ms=0.4 * n,
+            last_seen=now - timedelta(minutes=n),
+        )
+    # Hosts spread over the /16 outside the children, so the heatmap has texture.
+    spread = [
+        str(ipaddress.ip_address(f"198.18.{b}.{h}"))
+        for b in range(8, 48)
+        for h in range(1, 2 + b * 3)
+    ]
+    make_hosts(top, spread, status="up")
+    return top, users
+
+
+def test_it_expands_a_free_run_in_place(editor_page: Any, live_server: Any) -> None:
+    _top, users = _lab_network()
+    page = editor_page
+    page.goto(f"{live_server.url}{users.get_absolute_url()}")
+    run = page.locator("tr.free-run a.free", has_text="198.18.1.41 – 198.18.1.199")
+    assert "159 free" in run.inner_text()
+    run.click()
+    free_rows = page.locator("tr.free-addr")
+    free_rows.first.wait_for()
+    assert free_rows.count() == 64
+    assert free_rows.first.inner_text().startswith("free\t198.18.1.41")
+    assert (
+        free_rows.first.locator("a", has_text="Add host here")
+        .get_attribute("href")
+        .endswith(f"?subnet={users.pk}&address=198.18.1.41")
+    )
+    # The rest of the run stays collapsed and expands the same way.
+    rest = page.locator("tr.free-run a.free", has_text="198.18.1.105 – 198.18.1.199")
+    assert "95 free" in rest.inner_text()
+    rest.click()
+    page.wait_for_function("document.querySelectorAll('tr.free-addr').length === 128")
+
+
+def test_it_edits_a_hostname_inline(editor_page: Any, live_server: Any) -> None:
+    _top, users = _lab_network()
+    host = Host.objects.get(address="198.18.1.10")
+    page = editor_page
+    page.goto(f"{live_server.url}{users.get_absolute_url()}")
+    page.click(f"#a-{host.pk} button:has-text('Edit')")
+    field = page.locator(f"#h{host.pk}-hostname")
+    field.fill("printer-2.lab.example")
+    page.locator(f"#h{host.pk}-tags").fill("printers, office")
+    page.click(f"#a-{host.pk} button:has-text('Save')")
+    page.locator(f"tr.host-row#a-{host.pk}", has_text="printer-2.lab.example").wait_for()
+    host.refresh_from_db()
+    assert host.hostname == "printer-2.lab.example"
+    assert sorted(t.name for t in host.tags.all()) == ["office", "printers"]
+
+
+def test_it_shows_the_inline_form_errors_without_leaving_the_row(
+    editor_page: Any, live_server: Any
+) -> None:
+    _top, users = _lab_network()
+    host = Host.objects.get(address="198.18.1.10")
+    page = editor_page
+    page.goto(f"{live_server.url}{users.get_absolute_url()}")
+    page.click(f"#a-{host.pk} button:has-text('Edit')")
+    page.locator(f"#h{host.pk}-tags").fill("bad tag!")
+    page.click(f"#a-{host.pk} button:has-text('Save')")
+    error = page.locator(f"#a-{host.pk} .error")
+    error.wait_for()
+    assert "may hold only letters" in error.inner_text()
+
+
+def test_search_results_are_keyboard_selectable(editor_page: Any, live_server: Any) -> None:
+    _lab_network()
+    page = editor_page
+    page.goto(f"{live_server.url}/ipam/search/?q=pc-1")
+    page.focus("#q")
+    page.keyboard.press("ArrowDown")
+    first = page.evaluate("document.activeElement.textContent")
+    assert "198.18.1.1" in first
+    page.keyboard.press("ArrowDown")
+    assert "198.18.1.10" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/subnets/**")
+
+
+def test_the_host_drawer_opens_from_a_row(editor_page: Any, live_server: Any) -> None:
+    _top, users = _lab_network()
+    page = editor_page
+    page.goto(f"{live_server.url}{users.get_absolute_url()}")
+    page.click("tr.host-row td.desc >> nth=0")
+    drawer = page.locator("#drawer")
+    drawer.wait_for(state="visible")
+    assert drawer.locator("#drawer-body").inner_text().strip()
+    page.keyboard.press("Escape")
+    drawer.wait_for(state="hidden")
+
+
+def _no_sideways_scroll(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_pages_fit_a_phone_and_the_contrast_theme(
+    browser: Any, live_server: Any, transactional_db: None
+) -> None:
+    """Also writes screenshots of each page to /tmp/shots/ for review."""
+    top, users = _lab_network()
+    make_user("victor", "viewer")
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    pages = {
+        "subnet-list": "/ipam/subnets/",
+        "subnet-24": users.get_absolute_url(),
+        "subnet-16-heatmap": top.get_absolute_url(),
+        "search": "/ipam/search/?q=198.18.1",
+        "vlans": "/ipam/vlans/",
+    }
+    desktop = _sign_in(browser, live_server, "victor", viewport={"width": 1280, "height": 900})
+    for name, path in pages.items():
+        desktop.goto(f"{live_server.url}{path}")
+        desktop.screenshot(path=str(SHOTS / f"{name}.png"), full_page="16" not in name)
+        assert _no_sideways_scroll(desktop), name
+    desktop.goto(f"{live_server.url}/ipam/subnets/")
+    desktop.click("summary[aria-label^='198.18.0.0/16']")
+    desktop.locator(".children a.mono", has_text="198.18.64.0/20").wait_for()
+    desktop.screenshot(path=str(SHOTS / "subnet-list-open.png"), full_page=True)
+    phone = _sign_in(browser, live_server, "victor", viewport={"width": 390, "height": 844})
+    for name, path in pages.items():
+        phone.goto(f"{live_server.url}{path}")
+        phone.screenshot(path=str(SHOTS / f"phone-{name}.png"), full_page="16" not in name)
+        assert _no_sideways_scroll(phone), f"{name} scrolls sideways on a phone"
+    desktop.evaluate("localStorage.setItem('netkeep-theme', 'contrast')")
+    for name in ("subnet-24", "subnet-16-heatmap"):
+        desktop.goto(f"{live_server.url}{pages[name]}")
+        assert desktop.evaluate("document.documentElement.dataset.theme") == "contrast"
+        desktop.screenshot(path=str(SHOTS / f"contrast-{name}.png"))
+    desktop.close()
+    phone.close()
