@@ -75,8 +75,8 @@ def test_if_empty_leaves_existing_data_alone(capsys):
 
 def test_the_same_seed_gives_the_same_network():
     call_command("seed_demo", "--hosts", "300", "--seed", "3")
-    first = list(Host.objects.order_by("key").values_list("address", "hostname"))
+    first = list(Host.objects.order_by("key", "vrf_key").values_list("address", "hostname"))
     Host.objects.all().delete()
     Subnet.objects.all().delete()
     call_command("seed_demo", "--hosts", "300", "--seed", "3")
-    assert list(Host.objects.order_by("key").values_list("address", "hostname")) == first
+    assert list(Host.objects.order_by("key", "vrf_key").values_list("address", "hostname")) == first

@@ -309,7 +309,7 @@ def _insert(rows: list[dict[str, Any]], now: Any) -> None:
     ops = connection.ops
     stamp = ops.adapt_datetimefield_value(now)
     names = [*rows[0], "created", "updated"]
-    columns = ", ".join(ops.quote_name(Host._meta.get_field(n).column) for n in names)
+    columns = ", ".join(ops.quote_name(Host._meta.get_field(n).column or n) for n in names)  # type: ignore[union-attr]
     table = ops.quote_name(Host._meta.db_table)
     dates = ("first_seen", "last_seen", "status_changed_at")
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608 — quoted identifiers only
