@@ -79,7 +79,6 @@ def setup(workdir: Path, hosts: int, seed: int) -> None:
 
     django.setup()
     from django.core.management import call_command
-
     from django.test.utils import override_settings
 
     # Pages render without `collectstatic`: plain static storage, as in the tests.
