@@ -54,15 +54,21 @@ def watermark() -> datetime | None:
 
 
 def rollup_hourly(now: datetime | None = None) -> int:
-    """Roll up every complete hour not rolled up yet (within RAW_WINDOW); returns rows written.
+    """Roll up every complete hour not rolled up yet; returns how many rows were written.
 
     Idempotent: rows are upserted on (host, hour), so running it twice, or from
     two workers at once, gives the same table.
     """
     now = now or timezone.now()
     current = _hour(now)
-    since = watermark() or _hour(now - RAW_WINDOW)
-    since = max(since, _hour(now - RAW_WINDOW))
+    since = watermark()
+    if since is None:
+        first = HostSample.objects.aggregate(first=Min("at"))["first"]
+        if first is None:
+            return 0
+        since = _hour(first)
+    # Older samples would be pruned with the roll-ups anyway.
+    since = max(since, _hour(now - HOURLY_WINDOW))
     if since >= current:
         return 0
     grouped = (
@@ -108,10 +114,7 @@ def prune(now: datetime | None = None) -> dict[str, int]:
     mark = watermark()
     # Never delete a sample that is not rolled up yet.
     raw_horizon = now - RAW_WINDOW
-    if mark is not None:
-        raw_horizon = min(raw_horizon, mark)
-    else:
-        raw_horizon = min(raw_horizon, _hour(now - RAW_WINDOW))
+    raw_horizon = min(raw_horizon, mark) if mark is not None else raw_horizon
     samples, _ = HostSample.objects.filter(at__lt=raw_horizon).delete()
     hourly, _ = HostHourly.objects.filter(hour__lt=now - HOURLY_WINDOW).delete()
     return {"samples": samples, "hourly": hourly}

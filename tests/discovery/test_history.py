@@ -1,0 +1,93 @@
+"""Status history: raw samples, hourly roll-ups, pruning, uptime and latency series."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from discovery import history
+from discovery.models import HostHourly, HostSample
+from tests.factories import make_host, make_subnet
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 10, 12, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def host():  # type: ignore[no-untyped-def]
+    make_subnet("198.18.0.0/24")
+    return make_host("198.18.0.5")
+
+
+def sample(host, at: datetime, up: bool, rtt: float | None = None) -> None:  # type: ignore[no-untyped-def]
+    history.record_samples([(host.pk, up, rtt)], at=at)
+
+
+def test_complete_hours_are_rolled_up_once_per_host_and_hour(host) -> None:  # type: ignore[no-untyped-def]
+    ten = NOW.replace(hour=10, minute=0)
+    for minute, up, rtt in ((0, True, 1.0), (20, True, 3.0), (40, False, None)):
+        sample(host, ten + timedelta(minutes=minute), up, rtt)
+    sample(host, NOW - timedelta(minutes=5), True, 9.0)  # the current hour: not rolled up yet
+
+    assert history.rollup_hourly(NOW) == 1
+    row = HostHourly.objects.get()
+    assert (row.hour, row.samples, row.up_samples) == (ten, 3, 2)
+    assert (row.rtt_avg, row.rtt_min, row.rtt_max) == (2.0, 1.0, 3.0)
+    # Running again changes nothing.
+    assert history.rollup_hourly(NOW) == 0
+    assert HostHourly.objects.count() == 1
+
+
+def test_uptime_counts_rolled_up_hours_and_recent_samples_once(host) -> None:  # type: ignore[no-untyped-def]
+    for hours_ago in (5, 4, 3, 2):
+        sample(host, NOW - timedelta(hours=hours_ago), hours_ago != 4, 1.0)
+    history.rollup_hourly(NOW)
+    sample(host, NOW - timedelta(minutes=10), True, 1.0)
+    sample(host, NOW - timedelta(minutes=5), False)
+    # 3 of 4 rolled up + 1 of 2 raw = 4 of 6.
+    assert history.uptime(host, timedelta(hours=24), NOW) == pytest.approx(66.67)
+    # A window of one hour sees only the raw samples.
+    assert history.uptime(host, timedelta(minutes=30), NOW) == 50.0
+
+
+def test_uptime_is_unknown_without_samples(host) -> None:  # type: ignore[no-untyped-def]
+    assert history.uptimes(host, NOW) == {"24h": None, "7d": None, "30d": None}
+
+
+def test_uptime_over_7_days_reads_roll_ups_after_raw_samples_are_pruned(host) -> None:  # type: ignore[no-untyped-def]
+    start = NOW - timedelta(days=6)
+    for hours in range(0, 6 * 24, 6):
+        sample(host, start + timedelta(hours=hours), hours % 12 == 0, 2.0)
+    history.prune(NOW)
+    assert not HostSample.objects.filter(at__lt=NOW - history.RAW_WINDOW).exists()
+    assert history.uptime(host, timedelta(days=7), NOW) == 50.0
+    assert history.uptime(host, timedelta(days=30), NOW) == 50.0
+
+
+def test_prune_keeps_raw_samples_for_the_window_and_roll_ups_for_a_month(host) -> None:  # type: ignore[no-untyped-def]
+    sample(host, NOW - timedelta(hours=47), True, 1.0)
+    sample(host, NOW - timedelta(hours=50), True, 1.0)
+    HostHourly.objects.create(host=host, hour=NOW - timedelta(days=40), samples=1, up_samples=1)
+    result = history.prune(NOW)
+    assert HostSample.objects.count() == 1
+    assert result["samples"] == 1
+    assert not HostHourly.objects.filter(hour__lt=NOW - timedelta(days=35)).exists()
+    # The pruned sample was rolled up first.
+    assert HostHourly.objects.filter(hour=(NOW - timedelta(hours=50)).replace(minute=0)).exists()
+
+
+def test_the_latency_series_lists_recent_samples_oldest_first(host) -> None:  # type: ignore[no-untyped-def]
+    sample(host, NOW - timedelta(minutes=10), False)
+    sample(host, NOW - timedelta(minutes=20), True, 4.5)
+    sample(host, NOW - timedelta(hours=30), True, 1.0)
+    series = history.latency_series(host, timedelta(hours=24), NOW)
+    assert [(p["up"], p["rtt_ms"]) for p in series] == [(True, 4.5), (False, None)]
+
+
+def test_a_long_latency_series_uses_hourly_averages(host) -> None:  # type: ignore[no-untyped-def]
+    hour = (NOW - timedelta(days=3)).replace(minute=0)
+    HostHourly.objects.create(host=host, hour=hour, samples=4, up_samples=2, rtt_avg=3.25)
+    series = history.latency_series(host, timedelta(days=7), NOW)
+    assert series == [{"at": hour, "up": True, "rtt_ms": 3.25}]

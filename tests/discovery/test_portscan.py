@@ -1,0 +1,179 @@
+"""Port scans with recorded Nmap output in place of the nmap binary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from discovery import icmp, nmap
+from discovery.models import OpenPort, Run, RunKind, RunStatus, ScanProfileDef
+from discovery.portscan import run_port_scan
+from ipam.models import HostStatus
+from netkeep.models import Event, EventKind
+from tests.discovery.fakes import FakePing
+from tests.factories import make_host, make_subnet
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).resolve().parent.parent / "data" / "nmap"
+
+
+class FakeNmap:
+    def __init__(self, recording: str = "quick-lab.xml", error: Exception | None = None):
+        self.recording = recording
+        self.error = error
+        self.calls: list[tuple[nmap.ScanProfile, list[str]]] = []
+
+    def __call__(self, profile: nmap.ScanProfile, targets: Any, **kw: Any) -> nmap.ScanResult:
+        # The real argv is built (and validated) exactly as run_scan would.
+        nmap.build_argv(profile, targets)
+        self.calls.append((profile, [str(t) for t in targets]))
+        if self.error is not None:
+            raise self.error
+        result = nmap.parse_xml((DATA / self.recording).read_text())
+        wanted = {str(t) for t in targets}
+        result.hosts = [h for h in result.hosts if h.address in wanted]
+        return result
+
+
+@pytest.fixture(autouse=True)
+def allow_lab(settings: Any) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15", "2001:2::/48"]
+
+
+@pytest.fixture
+def scanner(monkeypatch: pytest.MonkeyPatch) -> FakeNmap:
+    fake = FakeNmap()
+    monkeypatch.setattr(nmap, "run_scan", fake)
+    return fake
+
+
+@pytest.fixture
+def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
+    fake = FakePing({"198.18.0.4": 1.0})
+    monkeypatch.setattr(icmp, "sweep", fake)
+    return fake
+
+
+@pytest.fixture
+def lab_hosts():  # type: ignore[no-untyped-def]
+    subnet = make_subnet("198.18.0.0/24")
+    for n in (4, 10, 11, 12):
+        make_host(f"198.18.0.{n}", status=HostStatus.UP)
+    make_host("198.18.0.99", status=HostStatus.DOWN)
+    return subnet
+
+
+def port_run(subnet: Any = None, host: Any = None, profile: str = "quick") -> Run:
+    target = host.address if host else subnet.network
+    run = Run.objects.create(
+        kind=RunKind.PORTS, target=target, subnet=subnet, host=host, profile=profile
+    )
+    run_port_scan(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def test_it_scans_alive_hosts_and_stores_open_ports(scanner: FakeNmap, ping, lab_hosts) -> None:  # type: ignore[no-untyped-def]
+    run = port_run(lab_hosts)
+    assert run.status == RunStatus.SUCCEEDED
+    assert sorted(scanner.calls[0][1]) == [
+        "198.18.0.10",
+        "198.18.0.11",
+        "198.18.0.12",
+        "198.18.0.4",
+    ]
+    chips = sorted(p.label for p in OpenPort.objects.filter(host__address="198.18.0.10"))
+    assert chips == ["22/ssh", "80/http"]
+    assert run.counts["opened"] == 5
+    assert Event.objects.filter(kind=EventKind.PORT_OPENED).count() == 5
+
+
+def scanning_empty_hosts(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> None:
+    """Nmap reports these hosts up with no open port (as -Pn does for any target)."""
+
+    def scan(profile: nmap.ScanProfile, targets: Any, **kw: Any) -> nmap.ScanResult:
+        return nmap.ScanResult([nmap.HostScan(a, "up", []) for a in addresses], 0.1, [])
+
+    monkeypatch.setattr(nmap, "run_scan", scan)
+
+
+def test_a_port_that_closes_becomes_an_event_and_is_no_longer_current(
+    monkeypatch: pytest.MonkeyPatch, ping: FakePing, lab_hosts: Any
+) -> None:
+    host = make_host("198.18.0.13", status=HostStatus.UP)
+    OpenPort.objects.create(host=host, port=3389, protocol="tcp", service="ms-wbt-server")
+    ping.alive = {"198.18.0.13": 1.0}  # it still answers: the port really closed
+    scanning_empty_hosts(monkeypatch, "198.18.0.13")
+    run = port_run(host=host)
+    port = OpenPort.objects.get(host=host, port=3389)
+    assert port.current is False
+    assert run.counts["closed"] == 1
+    closed = Event.objects.get(kind=EventKind.PORT_CLOSED)
+    assert closed.details["label"] == "3389/ms-wbt-server"
+
+
+def test_a_host_that_stopped_answering_keeps_its_ports(
+    monkeypatch: pytest.MonkeyPatch, ping: FakePing, lab_hosts: Any
+) -> None:
+    host = make_host("198.18.0.13", status=HostStatus.UP)
+    OpenPort.objects.create(host=host, port=3389, protocol="tcp")
+    ping.alive = {}
+    scanning_empty_hosts(monkeypatch, "198.18.0.13")
+    run = port_run(host=host)
+    assert OpenPort.objects.get(host=host).current is True
+    assert run.counts["unconfirmed"] == 1
+    assert not Event.objects.filter(kind=EventKind.PORT_CLOSED).exists()
+
+
+def test_a_rescan_changes_nothing_and_adds_no_events(scanner: FakeNmap, ping, lab_hosts) -> None:  # type: ignore[no-untyped-def]
+    port_run(lab_hosts)
+    before = Event.objects.count()
+    run = port_run(lab_hosts)
+    assert run.counts["opened"] == 0
+    assert Event.objects.count() == before
+    assert OpenPort.objects.count() == 5
+
+
+def test_service_detection_fills_product_and_version(scanner: FakeNmap, ping, lab_hosts) -> None:  # type: ignore[no-untyped-def]
+    scanner.recording = "standard-lab.xml"
+    port_run(lab_hosts, profile="standard")
+    ssh = OpenPort.objects.get(host__address="198.18.0.10", port=22)
+    assert (ssh.product, ssh.version) == ("OpenSSH", "9.2p1 Debian 2+deb12u3")
+    assert "-sV" in scanner.calls[0][0].args
+
+
+def test_a_missing_nmap_fails_the_run_with_that_message(ping, lab_hosts, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(
+        nmap, "run_scan", FakeNmap(error=nmap.NmapNotFound("nmap is not installed"))
+    )
+    run = port_run(lab_hosts)
+    assert run.status == RunStatus.FAILED
+    assert run.error_class == "NmapNotFound"
+    assert "not installed" in run.error_message
+
+
+def test_an_unknown_profile_fails_before_nmap_starts(scanner: FakeNmap, ping, lab_hosts) -> None:  # type: ignore[no-untyped-def]
+    run = port_run(lab_hosts, profile="--script=evil")
+    assert run.status == RunStatus.FAILED
+    assert "no scan profile called" in run.error_message
+    assert scanner.calls == []
+
+
+def test_an_admin_defined_profile_is_used_by_name(scanner: FakeNmap, ping, lab_hosts) -> None:  # type: ignore[no-untyped-def]
+    ScanProfileDef.objects.create(name="web", ports="list", port_list="80,443,8080", timing=3)
+    port_run(lab_hosts, profile="web")
+    profile = scanner.calls[0][0]
+    assert profile.name == "web"
+    assert "80,443,8080" in profile.args
+
+
+def test_a_host_outside_the_allowlist_is_refused(scanner: FakeNmap, ping, settings) -> None:  # type: ignore[no-untyped-def]
+    make_subnet("198.18.0.0/24")
+    host = make_host("198.18.0.10")
+    settings.SCAN_ALLOWED_NETWORKS = ["198.19.0.0/16"]
+    run = port_run(host=host)
+    assert run.status == RunStatus.FAILED
+    assert "outside the networks allowed" in run.error_message
+    assert scanner.calls == []

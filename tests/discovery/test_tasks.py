@@ -1,0 +1,200 @@
+"""Scan requests, the stale-run reaper and the schedules."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+from django_q.models import Schedule
+
+from discovery import icmp, scope, tasks
+from discovery.models import Run, RunKind, RunStatus
+from tests.discovery.fakes import FakePing
+from tests.factories import make_host, make_subnet
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def allow_lab(settings: Any) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15", "2001:2::/48"]
+    cache.clear()
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+
+    def fake_async_task(func: str, run_id: int, **kw: Any) -> str:
+        assert func == "discovery.tasks.run"
+        calls.append(run_id)
+        return f"task-{run_id}"
+
+    monkeypatch.setattr("django_q.tasks.async_task", fake_async_task)
+    return calls
+
+
+def test_a_scan_request_queues_one_run_after_commit(
+    sent: list[int], erin: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    subnet = make_subnet("198.18.0.0/24")
+    with django_capture_on_commit_callbacks(execute=True):
+        run = tasks.enqueue_scan(RunKind.SWEEP, subnet, erin)
+    assert sent == [run.pk]
+    run.refresh_from_db()
+    assert (run.status, run.subnet, run.started_by, run.target) == (
+        RunStatus.QUEUED,
+        subnet,
+        erin,
+        "198.18.0.0/24",
+    )
+    assert run.task_id == f"task-{run.pk}"
+
+
+def test_asking_again_returns_the_run_already_queued_or_running(sent: list[int], erin: Any) -> None:
+    subnet = make_subnet("198.18.0.0/24")
+    first = tasks.enqueue_scan(RunKind.SWEEP, subnet, erin)
+    again = tasks.enqueue_scan(RunKind.SWEEP, "198.18.0.0/24", erin)
+    assert again.pk == first.pk
+    first.claim()
+    assert tasks.enqueue_scan(RunKind.SWEEP, subnet, erin).pk == first.pk
+    first.finish({})
+    assert tasks.enqueue_scan(RunKind.SWEEP, subnet, erin).pk != first.pk
+
+
+def test_a_target_outside_the_allowlist_is_refused_with_the_reason(
+    sent: list[int], settings: Any
+) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = []
+    with pytest.raises(scope.ScopeError, match="allowlist is empty"):
+        tasks.enqueue_scan(RunKind.SWEEP, "198.18.0.0/24")
+    assert not Run.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text", ["10.0.0.1 -iL /etc/passwd", "--script=vuln", "-oN /tmp/x", ";id", "127.0.0.1/32"]
+)
+def test_injection_attempts_are_refused_before_anything_runs(sent: list[int], text: str) -> None:
+    with pytest.raises(scope.ScopeError):
+        tasks.enqueue_scan(RunKind.PORTS, text)
+    assert not Run.objects.exists()
+
+
+def test_an_unknown_port_scan_profile_is_refused_before_a_run_exists(sent: list[int]) -> None:
+    from discovery.nmap import UnknownProfile
+
+    make_subnet("198.18.0.0/24")
+    host = make_host("198.18.0.10")
+    with pytest.raises(UnknownProfile):
+        tasks.enqueue_scan(RunKind.PORTS, host, profile="-sS --script=x")
+    assert not Run.objects.exists()
+
+
+def test_each_user_is_rate_limited(sent: list[int], erin: Any, alice: Any) -> None:
+    for n in range(tasks.RATE_LIMIT[0]):
+        tasks.enqueue_scan(RunKind.SWEEP, f"198.18.{n}.0/24", erin)
+    with pytest.raises(tasks.RateLimited, match="wait a minute"):
+        tasks.enqueue_scan(RunKind.SWEEP, "198.18.100.0/24", erin)
+    # Someone else is not affected.
+    tasks.enqueue_scan(RunKind.SWEEP, "198.18.100.0/24", alice)
+
+
+def test_a_run_whose_worker_died_is_marked_failed_and_the_next_one_works(
+    sent: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subnet = make_subnet("198.18.0.0/24")
+    lost = tasks.enqueue_scan(RunKind.SWEEP, subnet)
+    lost.claim()
+    Run.objects.filter(pk=lost.pk).update(heartbeat=timezone.now() - timedelta(hours=1))
+    # While it looks alive, asking again returns it.
+    assert tasks.enqueue_scan(RunKind.SWEEP, subnet).pk == lost.pk
+
+    assert tasks.reap_stale_runs() == 1
+    lost.refresh_from_db()
+    assert lost.status == RunStatus.FAILED
+    assert lost.error_class == "WorkerLost"
+    assert "worker stopped" in lost.error_message
+
+    monkeypatch.setattr(icmp, "sweep", FakePing({"198.18.0.1": 1.0}))
+    fresh = tasks.enqueue_scan(RunKind.SWEEP, subnet)
+    assert fresh.pk != lost.pk
+    assert tasks.run(fresh.pk) == RunStatus.SUCCEEDED
+
+
+def test_a_running_run_with_recent_progress_is_left_alone(sent: list[int]) -> None:
+    run = tasks.enqueue_scan(RunKind.SWEEP, "198.18.0.0/24")
+    run.claim()
+    assert tasks.reap_stale_runs() == 0
+    assert Run.objects.get(pk=run.pk).status == RunStatus.RUNNING
+
+
+def test_a_scheduled_sweep_runs_in_the_worker_and_is_marked_as_scheduled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    subnet = make_subnet("198.18.0.0/24", scan_enabled=True)
+    monkeypatch.setattr(icmp, "sweep", FakePing({"198.18.0.1": 1.0}))
+    assert tasks.scheduled_sweep(subnet.pk) == RunStatus.SUCCEEDED
+    run = Run.objects.get()
+    assert run.by_schedule is True
+    assert run.counts["new"] == 1
+
+
+def test_a_scheduled_sweep_of_a_subnet_switched_off_does_nothing() -> None:
+    subnet = make_subnet("198.18.0.0/24", scan_enabled=False)
+    assert tasks.scheduled_sweep(subnet.pk).startswith("skipped")
+    assert not Run.objects.exists()
+
+
+def test_sync_schedules_is_idempotent_and_follows_subnets() -> None:
+    first_net = make_subnet("198.18.0.0/24", scan_enabled=True, scan_interval=5)
+    second_net = make_subnet("198.18.1.0/24", scan_enabled=True, scan_interval=15)
+    make_subnet("198.18.2.0/24", scan_enabled=False)
+    result = tasks.sync_discovery_schedules()
+    names = set(Schedule.objects.values_list("name", flat=True))
+    assert f"discovery:sweep:subnet-{first_net.pk}" in names
+    assert f"discovery:ports:subnet-{second_net.pk}" in names
+    assert "discovery:known-hosts" in names
+    assert "discovery:rollup" in names and "discovery:prune" in names
+    assert len([n for n in names if n.startswith("discovery:sweep:")]) == 2
+    assert result["created"] == len(names)
+    sweep = Schedule.objects.get(name=f"discovery:sweep:subnet-{second_net.pk}")
+    assert (sweep.schedule_type, sweep.minutes, sweep.func) == (
+        Schedule.MINUTES,
+        15,
+        "discovery.tasks.scheduled_sweep",
+    )
+    next_run = sweep.next_run
+
+    again = tasks.sync_discovery_schedules()
+    assert again == {"created": 0, "updated": 0, "kept": len(names), "deleted": 0}
+    assert Schedule.objects.get(pk=sweep.pk).next_run == next_run
+
+    second_net.scan_enabled = False
+    second_net.save()
+    third = tasks.sync_discovery_schedules()
+    assert third["deleted"] == 2
+    assert not Schedule.objects.filter(name__endswith=f"subnet-{second_net.pk}").exists()
+
+
+def test_subnets_get_spread_out_first_runs() -> None:
+    for n in range(6):
+        make_subnet(f"198.18.{n}.0/24", scan_enabled=True, scan_interval=10)
+    tasks.sync_schedules(tasks.wanted_schedules(), "discovery:", rng=random.Random(4))
+    runs = list(
+        Schedule.objects.filter(name__startswith="discovery:sweep:").values_list(
+            "next_run", flat=True
+        )
+    )
+    assert len(set(runs)) == 6
+    now = timezone.now()
+    assert all(now - timedelta(seconds=5) <= r <= now + timedelta(minutes=10) for r in runs)
+
+
+def test_schedules_not_from_discovery_are_left_alone() -> None:
+    Schedule.objects.create(name="backups:nightly", func="backups.tasks.x")
+    tasks.sync_discovery_schedules()
+    assert Schedule.objects.filter(name="backups:nightly").exists()
