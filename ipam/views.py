@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from ipam.addresses import IPAddress, from_key, parse_address, parse_network, to_key
 from ipam.allocation import SubnetFull, allocate
@@ -258,6 +259,11 @@ def _child_usage(items: list[Any]) -> None:
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     subnet = get_object_or_404(_subnet_rows(Subnet.objects.select_related("parent")), pk=pk)
+    holder = _child_holding(subnet, request.GET.get("jump", ""))
+    if holder is not None:
+        # The address lives in a child subnet: its view is where the address shows.
+        target = _flow_url(holder, jump=request.GET["jump"].strip())
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     page = _address_page(subnet, request.GET)
     _child_usage(page.items)
     context: dict[str, Any] = {"subnet": subnet, "page": page}
@@ -267,6 +273,18 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         return render(request, "ipam/_flow.html", context)
     context["tiles"] = _heatmap_tiles(subnet) if _wants_heatmap(subnet) else []
     return render(request, "ipam/subnet_detail.html", context)
+
+
+def _child_holding(subnet: Subnet, text: str) -> Subnet | None:
+    """The direct child subnet holding a jump-to address, if any (bad input: None)."""
+    try:
+        address = parse_address(text.strip()) if text else None
+    except ValidationError:
+        return None
+    if address is None or not subnet.contains(address):
+        return None
+    key = to_key(int(address))
+    return subnet.children.filter(start_key__lte=key, end_key__gte=key).first()
 
 
 def _wants_heatmap(subnet: Subnet) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -126,6 +125,7 @@ def test_it_expands_a_free_run_in_place(editor_page: Any, live_server: Any) -> N
     assert "95 free" in rest.inner_text()
     rest.click()
     page.wait_for_function("document.querySelectorAll('tr.free-addr').length === 128")
+    _shot(page, "subnet-24-expanded")
 
 
 def test_it_edits_a_hostname_inline(editor_page: Any, live_server: Any) -> None:
@@ -137,6 +137,7 @@ def test_it_edits_a_hostname_inline(editor_page: Any, live_server: Any) -> None:
     field = page.locator(f"#h{host.pk}-hostname")
     field.fill("printer-2.lab.example")
     page.locator(f"#h{host.pk}-tags").fill("printers, office")
+    _shot(page, "subnet-24-inline-edit")
     page.click(f"#a-{host.pk} button:has-text('Save')")
     page.locator(f"tr.host-row#a-{host.pk}", has_text="printer-2.lab.example").wait_for()
     host.refresh_from_db()
@@ -180,9 +181,33 @@ def test_the_host_drawer_opens_from_a_row(editor_page: Any, live_server: Any) ->
     page.click("tr.host-row td.desc >> nth=0")
     drawer = page.locator("#drawer")
     drawer.wait_for(state="visible")
-    assert drawer.locator("#drawer-body").inner_text().strip()
+    assert "198.18.1.1" in drawer.locator("#drawer-body").inner_text()
+    _shot(page, "subnet-24-drawer")
     page.keyboard.press("Escape")
     drawer.wait_for(state="hidden")
+
+
+def test_next_free_and_allocate(editor_page: Any, live_server: Any) -> None:
+    _top, users = _lab_network()
+    page = editor_page
+    page.goto(f"{live_server.url}{users.get_absolute_url()}")
+    page.click("a.button:has-text('Next free')")
+    panel = page.locator("#next-free .next-free")
+    panel.wait_for()
+    assert "First free address: 198.18.1.4" in panel.inner_text()
+    _shot(page, "subnet-24-next-free")
+    page.fill("#id_count", "2")
+    page.fill("#id_description", "build VMs")
+    page.click("#next-free button:has-text('Allocate')")
+    page.locator(
+        ".messages", has_text="Allocated 2 address(es): 198.18.1.4 – 198.18.1.5."
+    ).wait_for()
+    assert Host.objects.filter(description="build VMs").count() == 2
+
+
+def _shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 def _no_sideways_scroll(page: Any) -> bool:
@@ -195,8 +220,7 @@ def test_pages_fit_a_phone_and_the_contrast_theme(
     """Also writes screenshots of each page to /tmp/shots/ for review."""
     top, users = _lab_network()
     make_user("victor", "viewer")
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     pages = {
         "subnet-list": "/ipam/subnets/",
         "subnet-24": users.get_absolute_url(),

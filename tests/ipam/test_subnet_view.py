@@ -418,3 +418,15 @@ def test_viewers_may_read_but_not_edit_inline(viewer_client: Client, office: Sub
     assert viewer_client.post(url, {"hostname": "pwned"}).status_code == 403
     host.refresh_from_db()
     assert host.hostname == "printer"
+
+
+def test_jump_to_an_address_in_a_child_opens_the_child(
+    viewer_client: Client, office: Subnet
+) -> None:
+    cameras = Subnet.objects.get(network="198.18.0.128/28")
+    url = office.get_absolute_url() + "?jump=198.18.0.130"
+    response = viewer_client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == cameras.get_absolute_url() + "?jump=198.18.0.130"
+    response = viewer_client.get(url, headers=HX)
+    assert response["HX-Redirect"] == cameras.get_absolute_url() + "?jump=198.18.0.130"
