@@ -92,7 +92,6 @@ class WebhookForm(forms.ModelForm):  # type: ignore[type-arg]
         max_length=200,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Signs each request (X-Netkeep-Signature). Leave blank to keep the current one.",
     )
     clear_secret = forms.BooleanField(
         label="Remove the secret (send unsigned requests)", required=False
@@ -106,7 +105,16 @@ class WebhookForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         # Reorder so the secret sits with the delivery settings, not after "enabled".
         self.order_fields(["name", "url", "format", "kinds", "secret", "clear_secret", "enabled"])
-        if not self.instance.secret:
+        if self.instance.secret:
+            self.fields["secret"].help_text = (
+                "Secret: <strong>set</strong>. Type a new one to replace it;"
+                " leave blank to keep it."
+            )
+        else:
+            self.fields["secret"].help_text = (
+                "Secret: <strong>not set</strong>. Type one to sign each request"
+                " (X-Netkeep-Signature: sha256=HMAC)."
+            )
             del self.fields["clear_secret"]
 
     def clean(self) -> dict[str, Any]:

@@ -8,3 +8,9 @@
     form.querySelectorAll('input[name="item"]').forEach(function (item) { item.checked = box.checked; });
   });
 })();
+
+// Forms marked data-confirm ask before they submit (deleting a webhook, say).
+document.addEventListener("submit", function (event) {
+  var form = event.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+});
