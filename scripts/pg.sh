@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for tests, on a Unix socket in a temporary folder.
-#   scripts/pg.sh start  -> prints the DATABASE_URL to use
+#   scripts/pg.sh start  -> prints the DATABASE_URL to use (postgres://netkeep@/netkeep?host=DIR)
 #   scripts/pg.sh stop DIR
 set -euo pipefail
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -20,7 +20,9 @@ case "${1:-}" in
     as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
       -o "-k $dir -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       start >/dev/null
-    echo "postgres://netkeep@$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=""))' "$dir")/netkeep"
+    # The socket folder goes in ?host= (psycopg's own parameter): django-environ does not
+    # decode a percent-encoded path in the host part, and psycopg would try to resolve it.
+    echo "postgres://netkeep@/netkeep?host=$dir"
     ;;
   stop)
     dir=${2:?folder}

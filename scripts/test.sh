@@ -27,7 +27,7 @@ DATABASE_URL=sqlite:///:memory: .venv/bin/pytest -p no:cacheprovider "$@"
 
 echo "== pytest on PostgreSQL"
 pg_url=$(scripts/pg.sh start)
-pg_dir=$($PY -c 'import sys,urllib.parse;print(urllib.parse.unquote(sys.argv[1].split("@")[1].split("/")[0]))' "$pg_url")
+pg_dir=${pg_url##*host=}
 trap 'scripts/pg.sh stop "$pg_dir"' EXIT
 DATABASE_URL=$pg_url .venv/bin/pytest -p no:cacheprovider "$@"
 echo "== all green in $(( $(date +%s) - start )) s"
