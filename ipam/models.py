@@ -433,7 +433,11 @@ class Host(models.Model):
                 fields=["vrf_key", "key", "family"], name="ipam_host_unique_per_vrf"
             )
         ]
-        indexes = [models.Index(fields=["subnet", "key"])]
+        indexes = [
+            models.Index(fields=["subnet", "key"]),
+            # Covers range counts (utilisation, alive, heatmap) without reading the rows.
+            models.Index(fields=["vrf_key", "family", "key", "status"], name="ipam_host_range"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.address} {self.hostname}".strip()

@@ -55,8 +55,9 @@ class SubnetQuerySet(models.QuerySet["Subnet"]):
             key__gte=OuterRef("start_key"),
             key__lte=OuterRef("end_key"),
         ).order_by()
-        used = in_range.values("vrf_key").annotate(n=Count("pk")).values("n")
-        alive = in_range.filter(status="up").values("vrf_key").annotate(n=Count("pk")).values("n")
+        # Counting `key` (not the primary key) lets the range index answer alone.
+        used = in_range.values("vrf_key").annotate(n=Count("key")).values("n")
+        alive = in_range.filter(status="up").values("vrf_key").annotate(n=Count("key")).values("n")
         return self.annotate(used=Coalesce(Subquery(used), 0), alive=Coalesce(Subquery(alive), 0))
 
 
