@@ -117,6 +117,12 @@ class WebhookForm(forms.ModelForm):  # type: ignore[type-arg]
             )
             del self.fields["clear_secret"]
 
+    def clean_url(self) -> str:
+        url = str(self.cleaned_data["url"])
+        if not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError(f"{url} is not an http(s) URL: webhooks are HTTP POSTs.")
+        return url
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("secret") and data.get("clear_secret"):

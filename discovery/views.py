@@ -110,7 +110,8 @@ def run_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("discovery.view_run", raise_exception=True)
 def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(_runs(), pk=pk)
-    context = {"run": run}
+    # The run's own page polls with ?detail=1 so its facts update with the bar.
+    context = {"run": run, "detail": bool(request.GET.get("detail"))}
     return _fragment(request, "discovery/run_detail.html", "discovery/_run_progress.html", context)
 
 

@@ -89,6 +89,13 @@ def test_a_viewer_sees_no_decision_buttons_and_cannot_decide(
     assert ReconciliationItem.objects.get(pk=items["new"].pk).state == ReconState.OPEN
 
 
+def test_a_viewer_cannot_check_again(viewer_client: Client, items: dict) -> None:
+    ReconciliationItem.objects.all().delete()
+    assert viewer_client.post("/discovery/reconcile/refresh/", {"days": 30}).status_code == 403
+    assert "Check again" not in viewer_client.get(URL).content.decode()
+    assert not ReconciliationItem.objects.exists()
+
+
 def test_no_access_and_anonymous_cannot_decide(
     noaccess_client: Client, client: Client, items: dict
 ) -> None:

@@ -279,6 +279,19 @@ def test_the_run_progress_fragment_polls_only_while_active(viewer_client: Client
     assert "hx-trigger" not in done and "boom" in done
 
 
+def test_the_run_page_polls_its_facts_along_with_the_bar(viewer_client: Client) -> None:
+    run = make_run(status=RunStatus.RUNNING, done=1, total=4)
+    page = viewer_client.get(reverse("discovery:run_detail", args=[run.pk])).content.decode()
+    assert "?detail=1" in page
+    Run.objects.filter(pk=run.pk).update(
+        status=RunStatus.FAILED, attempts=3, error_class="Timeout", error_message="slow"
+    )
+    url = reverse("discovery:run_detail", args=[run.pk]) + "?detail=1"
+    fragment = viewer_client.get(url, headers=HX).content.decode()
+    assert "<dt>Attempts</dt><dd>3</dd>" in fragment and "Timeout" in fragment
+    assert "hx-trigger" not in fragment
+
+
 def test_subnet_and_host_history_show_only_their_runs(viewer_client: Client, lab: dict) -> None:
     make_run(subnet=lab["subnet"], target="198.18.0.0/24", status="succeeded")
     make_run(subnet=lab["subnet"], host=lab["host"], target="198.18.0.10", status="failed")

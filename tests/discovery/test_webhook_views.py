@@ -127,6 +127,7 @@ def test_the_secret_can_be_replaced_or_removed(admin_client: Client, hook: Webho
     ("overrides", "message"),
     [
         ({"url": "not a url"}, "Enter a valid URL"),
+        ({"url": "ftp://files.example.test/drop"}, "is not an http(s) URL"),
         ({"kinds": ["host_down", "reboot_everything"]}, "Select a valid choice"),
         ({"format": "xml"}, "Select a valid choice"),
         ({"name": ""}, "This field is required"),
