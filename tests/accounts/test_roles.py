@@ -173,3 +173,21 @@ def test_the_api_schema_and_docs_need_a_signed_in_user(admin_client: Client) -> 
     assert admin_client.get("/api/schema/").status_code == 200
     assert admin_client.get("/api/docs/").status_code == 200
     assert admin_client.get("/api/redoc/").status_code == 200
+
+
+# --- The web pages of every app, found by walking the URL patterns ---------------------
+
+# Pages about oneself, which every signed-in user may open.
+PERSONAL_PAGES = {"/", "/account/", "/account/password/"}
+
+
+def test_someone_without_a_role_opens_no_data_page(noaccess_client: Client) -> None:
+    opened = []
+    for path in example_paths():
+        if path.startswith(("/api/", "/static/")) or path in PERSONAL_PAGES | {"/healthz"}:
+            continue
+        response = noaccess_client.get(path)
+        placeholder = any(t.name == "coming_soon.html" for t in response.templates)
+        if response.status_code < 300 and not placeholder:
+            opened.append(f"{path} -> {response.status_code}")
+    assert not opened, f"no-role user can open: {opened}"
