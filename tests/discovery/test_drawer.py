@@ -137,6 +137,14 @@ def test_a_ptr_that_disagrees_with_the_hostname_is_flagged(
     assert "beta.lab.example." in html and ">mismatch</span>" in html
 
 
+def test_a_ptr_without_a_documented_hostname_is_no_mismatch(
+    viewer_client: Client, host: Host
+) -> None:
+    Host.objects.filter(pk=host.pk).update(hostname="", ptr_name="gamma.lab.example.")
+    html = drawer(viewer_client, host, **HX)
+    assert "gamma.lab.example." in html and "mismatch" not in html
+
+
 def test_the_drawer_holds_the_inline_edit_for_editors(
     editor_client: Client, viewer_client: Client, host: Host
 ) -> None:
