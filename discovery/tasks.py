@@ -144,7 +144,7 @@ def check_target(kind: str, network: scope.Network, subnet: Subnet | None = None
     scope.check_scope(network, allowed)
 
 
-def _check_rate(user: Any) -> None:
+def check_rate(user: Any) -> None:
     if user is None or not getattr(user, "pk", None):
         return
     limit, window = RATE_LIMIT
@@ -187,7 +187,7 @@ def enqueue_scan(
         from discovery.portscan import resolve_profile
 
         profile = resolve_profile(profile or (subnet.nmap_profile if subnet else "")).name
-    _check_rate(user)
+    check_rate(user)
     existing = Run.objects.active().filter(kind=kind, target=text).first()
     if existing is not None:
         return existing

@@ -1,0 +1,286 @@
+"""Discovery API: scan requests and runs, status history, open ports, events, webhooks, and
+the two synchronous seed endpoints (ping a few addresses, sweep a few small networks)."""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from discovery import dns, history, icmp, nmap, scope, scope_rules, tasks
+from discovery.api import serializers
+from discovery.models import OpenPort, Run
+from discovery.sweep import ping_settings
+from ipam.api.pagination import StandardPagination
+from ipam.models import Host
+from netkeep.models import Event, Webhook
+
+SPANS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+class TooManyRequests(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "rate_limited"
+
+
+class PingUnavailableError(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "ping_unavailable"
+
+
+def _refused(error: Exception, field: str = "detail") -> ValidationError:
+    return ValidationError({field: [str(error)]})
+
+
+class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Scan runs with their progress; POST asks for a scan (needs the run-scans permission)."""
+
+    queryset = Run.objects.select_related("started_by")
+    serializer_class = serializers.RunSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["kind", "status", "subnet", "host", "by_schedule"]
+    ordering_fields = ["created", "finished", "status"]
+
+    def get_permissions(self) -> Any:
+        if self.action == "create":
+            self.required_permission = "discovery.run_scans"
+        return super().get_permissions()
+
+    @extend_schema(
+        request=serializers.ScanRequestSerializer,
+        responses={
+            202: serializers.RunSerializer,
+            400: OpenApiResponse(description="Bad target, out of scope, or unknown profile."),
+            429: OpenApiResponse(description="Too many scan requests: wait a minute."),
+        },
+        summary="Ask for a scan (returns the run already queued or running for that target)",
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        params = serializers.ScanRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        try:
+            run = tasks.enqueue_scan(
+                data["kind"], data["target"], request.user, profile=data["profile"]
+            )
+        except tasks.RateLimited as error:
+            raise TooManyRequests(str(error)) from None
+        except (scope.ScopeError, nmap.UnknownProfile, ValueError) as error:
+            raise _refused(error, "target") from None
+        out = serializers.RunSerializer(run, context={"request": request})
+        return Response(out.data, status=status.HTTP_202_ACCEPTED)
+
+
+class OpenPortViewSet(viewsets.ReadOnlyModelViewSet):
+    """Ports found open on hosts; `current=false` once a later scan no longer sees them."""
+
+    queryset = OpenPort.objects.select_related("host")
+    serializer_class = serializers.OpenPortSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["host", "port", "protocol", "current", "service"]
+    ordering_fields = ["port", "last_seen", "first_seen"]
+
+
+class EventViewSet(viewsets.ReadOnlyModelViewSet):
+    """Events (host up/down, new host, port opened/closed, ...), newest first."""
+
+    queryset = Event.objects.select_related("content_type")
+    serializer_class = serializers.EventSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["kind", "object_id"]
+    ordering_fields = ["at"]
+    # Events are cross-cutting records of what discovery (and later backups) saw:
+    # whoever may read discovery may read them.
+    required_permission = "discovery.view_run"
+
+
+class HostHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Per host: uptime over 24 h / 7 d / 30 d and a latency series."""
+
+    queryset = Host.objects.all()
+    serializer_class = serializers.HostHistorySerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "span", str, enum=list(SPANS), description="Latency series span (default 24h)."
+            )
+        ],
+        summary="A host's status history",
+    )
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        host = self.get_object()
+        span = SPANS.get(request.query_params.get("span", "24h"))
+        if span is None:
+            raise ValidationError({"span": [f"Choose one of {', '.join(SPANS)}."]})
+        now = timezone.now()
+        data = {
+            "host": host.pk,
+            "address": host.address,
+            "status": host.status,
+            "status_changed_at": host.status_changed_at,
+            "last_seen": host.last_seen,
+            "uptime": history.uptimes(host, now),
+            "latency": history.latency_series(host, span, now),
+        }
+        return Response(serializers.HostHistorySerializer(data).data)
+
+
+class WebhookViewSet(viewsets.ModelViewSet):
+    """Webhooks subscribed to event kinds; the secret is write-only."""
+
+    queryset = Webhook.objects.all()
+    serializer_class = serializers.WebhookSerializer
+    pagination_class = StandardPagination
+    filterset_fields = ["enabled", "format"]
+    ordering_fields = ["name"]
+
+    @extend_schema(responses={200: serializers.WebhookDeliverySerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request: Request, pk: str | None = None) -> Response:
+        """The delivery log of this webhook, newest first."""
+        webhook = self.get_object()
+        page = self.paginate_queryset(webhook.deliveries.order_by("-at", "-id"))
+        out = serializers.WebhookDeliverySerializer(page, many=True)
+        return self.get_paginated_response(out.data)
+
+
+def _parse_in_scope(texts: list[str], allowed: list[scope.Network]) -> list[scope.Address]:
+    addresses: list[scope.Address] = []
+    problems: list[str] = []
+    for text in texts:
+        try:
+            network = scope.parse_network(text)
+            if network.num_addresses != 1:
+                raise scope.ScopeError(f"{text} is a network: give single addresses")
+            scope.check_scope(network, allowed)
+        except scope.ScopeError as error:
+            problems.append(str(error))
+            continue
+        addresses.append(network.network_address)
+    if problems:
+        raise ValidationError({"ips": problems})
+    return addresses
+
+
+def _sweep(addresses: list[scope.Address]) -> list[icmp.PingResult]:
+    try:
+        return icmp.sweep(addresses, **ping_settings())
+    except icmp.PingUnavailable as error:
+        raise PingUnavailableError(str(error)) from None
+
+
+class PingView(APIView):
+    """Ping up to 256 addresses inside the allowlist and say which answered."""
+
+    required_permission = "discovery.run_scans"
+
+    @extend_schema(
+        request=serializers.PingRequestSerializer,
+        responses={
+            200: serializers.PingResultSerializer(many=True),
+            400: OpenApiResponse(description="An address is malformed or outside the allowlist."),
+            429: OpenApiResponse(description="Too many scan requests: wait a minute."),
+            503: OpenApiResponse(description="This server may not send ICMP (says what to fix)."),
+        },
+        summary="Ping addresses now",
+    )
+    def post(self, request: Request) -> Response:
+        params = serializers.PingRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        addresses = _parse_in_scope(params.validated_data["ips"], scope_rules.allowed_networks())
+        try:
+            tasks.check_rate(request.user)
+        except tasks.RateLimited as error:
+            raise TooManyRequests(str(error)) from None
+        results = _sweep(addresses)
+        out = [{"ip": r.address, "alive": r.alive, "latency_ms": r.rtt_ms} for r in results]
+        return Response(serializers.PingResultSerializer(out, many=True).data)
+
+
+class ScanView(APIView):
+    """Sweep small networks inside the allowlist now; alive hosts with their PTR names."""
+
+    required_permission = "discovery.run_scans"
+
+    @extend_schema(
+        request=serializers.SweepRequestSerializer,
+        responses={
+            200: serializers.SweepResultSerializer,
+            400: OpenApiResponse(description="A target is malformed, too large or out of scope."),
+            429: OpenApiResponse(description="Too many scan requests: wait a minute."),
+            503: OpenApiResponse(description="This server may not send ICMP (says what to fix)."),
+        },
+        summary="Sweep networks now",
+    )
+    def post(self, request: Request) -> Response:
+        params = serializers.SweepRequestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        allowed = scope_rules.allowed_networks()
+        vlan_of: dict[str, int | None] = {}
+        addresses: list[scope.Address] = []
+        problems: list[str] = []
+        for target in data["targets"]:
+            try:
+                network = scope.parse_network(target["cidr"])
+                scope.check_scope(network, allowed)
+            except scope.ScopeError as error:
+                problems.append(str(error))
+                continue
+            for address in scope.sweep_addresses(network):
+                vlan_of.setdefault(str(address), target.get("vlan"))
+                addresses.append(address)
+        if problems:
+            raise ValidationError({"targets": problems})
+        unique = list(dict.fromkeys(addresses))
+        if len(unique) > serializers.MAX_SCAN_ADDRESSES:
+            raise ValidationError(
+                {
+                    "targets": [
+                        f"{len(unique)} addresses is more than the "
+                        f"{serializers.MAX_SCAN_ADDRESSES} this endpoint sweeps at once: "
+                        "split the request, or add the subnet with scanning on."
+                    ]
+                }
+            )
+        server = data.get("dns_server")
+        if server:
+            try:
+                scope.check_scope(ipaddress.ip_address(server), allowed)
+            except scope.ScopeError as error:
+                raise _refused(error, "dns_server") from None
+        try:
+            tasks.check_rate(request.user)
+        except tasks.RateLimited as error:
+            raise TooManyRequests(str(error)) from None
+        started = time.monotonic()
+        alive = [r for r in _sweep(unique) if r.alive]
+        names = dns.ptr_lookup(
+            [r.address for r in alive], nameservers=[server] if server else None, timeout=2.0
+        )
+        hosts = [
+            {
+                "ip": r.address,
+                "ptr": names.get(r.address),
+                "latency_ms": r.rtt_ms,
+                "vlan": vlan_of.get(r.address),
+            }
+            for r in alive
+        ]
+        result = {
+            "hosts": hosts,
+            "total_scanned": len(unique),
+            "duration_s": round(time.monotonic() - started, 3),
+        }
+        return Response(serializers.SweepResultSerializer(result).data)
