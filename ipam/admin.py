@@ -132,6 +132,24 @@ class SubnetAdmin(admin.ModelAdmin):
         self.message_user(request, f"Tagged {queryset.count()} subnet(s).", messages.SUCCESS)
         return None
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Hosts are not lost with their subnet: Subnet.delete() hands them to the parent.
+        # They block only a subnet without a parent.
+        protected = [p for p in protected if not str(p).startswith("Host: ")]
+        protected += [
+            f"{o.network} still has hosts and no parent subnet to take them"
+            for o in objs
+            if o.parent_id is None and o.hosts.exists()
+        ]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Subnet) -> None:
+        try:
+            obj.delete()
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Subnet]) -> None:
         # One by one, so that children and hosts move to the parent (Subnet.delete()).
         for subnet in queryset.order_by("-prefix_length"):
