@@ -86,3 +86,11 @@ def bearer(client, access: str):  # type: ignore[no-untyped-def]
     """Make every following request of this API client carry the access token."""
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     return client
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which database this run uses: `make test` runs the suite on two."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return f"database: {db['ENGINE'].rsplit('.', 1)[-1]}"
