@@ -16,7 +16,8 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet
+from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import ModelForm
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -108,7 +109,36 @@ def _any_labels(filterset: Any) -> Any:
     for field in filterset.form.fields.values():
         if getattr(field, "empty_label", None) is not None:
             field.empty_label = "Any"
+            field.widget.choices = field.choices  # the widget keeps its own copy
     return filterset
+
+
+PK_MARK = 987654321
+
+
+def _row_links(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
+    """What every row of the address flow needs, worked out once per page.
+
+    Reversing three URLs and checking permissions per row was a third of the
+    time to render 512 rows; rows paste the primary key between a prefix and
+    a suffix instead.
+    """
+    links: dict[str, Any] = {}
+    for key, name in (
+        ("host", "ipam:host_detail"),
+        ("drawer", "discovery:host_drawer"),
+        ("inline", "ipam:host_inline"),
+    ):
+        before, _, after = reverse(name, args=[PK_MARK]).partition(str(PK_MARK))
+        links[key] = (before, after)
+    return {
+        "links": links,
+        "free_url": reverse("ipam:subnet_free", args=[subnet.pk]),
+        "subnet_url": subnet.get_absolute_url(),
+        "add_host_url": f"{reverse('ipam:host_create')}?subnet={subnet.pk}&address=",
+        "can_edit": request.user.has_perm("ipam.change_host"),
+        "can_add": request.user.has_perm("ipam.add_host"),
+    }
 
 
 def _subnet_rows(queryset: QuerySet[Subnet]) -> SubnetQuerySet:
@@ -266,7 +296,7 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     page = _address_page(subnet, request.GET)
     _child_usage(page.items)
-    context: dict[str, Any] = {"subnet": subnet, "page": page}
+    context: dict[str, Any] = {"subnet": subnet, "page": page, **_row_links(request, subnet)}
     if request.htmx and request.GET.get("rows"):
         return render(request, "ipam/_address_rows.html", context)
     if request.htmx and not request.htmx.boosted:
@@ -336,8 +366,8 @@ def subnet_free(request: AuthedRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest(f"{first} – {last} is not a range of {subnet.network}.")
     start, end = max(int(first), low), min(int(last), high)
     addresses, rest = _free_addresses(subnet, start, end)
-    context = {"subnet": subnet, "addresses": addresses, "rest": rest}
-    return render(request, "ipam/_free_addresses.html", context)
+    context = {"addresses": addresses, "rest": rest, **_row_links(request, subnet)}
+    return render(request, "ipam/_free_addresses.html", {"subnet": subnet, **context})
 
 
 def _free_addresses(subnet: Subnet, start: int, end: int) -> tuple[list[IPAddress], Any]:
@@ -494,6 +524,7 @@ def host_inline(request: AuthedRequest, pk: int) -> HttpResponse:
         form = None
     context = {"host": host, "form": form, "inline_context": "row" if in_row else "block"}
     if in_row:
+        context.update(_row_links(request, host.subnet))
         template = "ipam/_host_inline_row.html" if form else "ipam/_host_row.html"
         return render(request, template, context)
     return render(request, "ipam/_host_inline.html", context)
@@ -586,15 +617,20 @@ def vlan_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     return _delete(request, vlan, noun="VLAN", after=after, cancel=vlan.get_absolute_url())
 
 
+def _tagged_count(through: type[models.Model]) -> Coalesce:
+    rows = through.objects.filter(tag=OuterRef("pk")).order_by().values("tag")  # type: ignore[attr-defined]
+    return Coalesce(Subquery(rows.annotate(n=models.Count("pk")).values("n")), 0)
+
+
 def _tag_url(tag: Tag) -> str:
     return reverse("ipam:tag_detail", args=[tag.pk])
 
 
 @permission_required("ipam.view_tag", raise_exception=True)
 def tag_list(request: AuthedRequest) -> HttpResponse:
+    # One subquery per count: joining both tag tables at once multiplies their rows.
     tags = Tag.objects.annotate(
-        n_subnets=models.Count("subnets", distinct=True),
-        n_hosts=models.Count("hosts", distinct=True),
+        n_subnets=_tagged_count(Subnet.tags.through), n_hosts=_tagged_count(Host.tags.through)
     ).order_by("name")
     return render(request, "ipam/tag_list.html", {"page": _paginate(request, tags, 100)})
 

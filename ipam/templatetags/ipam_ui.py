@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -13,18 +14,20 @@ register = template.Library()
 
 @register.filter
 def bignum(value: Any) -> str:
-    """1,234 for ordinary counts; 2^64-style for IPv6 sizes nobody reads digit by digit."""
+    """Counts short enough for a table cell: 1,234; 16.8 M for a /8; 2^64 or ≈2^80 for IPv6."""
     try:
         number = int(value)
     except (TypeError, ValueError):
         return ""
     if number < 10**7:
         return f"{number:,}"
-    if number & (number - 1) == 0:
-        return f"2^{number.bit_length() - 1}"
-    if number + 1 & number == 0:  # 2^n - 1, e.g. the usable addresses of an IPv6 /64
-        return f"2^{number.bit_length()}−1"
-    return f"{number:.2e}"
+    if number < 10**12:
+        return f"{number / 10**6:.1f} M"
+    power = number.bit_length() - 1
+    if number == 1 << power:
+        return f"2^{power}"
+    # IPv6 usable counts are 2^n minus one or two: "≈2^n" reads better than 20 digits.
+    return f"≈2^{round(math.log2(number))}"
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -340,4 +341,13 @@ def test_lists_link_to_the_csv_export_with_their_filters(
     assert f"{reverse('ipam:export', args=['subnets'])}?family=4" in html
     assert (
         reverse("ipam:export", args=["vlans"]) in viewer_client.get("/ipam/vlans/").content.decode()
+    )
+
+
+def test_the_tag_list_counts_subnets_and_hosts(viewer_client: Client, world: dict) -> None:
+    world["host"].tags.add(world["tag"])
+    make_host("198.18.1.11").tags.add(world["tag"])
+    html = viewer_client.get("/ipam/tags/").content.decode()
+    assert re.search(
+        r">core</a></td><td></td><td class=\"num\">1</td><td class=\"num\">2</td>", html
     )
