@@ -121,7 +121,7 @@ def subnet_runs(request: AuthedRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"runs": _runs().filter(subnet=subnet)[:HISTORY_RUNS]}
     context["subnet"] = subnet
     context["title"] = f"Runs for {subnet.network}"
-    context["more_url"] = reverse("discovery:run_list") + f"?subnet={subnet.pk}"
+    context["more_url"] = reverse("discovery:run_list") + f"?subnet={subnet.network}"
     return _fragment(request, "discovery/run_history.html", "discovery/_run_history.html", context)
 
 
@@ -383,16 +383,12 @@ def allowlist_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @permission_required(ADMIN_PERM, raise_exception=True)
 def webhook_list(request: AuthedRequest) -> HttpResponse:
-    hooks = Webhook.objects.annotate(
-        n_failed=Count("deliveries", filter=Q(deliveries__delivered=False))
-    )
-    return render(
-        request, "discovery/webhook_list.html", {"hooks": hooks, "labels": _kind_labels()}
-    )
-
-
-def _kind_labels() -> dict[str, str]:
-    return dict(EventKind.choices)
+    failed = Count("deliveries", filter=Q(deliveries__delivered=False))
+    hooks = list(Webhook.objects.annotate(n_failed=failed))
+    labels = dict(EventKind.choices)
+    for hook in hooks:
+        hook.kind_labels = [labels.get(k, k) for k in hook.kinds or []]  # type: ignore[attr-defined]
+    return render(request, "discovery/webhook_list.html", {"hooks": hooks})
 
 
 def _save_form(

@@ -87,7 +87,7 @@ def test_the_list_says_whether_a_secret_is_set_but_never_shows_it(
     assert SECRET not in html
     assert ">set</td>" in html and "not set" in html
     assert "none: nothing is sent" in html
-    assert "Slack" in html and "host_down" in html
+    assert "Slack" in html and "Host down" in html and "Port opened" in html
 
 
 def test_the_edit_page_never_renders_the_secret_back(admin_client: Client, hook: Webhook) -> None:
