@@ -37,8 +37,27 @@ def next_free_keys(subnet: Subnet, count: int = 1, after: str | None = None) -> 
             candidate = int(child.end_key, 16) + 1
             continue
         if not same_table.filter(key=key).exists():
-            found.append(key)
-            candidate += 1
+            # A free address starts a free run that ends before the next host or child:
+            # take as much of it as needed at once.
+            stop = last + 1
+            next_host = (
+                same_table.filter(key__gt=key, key__lte=to_key(last))
+                .order_by("key")
+                .values_list("key", flat=True)
+                .first()
+            )
+            next_child = (
+                subnet.children.filter(start_key__gt=key)
+                .order_by("start_key")
+                .values_list("start_key", flat=True)
+                .first()
+            )
+            for bound in (next_host, next_child):
+                if bound is not None:
+                    stop = min(stop, int(bound, 16))
+            take = min(count - len(found), stop - candidate)
+            found += [to_key(v) for v in range(candidate, candidate + take)]
+            candidate += take
             continue
         run_end = (
             same_table.filter(key__gte=key, key__lte=to_key(last))

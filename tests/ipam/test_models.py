@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry
-from ipam.addresses import parse_address, parse_network, usable_count
+from ipam.addresses import parse_address, parse_network, to_key, usable_count
 from ipam.allocation import SubnetFull, allocate
 from ipam.flow import FreeRun, HostItem
 from ipam.models import Host, Subnet
@@ -400,3 +400,23 @@ def test_changes_are_audited_without_discovery_fields_or_keys():
     host.save()
     entry = AuditEntry.objects.get(action="update")
     assert entry.changes == {"hostname": ["", "web1"]}
+
+
+@pytest.mark.django_db
+def test_next_free_takes_whole_free_runs_with_a_bounded_number_of_queries(
+    django_assert_max_num_queries,
+):
+    net = make_subnet("198.51.100.0/24")
+    make_subnet("198.51.100.32/28")
+    make_host("198.51.100.20", subnet=net)
+    with django_assert_max_num_queries(20):
+        free = [str(a) for a in net.next_free(200)]
+    expected = [f"198.51.100.{i}" for i in range(1, 255) if i != 20 and not 32 <= i < 48]
+    assert free == expected[:200]
+    assert [
+        str(a) for a in net.next_free(3, after=to_key(int(parse_address("198.51.100.30"))))
+    ] == [
+        "198.51.100.31",
+        "198.51.100.48",
+        "198.51.100.49",
+    ]
