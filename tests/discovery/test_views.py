@@ -515,3 +515,12 @@ def test_hosts_and_subnets_missing_are_404(viewer_client: Client, db: None) -> N
     assert viewer_client.get(reverse("discovery:host_drawer", args=[999])).status_code == 404
     assert viewer_client.get(reverse("discovery:subnet_runs", args=[999])).status_code == 404
     assert Host.objects.count() == 0 and Subnet.objects.count() == 0
+
+
+def test_an_admin_edits_a_profile_and_its_new_options_apply(admin_client: Client, db: None) -> None:
+    profile = ScanProfileDef.objects.create(name="web", ports="top100")
+    data = {"name": "web", "ports": "list", "port_list": "8080", "timing": 3, "host_timeout_s": 30}
+    response = admin_client.post(reverse("discovery:profile_edit", args=[profile.pk]), data)
+    assert response.status_code == 302
+    args = ScanProfileDef.objects.get().to_profile().args
+    assert "8080" in " ".join(args) and "-T3" in args
