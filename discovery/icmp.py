@@ -418,7 +418,13 @@ def _run(
         return found
 
     clock = time.perf_counter
-    burst = max(1, rate_pps // 500)  # at most 2 ms worth of packets at once
+    # Token bucket. The loop sleeps until 2.5 ms worth of packets may go, so select()
+    # wakes a few hundred times a second rather than once per packet. The bucket
+    # holds 100 ms worth, so a late wake-up on a busy machine is caught up instead of
+    # lost, but at most 10 ms worth goes out between two reads of the replies.
+    capacity = float(max(1, rate_pps // 10))
+    burst = max(1, rate_pps // 100)
+    batch = max(1, rate_pps // 400)
     tokens = float(burst)
     last_fill = clock()
     last_send = last_fill
@@ -429,9 +435,9 @@ def _run(
 
     while True:
         now = clock()
-        tokens = min(float(burst), tokens + (now - last_fill) * rate_pps)
+        tokens = min(capacity, tokens + (now - last_fill) * rate_pps)
         last_fill = now
-        budget = int(tokens)
+        budget = min(int(tokens), burst)
         sent = 0
         blocked = False
         while sent < budget:
@@ -493,7 +499,7 @@ def _run(
         if retry_queue:
             pending_retry = True
         if next_fresh < total or pending_retry:
-            wake = now + (1.0 - (tokens % 1.0)) / rate_pps if tokens < 1 else now
+            wake = now + (batch - tokens) / rate_pps if tokens < batch else now
             if next_fresh >= total:
                 wake = max(wake, retry_queue[0][0])
             if blocked:
