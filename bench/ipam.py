@@ -64,7 +64,7 @@ class Result:
     naive_free_ms: float
 
 
-def setup(workdir: Path, hosts: int, seed: int) -> None:
+def setup(workdir: Path, hosts: int, seed: int) -> float:
     os.environ.update(
         {
             "DEBUG": "false",
@@ -91,7 +91,9 @@ def setup(workdir: Path, hosts: int, seed: int) -> None:
     call_command("migrate", verbosity=0, skip_checks=True)
     started = time.perf_counter()
     call_command("seed_demo", hosts=hosts, seed=seed, skip_checks=True)
-    print(f"seed_demo --hosts {hosts}: {time.perf_counter() - started:.1f} s", flush=True)
+    seconds = time.perf_counter() - started
+    print(f"seed_demo --hosts {hosts}: {seconds:.1f} s", flush=True)
+    return seconds
 
 
 def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
@@ -257,7 +259,7 @@ def main() -> int:
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="netkeep-bench-ipam-") as tmp:
-        setup(Path(tmp), args.hosts, args.seed)
+        seed_seconds = setup(Path(tmp), args.hosts, args.seed)
         results = []
         for label, network, vrf in TARGETS:
             print(f"measuring {label} {network} ...", flush=True)
@@ -276,6 +278,7 @@ on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()},
 Data: `manage.py seed_demo --hosts {args.hosts} --seed {args.seed}` — documentation and
 benchmarking ranges, plus 10.0.0.0/8 in its own VRF; hosts spread at random, so
 the /16 and /8 pages have many short free runs (the worst case for collapsing).
+Loading it took {seed_seconds:.1f} s.
 
 {out}
 

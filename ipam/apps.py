@@ -10,7 +10,17 @@ DISCOVERY_FIELDS = (
     "status_changed_at",
     "ptr_name",
 )
-DERIVED_FIELDS = ("key", "next_key", "start_key", "end_key", "created", "updated")
+DERIVED_FIELDS = (
+    "key",
+    "next_key",
+    "start_key",
+    "end_key",
+    "family",
+    "prefix_length",
+    "vrf_key",
+    "created",
+    "updated",
+)
 
 
 class IpamConfig(AppConfig):

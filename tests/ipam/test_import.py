@@ -383,3 +383,18 @@ def test_the_shipped_examples_import_cleanly(kind):
     phpipam = (EXAMPLES / "phpipam-addresses.csv").read_text()
     if kind == "hosts":
         assert run_import(phpipam, "hosts").ok
+
+
+def test_export_reads_in_chunks_with_a_fixed_number_of_queries(
+    viewer_client, django_assert_max_num_queries
+):
+    net = make_subnet("198.18.0.0/16")
+    tag = make_tag("bulk")
+    hosts = [make_host(f"198.18.{i // 200}.{i % 200 + 1}", subnet=net) for i in range(300)]
+    for host in hosts[::3]:
+        host.tags.add(tag)
+    viewer_client.get(reverse("ipam:export", args=["hosts"]))  # loads permissions
+    with django_assert_max_num_queries(8):
+        rows = _rows(viewer_client.get(reverse("ipam:export", args=["hosts"])))
+    assert len(rows) == 301 and rows[1][0] == "198.18.0.1"
+    assert sum(1 for r in rows[1:] if r[6] == "bulk") == 100
