@@ -302,6 +302,9 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, "ipam/_flow.html", context)
     context["tiles"] = _heatmap_tiles(subnet) if _wants_heatmap(subnet) else []
+    context["ancestors"] = Subnet.objects.containing(subnet.ip_network).filter(
+        vrf_key=subnet.vrf_key, prefix_length__lt=subnet.prefix_length
+    )
     return render(request, "ipam/subnet_detail.html", context)
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from ipam.models import Host, Subnet
-from tests.factories import make_host, make_hosts, make_subnet, make_tag
+from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vrf
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -430,3 +430,18 @@ def test_jump_to_an_address_in_a_child_opens_the_child(
     assert response["Location"] == cameras.get_absolute_url() + "?jump=198.18.0.130"
     response = viewer_client.get(url, headers=HX)
     assert response["HX-Redirect"] == cameras.get_absolute_url() + "?jump=198.18.0.130"
+
+
+def test_the_breadcrumbs_show_every_ancestor(viewer_client: Client) -> None:
+    make_subnet("198.18.0.0/15")
+    make_subnet("198.18.0.0/16")
+    leaf = make_subnet("198.18.4.0/24")
+    make_subnet("198.18.4.0/24", vrf=make_vrf("other"))
+    html = viewer_client.get(leaf.get_absolute_url()).content.decode()
+    crumbs = html[html.index('class="crumbs"') : html.index("</nav>", html.index('class="crumbs"'))]
+    assert (
+        crumbs.index("198.18.0.0/15")
+        < crumbs.index("198.18.0.0/16")
+        < crumbs.index("198.18.4.0/24")
+    )
+    assert crumbs.count("<a ") == 3
