@@ -16,46 +16,17 @@ import pytest
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
-# Every variable netkeep/settings.py reads: cleared so the machine's environment
-# cannot leak into a case.
-READ_BY_SETTINGS = [
-    "DEBUG",
-    "NETKEEP_DATA_DIR",
-    "SECRET_KEY",
-    "ALLOWED_HOSTS",
-    "CSRF_TRUSTED_ORIGINS",
-    "TIME_ZONE",
-    "DATABASE_URL",
-    "NETKEEP_ADMIN_USER",
-    "NETKEEP_ADMIN_PASSWORD",
-    "LOGIN_THROTTLE_IP_LIMIT",
-    "LOGIN_THROTTLE_USER_LIMIT",
-    "NUM_PROXIES",
-    "SESSION_COOKIE_AGE",
-    "SECURE_HTTPS",
-    "SECURE_SSL_REDIRECT",
-    "SECURE_HSTS_SECONDS",
-    "SILENCED_SYSTEM_CHECKS",
-    "STATIC_ROOT",
-    "JWT_ACCESS_MINUTES",
-    "JWT_REFRESH_DAYS",
-    "JWT_SIGNING_KEY",
-    "Q_CLUSTER_NAME",
-    "Q_WORKERS",
-    "Q_TIMEOUT",
-    "SCAN_ALLOWED_NETWORKS",
-    "NETKEEP_SECRET_KEYS",
-    "LOG_LEVEL",
-]
+
+
+def base_env() -> dict[str, str]:
+    """Only what a process needs to run: nothing of this test process's settings leaks in
+    (other tests set variables such as DJANGO_ALLOW_ASYNC_UNSAFE in os.environ)."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
+    return {k: os.environ[k] for k in keep if k in os.environ}
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in READ_BY_SETTINGS
-        and not (k.endswith("_FILE") and k.removesuffix("_FILE") in READ_BY_SETTINGS)
-    }
+    env = base_env()
     env.update(
         DJANGO_SETTINGS_MODULE="netkeep.settings",
         DEBUG="false",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.test_foundation_settings import READ_BY_SETTINGS
+from tests.test_foundation_settings import base_env
 
 BASE_DIR = Path(settings.BASE_DIR)
 WRITES_PER_PROCESS = 400
@@ -83,7 +83,7 @@ WAIT_FOR = textwrap.dedent(
 
 @pytest.fixture
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in READ_BY_SETTINGS}
+    env = base_env()
     env.update(
         DJANGO_SETTINGS_MODULE="netkeep.test_settings",
         DATABASE_URL=f"sqlite:///{tmp_path / 'netkeep.sqlite3'}",
