@@ -12,10 +12,18 @@ admin.site.login = admin_login  # type: ignore[method-assign]
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "role", "is_active", "must_change_password", "last_login")
     list_filter = ("role", "is_active", "must_change_password")
+    # Permissions come from the role (accounts/roles.py): group membership, staff and
+    # superuser flags are derived on save, so they are not editable here.
     fieldsets = (
-        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        ("Netkeep", {"fields": ("role", "must_change_password")}),
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Access", {"fields": ("role", "is_active", "must_change_password")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
+    add_fieldsets = (
+        (None, {"fields": ("username", "usable_password", "password1", "password2", "role")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
 
 
 @admin.register(AuditEntry)

@@ -134,3 +134,28 @@ def test_a_reset_password_must_follow_the_policy(admin_client: Client, erin: Use
 def test_an_unknown_user_is_a_404(admin_client: Client) -> None:
     assert admin_client.get("/users/999999/").status_code == 404
     assert admin_client.get("/users/999999/password/").status_code == 404
+
+
+def test_the_django_admin_creates_users_with_a_role(admin_client: Client) -> None:
+    response = admin_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "bulk",
+            "usable_password": "true",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "role": Role.VIEWER,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    bulk = User.objects.get(username="bulk")
+    assert bulk.role == Role.VIEWER and [g.name for g in bulk.groups.all()] == ["viewer"]
+
+
+def test_the_django_admin_does_not_offer_hand_made_permissions(
+    admin_client: Client, erin: User
+) -> None:
+    page = admin_client.get(f"/admin/accounts/user/{erin.pk}/change/").content.decode()
+    assert 'name="role"' in page
+    for field in ("groups", "user_permissions", "is_superuser", "is_staff"):
+        assert f'name="{field}"' not in page
