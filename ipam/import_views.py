@@ -39,12 +39,14 @@ class ImportForm(forms.Form):
     mode = forms.ChoiceField(
         choices=[("skip", "Skip rows that already exist"), ("update", "Update existing rows")],
         initial="skip",
+        required=False,
         widget=forms.RadioSelect,
         label="Rows matching an existing object",
     )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        data["mode"] = data.get("mode") or "skip"
         upload = data.get("file")
         if upload is not None:
             if upload.size > MAX_UPLOAD:
@@ -106,8 +108,13 @@ def import_csv(request: HttpRequest) -> HttpResponse:
                 )
     else:
         context["form"] = ImportForm(initial={"kind": request.GET.get("kind", "hosts")})
-    template = "ipam/_import_preview.html" if request.htmx and "result" in context else None  # type: ignore[attr-defined]
-    return render(request, template or "ipam/import.html", context)
+    if request.htmx and request.method == "POST":  # type: ignore[attr-defined]
+        # The preview area only: the outcome of each row, or what is wrong with the upload.
+        fragment = (
+            "ipam/_import_preview.html" if "result" in context else "ipam/_import_errors.html"
+        )
+        return render(request, fragment, context)
+    return render(request, "ipam/import.html", context)
 
 
 @login_required

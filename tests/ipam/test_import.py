@@ -244,6 +244,11 @@ def test_htmx_preview_returns_only_the_fragment(editor_client):
 def test_an_empty_upload_is_a_form_error(editor_client):
     response = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "mode": "skip"})
     assert b"Choose a CSV file or paste its text." in response.content
+    fragment = editor_client.post(
+        reverse("ipam:import"), {"kind": "hosts", "text": "hostname\nx\n"}, HTTP_HX_REQUEST="true"
+    )
+    assert b"<html" not in fragment.content
+    assert "No “address” column".encode() in fragment.content
 
 
 def test_import_page_permissions(client, viewer_client, noaccess_client, editor_client):
