@@ -22,6 +22,7 @@ import ctypes
 import ipaddress
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -129,6 +130,38 @@ def missing_requirements() -> str | None:
     return None
 
 
+def remove_stale_namespaces() -> list[str]:
+    """Delete lab namespaces left by sessions that died (their PID is gone).
+
+    A namespace that still has processes in it is left alone and reported: those
+    processes are not ours to end.
+    """
+    listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    removed: list[str] = []
+    for line in listing.splitlines():
+        name = line.split()[0] if line.split() else ""
+        match = re.fullmatch(r"nk-(?:probe-)?(\d+)(?:-(?:scan|hosts))?", name)
+        if not match or _pid_alive(int(match.group(1))):
+            continue
+        pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True)
+        if pids.stdout.strip():
+            print(f"lab: stale namespace {name} still has processes; not removed", file=sys.stderr)
+            continue
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        removed.append(name)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _run(argv: Sequence[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(list(argv), capture_output=True, text=True)
     if check and result.returncode != 0:
@@ -194,6 +227,7 @@ class Lab:
         problem = missing_requirements()
         if problem:
             raise LabUnavailable(problem)
+        remove_stale_namespaces()
         try:
             self._build_link()
             self.verify_isolated()

@@ -126,3 +126,15 @@ def test_detection_reports_each_mode_honestly(lab: Lab) -> None:
         lab.set_ping_group_range(1, 0)
     assert mode == "unprivileged"
     assert "ping_group_range is 0 0" in reason
+
+
+def test_an_ipv6_120_is_swept(lab: Lab) -> None:
+    network = (
+        lab.net6.supernet(new_prefix=120)
+        if lab.net6.prefixlen > 120
+        else next(lab.net6.subnets(new_prefix=120))
+    )
+    with lab.enter():
+        results = sweep(list(sweep_addresses(network)), timeout=0.5, retries=0)
+    assert alive(results) == lab.alive_in(network)
+    assert {"2001:2::1", "2001:2::a", "2001:2::53"} <= alive(results)
