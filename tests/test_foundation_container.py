@@ -7,6 +7,7 @@ commands).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -160,3 +161,65 @@ def test_the_health_probe_fails_when_nothing_listens() -> None:
         port = s.getsockname()[1]
     result = _probe(f"http://127.0.0.1:{port}/healthz")
     assert result.returncode == 1 and "unhealthy" in result.stderr
+
+
+def test_gunicorn_serves_pages_and_compressed_static_files_in_production_mode(
+    tmp_path: Path,
+) -> None:
+    """What the image runs: gunicorn with DEBUG off, static files from whitenoise."""
+    import socket
+    import time
+    import urllib.request
+
+    from tests.test_foundation_settings import production_env, run
+
+    env = production_env(
+        tmp_path, ALLOWED_HOSTS="127.0.0.1", SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0"
+    )
+    result = run(["manage.py", "collectstatic", "--no-input", "-v0"], env)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    hashed = manifest["paths"]["css/netkeep.css"]
+    assert hashed != "css/netkeep.css" and (tmp_path / "static" / (hashed + ".gz")).exists()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "netkeep.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(base + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, _, page = get("/login/")
+                break
+            except urllib.error.URLError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(server.stderr.read() if server.stderr else "") from None
+                time.sleep(0.2)
+        assert status == 200 and b"Sign in to Netkeep" in page
+        css = re.search(rb'href="(/static/css/netkeep\.[0-9a-f]{12}\.css)"', page)
+        assert css, "the page links the hashed stylesheet"
+        status, headers, body = get(css.group(1).decode(), **{"Accept-Encoding": "gzip"})
+        assert status == 200 and headers.get("Content-Encoding") == "gzip"
+        assert "immutable" in headers.get("Cache-Control", "")
+        status, _, body = get("/healthz")
+        assert status == 503 and body == b"unavailable"  # no worker in this test
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
