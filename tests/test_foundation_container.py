@@ -197,13 +197,13 @@ def test_gunicorn_serves_pages_and_compressed_static_files_in_production_mode(
     def get(path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         request = urllib.request.Request(base + path, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
+            with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, dict(response.headers), response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, dict(exc.headers), exc.read()
 
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while True:
             try:
                 status, _, page = get("/login/")
