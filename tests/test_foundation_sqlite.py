@@ -62,7 +62,7 @@ WAIT_FOR = textwrap.dedent(
     from django.test import Client
     from django_q.models import Success, Failure
 
-    what, expected, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + 20
+    what, expected, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + 60
     while time.monotonic() < deadline:
         if what == "healthz":
             value = Client(HTTP_HOST="localhost").get("/healthz").status_code
@@ -129,7 +129,7 @@ def test_two_writers_and_a_worker_share_sqlite_without_database_is_locked(
     try:
         # The worker's heartbeat turns /healthz green: it is up and polling.
         health = _python(WAIT_FOR, "healthz", "200", env=sqlite_env)
-        out, err = health.communicate(timeout=30)
+        out, err = health.communicate(timeout=90)
         assert health.returncode == 0, out + err
 
         writers = [
@@ -137,7 +137,7 @@ def test_two_writers_and_a_worker_share_sqlite_without_database_is_locked(
         ]
         results = []
         for w in writers:
-            out, err = w.communicate(timeout=60)
+            out, err = w.communicate(timeout=120)
             assert w.returncode == 0, err
             results.append(json.loads(out.strip().splitlines()[-1]))
         for r in results:
@@ -151,7 +151,7 @@ def test_two_writers_and_a_worker_share_sqlite_without_database_is_locked(
         # Every task the writers queued ran and wrote its result.
         tasks = sum(r["tasks"] for r in results)
         done = _python(WAIT_FOR, "tasks", str(tasks), env=sqlite_env)
-        out, err = done.communicate(timeout=30)
+        out, err = done.communicate(timeout=90)
         assert done.returncode == 0, out + err
     finally:
         # The sentinel stops its workers itself; signalling the whole group makes it hang.
@@ -172,5 +172,5 @@ def test_two_writers_and_a_worker_share_sqlite_without_database_is_locked(
         "print(F.objects.count())",
         env=sqlite_env,
     )
-    out, _ = check.communicate(timeout=30)
+    out, _ = check.communicate(timeout=90)
     assert int(out.strip()) == 2 * (WRITES_PER_PROCESS - WRITES_PER_PROCESS // TASK_EVERY)
