@@ -194,6 +194,8 @@ class Lab:
     net24: IPv4Network = NET24
     net16: IPv4Network = NET16
     net6: IPv6Network = NET6
+    scan_if: str = ""
+    hosts_if: str = ""
     _configured: set[str] = field(default_factory=set)
     _down: set[str] = field(default_factory=set)
     _processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
