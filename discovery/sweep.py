@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from discovery import history, icmp, scope, scope_rules
@@ -145,9 +145,10 @@ def execute(run: Run, plan: Plan) -> str:
         return run.status
     run.progress(total, force=True)
     counts: dict[str, int] = {"swept": total}
+    relevant = worth_recording(results, plan)
     try:
-        for start in range(0, len(results), BATCH):
-            batch = results[start : start + BATCH]
+        for start in range(0, len(relevant), BATCH):
+            batch = relevant[start : start + BATCH]
             part = record(batch, plan, create=run.kind == RunKind.SWEEP)
             for key, value in part.items():
                 counts[key] = counts.get(key, 0) + value
@@ -158,6 +159,58 @@ def execute(run: Run, plan: Plan) -> str:
         return run.status
     run.finish(counts)
     return RunStatus.SUCCEEDED
+
+
+def worth_recording(results: list[icmp.PingResult], plan: Plan) -> list[icmp.PingResult]:
+    """The results that change something: alive addresses and addresses of known hosts.
+
+    A silent address with no host row needs no write; in a /16 that is nearly
+    all of them, so they are dropped before any query.
+    """
+    if plan.network is None:
+        return results  # a known-hosts check: every address is a host
+    known = set(
+        Host.objects.in_network(plan.network, plan.vrf_key).values_list("address", flat=True)
+    )
+    return [r for r in results if r.alive or r.address in known]
+
+
+def write_status(hosts: Sequence[Host]) -> None:
+    """Write the status fields of many hosts with one prepared UPDATE run per row.
+
+    Django's bulk_update builds a CASE expression per field and row, which costs
+    about 7 ms of CPU per host here; executemany of one fixed statement costs a
+    few microseconds per host on SQLite and PostgreSQL alike.
+    """
+    if not hosts:
+        return
+    connection = connections[Host.objects.db]
+    ops = connection.ops
+    meta = Host._meta
+    quote = ops.quote_name
+    # Only identifiers from the model's own metadata are put into the text; every
+    # value is a parameter.
+    columns = [str(getattr(meta.get_field(name), "column", name)) for name in HOST_FIELDS]
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    table, pk = quote(meta.db_table), quote(str(meta.pk.column if meta.pk else "id"))
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+
+    def when(value: datetime | None) -> Any:
+        return ops.adapt_datetimefield_value(value) if value is not None else None
+
+    rows = [
+        (
+            host.status,
+            host.latency_ms,
+            when(host.first_seen),
+            when(host.last_seen),
+            when(host.status_changed_at),
+            host.pk,
+        )
+        for host in hosts
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _new_host(address: IPAddress, subnet: Subnet, rtt: float | None, now: datetime) -> Host:
@@ -244,7 +297,7 @@ def record(results: Sequence[icmp.PingResult], plan: Plan, *, create: bool) -> d
         counts["alive"] += sum(1 for a, r in observed.items() if r.alive and a not in known)
     networks = {s.pk: s.network for s in plan.subnets}
     with transaction.atomic():
-        Host.objects.bulk_update(changed, list(HOST_FIELDS), batch_size=500)
+        write_status(changed)
         if new_hosts:
             # Another sweep may have added the same address meanwhile: keep theirs.
             Host.objects.bulk_create(new_hosts, batch_size=500, ignore_conflicts=True)
