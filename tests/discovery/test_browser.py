@@ -232,6 +232,11 @@ def test_screenshots_of_reconciliation_webhooks_phone_and_high_contrast(
     page.goto(f"{live_server.url}/discovery/webhooks/{hook.pk}/")
     assert "x" not in page.locator("input[name=secret]").input_value()
     _shot(page, "webhook-edit")
+    page.goto(f"{live_server.url}/discovery/allowlist/")
+    page.fill("input[name=network]", "127.0.0.0/8")
+    page.get_by_role("button", name="Allow").click()
+    assert "loopback" in page.locator(".field.invalid .error").inner_text()
+    _shot(page, "allowlist-error")
     page.evaluate("localStorage.setItem('netkeep-theme', 'contrast')")
     page.goto(f"{live_server.url}/discovery/")
     assert page.evaluate("document.documentElement.dataset.theme") == "contrast"
