@@ -168,9 +168,12 @@ def test_two_writers_and_a_worker_share_sqlite_without_database_is_locked(
 
     # The worker's deletes landed next to the writers' inserts.
     check = _python(
-        "import django; django.setup(); from accounts.models import LoginFailure as F; "
-        "print(F.objects.count())",
+        "import django; django.setup(); from django.db import connection; "
+        "from accounts.models import LoginFailure as F; c = connection.cursor(); "
+        "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0], F.objects.count())",
         env=sqlite_env,
     )
-    out, _ = check.communicate(timeout=90)
-    assert int(out.strip()) == 2 * (WRITES_PER_PROCESS - WRITES_PER_PROCESS // TASK_EVERY)
+    out, err = check.communicate(timeout=90)
+    mode, rows = out.split()
+    assert mode == "wal", err
+    assert int(rows) == 2 * (WRITES_PER_PROCESS - WRITES_PER_PROCESS // TASK_EVERY)
