@@ -223,11 +223,12 @@ def render(rows: list[Row], *, addresses: int, alive: int, command: str, e2e_pen
     if e2e_pending:
         lines += [
             "",
-            "### TODO: end to end with database writes",
+            "### End to end with database writes: not in this run",
             "",
-            "Pending: the discovery tasks provide `end_to_end(lab, network) -> set[str]`"
-            " (see bench/sweep.py); run `bench/sweep.py --end-to-end module:function` to"
-            " fill this row.",
+            "This run measured the engine alone. `bench/sweep_e2e.py` measures scheduled"
+            " sweeps with their database writes (its own section of this file); to put that"
+            " figure in this table, run `bench/sweep.py --end-to-end module:function` with a"
+            " hook `end_to_end(lab, network) -> set[str]`.",
         ]
     lines.append(END)
     return "\n".join(lines) + "\n"
