@@ -103,10 +103,19 @@ def _vrf_suffix(vrf_key: int, vrf_name: str | None) -> str:
     return f" (VRF {vrf_name})" if vrf_key and vrf_name else ""
 
 
+ALL_KNOWN_HOSTS = "known hosts"
+
+
 def describe_target(
     kind: str, target: Subnet | Host | str
-) -> tuple[str, Subnet | None, Host | None, scope.Network]:
-    """(canonical target text, subnet, host, network) for a scan request; ScopeError if bad."""
+) -> tuple[str, Subnet | None, Host | None, scope.Network | None]:
+    """(canonical target text, subnet, host, network) for a scan request; ScopeError if bad.
+
+    The known-hosts check of every scan-enabled subnet has no network: its target
+    is "known hosts", and each host is checked against the scope when it runs.
+    """
+    if kind == RunKind.KNOWN_HOSTS and target in ("", ALL_KNOWN_HOSTS):
+        return ALL_KNOWN_HOSTS, None, None, None
     if isinstance(target, Subnet):
         vrf = target.vrf.name if target.vrf_id and target.vrf else None
         text = target.network + _vrf_suffix(target.vrf_key, vrf)
@@ -182,7 +191,8 @@ def enqueue_scan(
     if kind not in RunKind.values:
         raise ValueError(f"unknown scan kind {kind!r}: choose one of {', '.join(RunKind.values)}")
     text, subnet, host, network = describe_target(kind, target)
-    check_target(kind, network, subnet)
+    if network is not None:
+        check_target(kind, network, subnet)
     if kind == RunKind.PORTS:
         from discovery.portscan import resolve_profile
 
@@ -251,7 +261,7 @@ def scheduled_sweep(subnet_id: int) -> str:
 def scheduled_known_hosts() -> str:
     """The fast check of every known host in a scan-enabled subnet."""
     reap_stale_runs()
-    found = _start_scheduled(RunKind.KNOWN_HOSTS, "known hosts")
+    found = _start_scheduled(RunKind.KNOWN_HOSTS, ALL_KNOWN_HOSTS)
     return execute(found.pk) if found else "skipped"
 
 

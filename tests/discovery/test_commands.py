@@ -126,3 +126,11 @@ def test_sync_schedules_can_run_at_every_start() -> None:
     call_command("sync_schedules", stdout=out)
     assert Schedule.objects.count() == count
     assert "0 created, 0 updated" in out.getvalue().splitlines()[-1]
+
+
+def test_scan_known_checks_the_known_hosts_of_scan_enabled_subnets(ping: FakePing) -> None:
+    make_subnet("198.18.0.0/24", scan_enabled=True)
+    make_host("198.18.0.1")
+    output = scan("known")
+    assert "Succeeded" in output
+    assert ping.calls == [["198.18.0.1"]]

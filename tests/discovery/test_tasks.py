@@ -198,3 +198,16 @@ def test_schedules_not_from_discovery_are_left_alone() -> None:
     Schedule.objects.create(name="backups:nightly", func="backups.tasks.x")
     tasks.sync_discovery_schedules()
     assert Schedule.objects.filter(name="backups:nightly").exists()
+
+
+def test_the_scheduled_known_hosts_check_runs_over_scan_enabled_subnets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    subnet = make_subnet("198.18.0.0/24", scan_enabled=True)
+    make_host("198.18.0.5", subnet=subnet)
+    fake = FakePing({"198.18.0.5": 1.0})
+    monkeypatch.setattr(icmp, "sweep", fake)
+    assert tasks.scheduled_known_hosts() == RunStatus.SUCCEEDED
+    run = Run.objects.get()
+    assert (run.kind, run.target, run.by_schedule) == (RunKind.KNOWN_HOSTS, "known hosts", True)
+    assert fake.calls == [["198.18.0.5"]]
