@@ -129,3 +129,18 @@ def test_search_needs_a_role(client: Client, noaccess_client: Client) -> None:
 def test_the_search_page_loads_the_keyboard_script(viewer_client: Client) -> None:
     html = _search(viewer_client, "x")
     assert "/static/js/ipam.js" in html and "data-results" in html
+
+
+def test_search_costs_the_same_queries_however_many_match(viewer_client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    subnet = make_subnet("198.18.4.0/24")
+    make_hosts(subnet, [f"198.18.4.{n}" for n in range(1, 6)], description="rack 7")
+    with CaptureQueriesContext(connection) as few:
+        _search(viewer_client, "rack")
+    make_hosts(subnet, [f"198.18.4.{n}" for n in range(6, 200)], description="rack 7")
+    with CaptureQueriesContext(connection) as many:
+        html = _search(viewer_client, "rack")
+    assert len(few.captured_queries) == len(many.captured_queries) <= 14
+    assert len(html) < 60_000

@@ -445,3 +445,28 @@ def test_the_breadcrumbs_show_every_ancestor(viewer_client: Client) -> None:
         < crumbs.index("198.18.4.0/24")
     )
     assert crumbs.count("<a ") == 3
+
+
+@pytest.mark.parametrize(
+    ("network", "hosts", "free"),
+    [
+        ("198.18.9.0/31", ["198.18.9.0"], "198.18.9.1 · 1 free"),
+        ("198.18.9.7/32", [], "198.18.9.7 · 1 free"),
+        ("2001:2::/127", ["2001:2::1"], "2001:2:: · 1 free"),
+        ("2001:2::5/128", ["2001:2::5"], None),
+    ],
+)
+def test_point_to_point_and_single_address_subnets_render(
+    editor_client: Client, network: str, hosts: list[str], free: str | None
+) -> None:
+    subnet = make_subnet(network)
+    make_hosts(subnet, hosts)
+    html = editor_client.get(subnet.get_absolute_url()).content.decode()
+    flow = html[html.index('id="flow-rows"') :]
+    assert _rows(flow, "host-row") == len(hosts)
+    if free:
+        assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", flow)).count(free) == 1
+    else:
+        assert _rows(flow, "free-run") == 0
+        full = editor_client.get(reverse("ipam:subnet_next_free", args=[subnet.pk]))
+        assert f"{network} is full" in full.content.decode()
