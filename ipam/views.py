@@ -289,10 +289,9 @@ def _child_usage(items: list[Any]) -> None:
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     subnet = get_object_or_404(_subnet_rows(Subnet.objects.select_related("parent")), pk=pk)
-    holder = _child_holding(subnet, request.GET.get("jump", ""))
-    if holder is not None:
-        # The address lives in a child subnet: its view is where the address shows.
-        target = _flow_url(holder, jump=request.GET["jump"].strip())
+    target = _child_target(subnet, request.GET)
+    if target:
+        # The address or range lives in a child subnet: its view is where it shows.
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     page = _address_page(subnet, request.GET)
     _child_usage(page.items)
@@ -308,16 +307,26 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "ipam/subnet_detail.html", context)
 
 
-def _child_holding(subnet: Subnet, text: str) -> Subnet | None:
-    """The direct child subnet holding a jump-to address, if any (bad input: None)."""
+def _child_target(subnet: Subnet, params: Any) -> str:
+    """The child subnet view to show instead, when a jump address or a range lies in a child."""
+    jump, span = params.get("jump", "").strip(), params.get("range", "").strip()
     try:
-        address = parse_address(text.strip()) if text else None
+        if span:
+            network = parse_network(span)
+            first, last = network[0], network[-1]
+        elif jump:
+            first = last = parse_address(jump)
+        else:
+            return ""
     except ValidationError:
-        return None
-    if address is None or not subnet.contains(address):
-        return None
-    key = to_key(int(address))
-    return subnet.children.filter(start_key__lte=key, end_key__gte=key).first()
+        return ""  # the page itself explains the mistake
+    if not (subnet.contains(first) and subnet.contains(last)):
+        return ""
+    lo, hi = to_key(int(first)), to_key(int(last))
+    child = subnet.children.filter(start_key__lte=lo, end_key__gte=hi).first()
+    if child is None:
+        return ""
+    return _flow_url(child, range=span) if span else _flow_url(child, jump=jump)
 
 
 def _wants_heatmap(subnet: Subnet) -> bool:

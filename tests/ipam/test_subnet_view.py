@@ -470,3 +470,12 @@ def test_point_to_point_and_single_address_subnets_render(
         assert _rows(flow, "free-run") == 0
         full = editor_client.get(reverse("ipam:subnet_next_free", args=[subnet.pk]))
         assert f"{network} is full" in full.content.decode()
+
+
+def test_a_range_inside_a_child_opens_the_child(viewer_client: Client) -> None:
+    top = make_subnet("198.18.0.0/16")
+    child = make_subnet("198.18.16.0/20")
+    response = viewer_client.get(top.get_absolute_url() + "?range=198.18.17.0/24")
+    assert response["Location"] == child.get_absolute_url() + "?range=198.18.17.0/24"
+    # A range larger than the child stays here.
+    assert viewer_client.get(top.get_absolute_url() + "?range=198.18.0.0/18").status_code == 200
