@@ -55,6 +55,7 @@ _SOL_RAW = 255
 _ICMP_FILTER = 1
 _ICMP6_FILTER = 1
 _PROGRESS_EVERY_S = 0.1
+_SEND_BATCH = 256
 
 CAPABILITY_HINT = (
     "run as root, grant CAP_NET_RAW (for example AmbientCapabilities=CAP_NET_RAW in the"
@@ -421,9 +422,11 @@ def _run(
     # Token bucket. The loop sleeps until 2.5 ms worth of packets may go, so select()
     # wakes a few hundred times a second rather than once per packet. The bucket
     # holds 100 ms worth, so a late wake-up on a busy machine is caught up instead of
-    # lost, but at most 10 ms worth goes out between two reads of the replies.
+    # lost. At most 10 ms worth, and never more than _SEND_BATCH packets, go out
+    # between two reads of the replies, so a network full of live hosts cannot
+    # overflow the receive buffer (small for unprivileged processes: rmem_max).
     capacity = float(max(1, rate_pps // 10))
-    burst = max(1, rate_pps // 100)
+    burst = max(1, min(rate_pps // 100, _SEND_BATCH))
     batch = max(1, rate_pps // 400)
     tokens = float(burst)
     last_fill = clock()

@@ -50,6 +50,8 @@ LAB_V6 = IPv6Network("2001:2::/48")
 NET24 = IPv4Network("198.18.0.0/24")
 NET16 = IPv4Network("198.18.0.0/16")
 NET6 = IPv6Network("2001:2::/64")
+# Every address of this /22 answers: replies arrive as fast as requests go out.
+NET_FULL = IPv4Network("198.19.0.0/22")
 
 # The /24's live hosts: a fixed, irregular pattern so off-by-one mistakes show.
 ALIVE24_HOSTS = (1, 2, 3, 5, 8, 10, 11, 12, 13, 21, 34, 53, 55, 89, 100, 144, 200, 233, 253, 254)
@@ -194,6 +196,7 @@ class Lab:
     net24: IPv4Network = NET24
     net16: IPv4Network = NET16
     net6: IPv6Network = NET6
+    net_full: IPv4Network = NET_FULL
     scan_if: str = ""
     hosts_if: str = ""
     _configured: set[str] = field(default_factory=set)
@@ -326,6 +329,8 @@ class Lab:
             {*alive24, *alive16, DNS_SERVER, *(h for h in SERVICES if ":" not in h)},
             key=ipaddress.ip_address,
         )
+        full = [str(a) for a in NET_FULL.hosts()]
+        addresses += full
         batch = [f"address add {a}/32 dev lo" for a in addresses]
         batch += [f"address add {a}/128 dev lo nodad" for a in ALIVE6]
         # Everything else in the lab ranges is silently dropped.

@@ -10,6 +10,7 @@ from ipaddress import ip_address
 
 import pytest
 
+from discovery import icmp
 from discovery.icmp import PingUnavailable, detect_capability, ping_hosts, sweep
 from discovery.scope import sweep_addresses
 from tests.lab.netns import Lab
@@ -138,3 +139,17 @@ def test_an_ipv6_120_is_swept(lab: Lab) -> None:
         results = sweep(list(sweep_addresses(network)), timeout=0.5, retries=0)
     assert alive(results) == lab.alive_in(network)
     assert {"2001:2::1", "2001:2::a", "2001:2::53"} <= alive(results)
+
+
+@pytest.mark.parametrize("privileged", [True, False], ids=["privileged", "unprivileged"])
+def test_a_network_where_every_host_answers_loses_no_reply(
+    lab: Lab, ping_group: None, privileged: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A receive buffer the size a non-root process gets (net.core.rmem_default):
+    # the engine must read replies while it sends, or they overflow it.
+    monkeypatch.setattr(icmp, "_SOCKET_BUFFER", 128 * 1024)
+    targets = list(sweep_addresses(lab.net_full))
+    with lab.enter():
+        results = sweep(targets, rate_pps=10_000_000, timeout=0.5, retries=0, privileged=privileged)
+    assert len(lab.alive_in(lab.net_full)) == len(targets) == 1022
+    assert alive(results) == lab.alive_in(lab.net_full)
