@@ -362,7 +362,7 @@ def _run(
     destinations: list[tuple[str, int]] = []
     sockets: list[socket.socket] = []
     payload_words = _words(payload)
-    pack = struct.Struct("!BBHHH").pack
+    pack = struct.Struct(f"!BBHHH{payload_len}s").pack  # header and payload in one bytes
     for i, (name, version) in enumerate(targets):
         icmp_type = ICMP_ECHO_REQUEST if version == 4 else ICMPV6_ECHO_REQUEST
         ident = idents[i >> 16]
@@ -372,7 +372,7 @@ def _run(
         checksum = (icmp_type << 8) + ident + sequence + payload_words
         checksum = (checksum & 0xFFFF) + (checksum >> 16)
         checksum = ~((checksum & 0xFFFF) + (checksum >> 16)) & 0xFFFF
-        packets.append(pack(icmp_type, 0, checksum, ident, sequence) + payload)
+        packets.append(pack(icmp_type, 0, checksum, ident, sequence, payload))
         destinations.append((name, 0))
         sockets.append(channels[version].sock)
 
