@@ -378,8 +378,16 @@ def subnet_free(request: AuthedRequest, pk: int) -> HttpResponse:
         return HttpResponseBadRequest(f"{first} – {last} is not a range of {subnet.network}.")
     start, end = max(int(first), low), min(int(last), high)
     addresses, rest = _free_addresses(subnet, start, end)
-    context = {"addresses": addresses, "rest": rest, **_row_links(request, subnet)}
-    return render(request, "ipam/_free_addresses.html", {"subnet": subnet, **context})
+    # Rows of one run share its first address, so that the run collapses as a whole
+    # however many times "show" was clicked; the first expansion adds the header.
+    run_id = request.GET.get("run", "")
+    head = None if run_id else FreeRun(first, last)
+    context = {"addresses": addresses, "rest": rest, "head": head, "run_id": run_id or first}
+    return render(
+        request,
+        "ipam/_free_addresses.html",
+        {"subnet": subnet, **context, **_row_links(request, subnet)},
+    )
 
 
 def _free_addresses(subnet: Subnet, start: int, end: int) -> tuple[list[IPAddress], Any]:

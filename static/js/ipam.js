@@ -26,6 +26,17 @@
       opener = target.closest("[data-drawer-open]");
       return;
     }
+    var toggle = target.closest(".free-toggle");
+    if (toggle) {
+      // Collapse (or reopen) every row expanded from this free run.
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      toggle.querySelector(".expand").textContent = open ? "hide ▴" : "show ▾";
+      document.querySelectorAll('tr[data-run="' + toggle.dataset.run + '"]:not(.free-head)').forEach(function (row) {
+        row.hidden = !open;
+      });
+      return;
+    }
     if (target.closest("[data-drawer-close]")) {
       closeDrawer();
       return;

@@ -126,6 +126,10 @@ def test_it_expands_a_free_run_in_place(editor_page: Any, live_server: Any) -> N
     rest.click()
     page.wait_for_function("document.querySelectorAll('tr.free-addr').length === 128")
     _shot(page, "subnet-24-expanded")
+    # One click folds the whole run back, however many pages were opened.
+    page.click("button.free-toggle")
+    page.wait_for_function("document.querySelectorAll('tr.free-addr:not([hidden])').length === 0")
+    assert page.locator("button.free-toggle").get_attribute("aria-expanded") == "false"
 
 
 def test_it_edits_a_hostname_inline(editor_page: Any, live_server: Any) -> None:

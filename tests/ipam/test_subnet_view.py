@@ -117,6 +117,20 @@ def test_a_free_run_expands_into_64_addresses_and_the_rest(
     assert ">198.18.0.12<" in html and ">198.18.0.75<" in html and ">198.18.0.76<" not in html
     assert f"?subnet={office.pk}&amp;address=198.18.0.12" in html
     assert "198.18.0.76 – 198.18.0.127" in html and "· 52 free" in html
+    # A header to collapse the run again; every row knows which run it came from.
+    assert _rows(html, "free-head") == 1 and "hide ▴" in html
+    assert html.count('data-run="198.18.0.12"') == 64 + 3
+    assert "&amp;run=198.18.0.12" in html
+
+
+def test_expanding_the_rest_of_a_run_adds_no_second_header(
+    editor_client: Client, office: Subnet
+) -> None:
+    url = reverse("ipam:subnet_free", args=[office.pk])
+    html = editor_client.get(url + "?first=198.18.0.76&last=198.18.0.127&run=198.18.0.12").content
+    text = html.decode()
+    assert _rows(text, "free-head") == 0 and _rows(text, "free-addr") == 52
+    assert text.count('data-run="198.18.0.12"') == 52
 
 
 def test_an_expanded_run_skips_addresses_taken_since_the_page_loaded(
