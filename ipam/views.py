@@ -380,7 +380,10 @@ def subnet_free(request: AuthedRequest, pk: int) -> HttpResponse:
     addresses, rest = _free_addresses(subnet, start, end)
     # Rows of one run share its first address, so that the run collapses as a whole
     # however many times "show" was clicked; the first expansion adds the header.
-    run_id = request.GET.get("run", "")
+    try:
+        run_id = str(parse_address(request.GET["run"])) if request.GET.get("run") else ""
+    except ValidationError:
+        run_id = ""
     head = None if run_id else FreeRun(first, last)
     context = {"addresses": addresses, "rest": rest, "head": head, "run_id": run_id or first}
     return render(

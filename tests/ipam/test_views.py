@@ -351,3 +351,17 @@ def test_the_tag_list_counts_subnets_and_hosts(viewer_client: Client, world: dic
     assert re.search(
         r">core</a></td><td></td><td class=\"num\">1</td><td class=\"num\">2</td>", html
     )
+
+
+def test_the_host_list_costs_the_same_queries_for_10_or_200_hosts(viewer_client: Client) -> None:
+    subnet = make_subnet("198.18.0.0/24")
+    tag = make_tag("rack")
+    make_hosts(subnet, [f"198.18.0.{n}" for n in range(1, 11)])
+    for host in Host.objects.all():
+        host.tags.add(tag)
+    few = _count_queries(viewer_client, "/ipam/hosts/?q=198.18", None)
+    make_hosts(subnet, [f"198.18.0.{n}" for n in range(11, 211)])
+    many = _count_queries(viewer_client, "/ipam/hosts/?q=198.18", None)
+    assert few == many
+    html = viewer_client.get("/ipam/hosts/?q=198.18").content.decode()
+    assert "210 hosts" in html and html.count('class="host-row"') == 100
