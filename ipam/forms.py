@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 
 from ipam.addresses import parse_address
-from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from ipam.models import VLAN, VRF, Host, HostnameSource, Subnet, Tag
 
 
 class TagNamesField(forms.CharField):
@@ -184,6 +184,9 @@ class HostForm(TaggedModelForm):
         super()._post_clean()  # type: ignore[misc]
         _dedupe_errors(self, "address")
 
+    def save(self, commit: bool = True) -> Host:
+        return _save_host(self, commit)
+
 
 class HostInlineForm(TaggedModelForm):
     """The fields a user annotates from the subnet view or the host drawer."""
@@ -194,14 +197,18 @@ class HostInlineForm(TaggedModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def save(self, commit: bool = True) -> Host:
-        host: Host = super().save(commit=False)
-        # A hostname typed by a person wins over PTR and SNMP names from now on.
-        if "hostname" in self.changed_data:
-            host.hostname_source = "manual"
-        if commit:
-            host.save()
-            self._save_m2m()
-        return host
+        return _save_host(self, commit)
+
+
+def _save_host(form: TaggedModelForm, commit: bool) -> Host:
+    host: Host = forms.ModelForm.save(form, commit=False)
+    # A hostname typed by a person wins over PTR and SNMP names from now on.
+    if "hostname" in form.changed_data and host.hostname:
+        host.hostname_source = HostnameSource.MANUAL
+    if commit:
+        host.save()
+        form._save_m2m()
+    return host
 
 
 class AllocateForm(forms.Form):

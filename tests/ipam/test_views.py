@@ -365,3 +365,16 @@ def test_the_host_list_costs_the_same_queries_for_10_or_200_hosts(viewer_client:
     assert few == many
     html = viewer_client.get("/ipam/hosts/?q=198.18").content.decode()
     assert "210 hosts" in html and html.count('class="host-row"') == 100
+
+
+def test_a_hostname_typed_in_the_host_form_wins_over_ptr(
+    editor_client: Client, world: dict
+) -> None:
+    host = world["host"]
+    Host.objects.filter(pk=host.pk).update(hostname_source="ptr")
+    data = {"address": "198.18.1.10", "hostname": "db-primary", "tags": "core"}
+    response = editor_client.post(reverse("ipam:host_edit", args=[host.pk]), data)
+    assert response.status_code == 302
+    host.refresh_from_db()
+    assert (host.hostname, host.hostname_source) == ("db-primary", "manual")
+    assert [t.name for t in host.tags.all()] == ["core"]
