@@ -141,6 +141,11 @@ def _row_links(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
     }
 
 
+def _tag_names() -> QuerySet[Tag, str]:
+    """Tag names offered by the tag filter (lazy: only the full page reads them)."""
+    return Tag.objects.order_by("name").values_list("name", flat=True)[:500]
+
+
 def _subnet_rows(queryset: QuerySet[Subnet]) -> SubnetQuerySet:
     """Subnets as the tree shows them: usage in the same query, whether they have children."""
     rows: SubnetQuerySet = (
@@ -166,6 +171,7 @@ def subnet_list(request: AuthedRequest) -> HttpResponse:
         "filter": filterset,
         "filtering": filtering,
         "page": _paginate(request, queryset, LIST_PAGE),
+        "tag_names": _tag_names(),
     }
     if request.htmx:
         return render(request, "ipam/_subnet_list_body.html", context)
@@ -483,7 +489,11 @@ def subnet_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def host_list(request: AuthedRequest) -> HttpResponse:
     queryset = Host.objects.select_related("subnet__vrf").prefetch_related("tags")
     filterset = _any_labels(HostFilter(request.GET, queryset=queryset))
-    context = {"filter": filterset, "page": _paginate(request, filterset.qs, 100)}
+    context = {
+        "filter": filterset,
+        "page": _paginate(request, filterset.qs, 100),
+        "tag_names": _tag_names(),
+    }
     if request.htmx:
         return render(request, "ipam/_host_table.html", context)
     return render(request, "ipam/host_list.html", context)

@@ -378,3 +378,14 @@ def test_a_hostname_typed_in_the_host_form_wins_over_ptr(
     host.refresh_from_db()
     assert (host.hostname, host.hostname_source) == ("db-primary", "manual")
     assert [t.name for t in host.tags.all()] == ["core"]
+
+
+def test_the_subnet_list_filters_by_a_typed_tag_and_offers_the_names(
+    viewer_client: Client, world: dict
+) -> None:
+    make_subnet("198.18.2.0/24")
+    html = viewer_client.get("/ipam/subnets/?tag=core").content.decode()
+    assert "1 subnet match" in html and "198.18.1.0/24" in html and "198.18.2.0/24" not in html
+    assert '<option value="core">' in html and 'name="tag" list="tag-names" value="core"' in html
+    html = viewer_client.get("/ipam/subnets/?tag=nope").content.decode()
+    assert "Select a valid choice" in html
