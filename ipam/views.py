@@ -264,7 +264,7 @@ def _address_page(subnet: Subnet, params: Any) -> AddressPage:
 def _alive_page(subnet: Subnet, after: str) -> AddressPage:
     """Hosts of the subnet's whole range, those up first; the cursor is <phase><key>."""
     phase, key = (after[:1], after[1:]) if after else ("u", "")
-    hosts = subnet.host_range().select_related("subnet").prefetch_related("tags").order_by("key")
+    hosts = subnet.host_range().prefetch_related("tags").order_by("key")
     rows: list[Host] = []
     if phase == "u":
         rows = list(hosts.filter(status=HostStatus.UP, key__gt=key)[: FLOW_PAGE + 1])
