@@ -9,6 +9,7 @@ Headers of phpIPAM's address, subnet and VLAN exports are accepted too.
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import ipaddress
@@ -231,24 +232,51 @@ def run_import(
     rows = read_rows(text, kind)
     result = ImportResult(kind=kind, mode=mode, dry_run=dry_run, valid_only=valid_only)
     handler = HANDLERS[kind]
-    with audit.context(door=door, user=user), transaction.atomic():
-        for line, row in rows:
-            try:
-                with transaction.atomic():
-                    result.rows.append(handler(line, row, mode))
-            except RowError as error:
-                result.rows.append(RowOutcome(line, "error", _label(kind, row), str(error)))
-            except ValidationError as error:
-                result.rows.append(RowOutcome(line, "error", _label(kind, row), _messages(error)))
-            except IntegrityError as error:
-                result.rows.append(
-                    RowOutcome(line, "error", _label(kind, row), f"Conflicts with data: {error}")
-                )
-        keep = not dry_run and (result.ok or valid_only)
-        if not keep:
-            transaction.set_rollback(True)
-        result.applied = keep
+    # Tags created in a savepoint that is rolled back must not stay cached: the cache
+    # lives for one run, and a row's error discards only what that row created.
+    token = _tag_cache.set({})
+    # Only host imports may use a snapshot of the subnets: they do not change them.
+    index_token = _subnet_index.set({} if kind == "hosts" else None)
+    try:
+        with audit.context(door=door, user=user), transaction.atomic():
+            _run_rows(result, rows, kind, handler, mode)
+            keep = not dry_run and (result.ok or valid_only)
+            if not keep:
+                transaction.set_rollback(True)
+            result.applied = keep
+    finally:
+        _tag_cache.reset(token)
+        _subnet_index.reset(index_token)
     return result
+
+
+def _run_rows(
+    result: ImportResult,
+    rows: list[tuple[int, dict[str, str]]],
+    kind: str,
+    handler: Callable[[int, dict[str, str], str], RowOutcome],
+    mode: str,
+) -> None:
+    """Each row in its own savepoint: a failing row leaves no trace, the others stay."""
+    cache = _tag_cache.get()
+    if cache is None:
+        cache = {}
+    for line, row in rows:
+        known = set(cache)
+        try:
+            with transaction.atomic():
+                result.rows.append(handler(line, row, mode))
+            continue
+        except RowError as error:
+            message = str(error)
+        except ValidationError as error:
+            message = _messages(error)
+        except IntegrityError as error:
+            message = f"Conflicts with data: {error}"
+        result.rows.append(RowOutcome(line, "error", _label(kind, row), message))
+        # Tags this row created were rolled back with it.
+        for name in set(cache) - known:
+            del cache[name]
 
 
 def _label(kind: str, row: dict[str, str]) -> str:
@@ -285,12 +313,50 @@ def _vlan(value: str) -> VLAN:
     return found[0]
 
 
+_tag_cache: contextvars.ContextVar[dict[str, Tag] | None] = contextvars.ContextVar(
+    "import_tags", default=None
+)
+
+
+_subnet_index: contextvars.ContextVar[
+    dict[tuple[int, int], dict[tuple[int, int], Subnet]] | None
+] = contextvars.ContextVar("import_subnets", default=None)
+
+
+def _best_match(vrf_key: int, address: Any) -> Subnet | None:
+    """Longest matching prefix, from the VRF's subnets loaded once per import of hosts."""
+    index = _subnet_index.get()
+    if index is None:
+        return Subnet.objects.best_match(vrf_key, address)
+    table = index.get((vrf_key, address.version))
+    if table is None:
+        table = {
+            (s.prefix_length, int(s.start_key, 16)): s
+            for s in Subnet.objects.filter(vrf_key=vrf_key, family=address.version)
+        }
+        index[(vrf_key, address.version)] = table
+    value = int(address)
+    for length in range(address.max_prefixlen, -1, -1):
+        start = value & ~((1 << (address.max_prefixlen - length)) - 1)
+        found = table.get((length, start))
+        if found is not None:
+            return found
+    return None
+
+
 def _tags(value: str) -> list[Tag]:
+    cache = _tag_cache.get()
+    if cache is None:
+        cache = {}
     tags = []
     for part in value.replace(";", ",").replace("|", ",").split(","):
         name = slugify(part.strip(), allow_unicode=True)
-        if name:
-            tags.append(Tag.objects.get_or_create(name=name)[0])
+        if not name:
+            continue
+        if name not in cache:
+            cache[name] = Tag.objects.get_or_create(name=name)[0]
+        if cache[name] not in tags:
+            tags.append(cache[name])
     return tags
 
 
@@ -343,7 +409,9 @@ def _apply(
         setattr(obj, name, value)
     obj.full_clean()
     obj.save()
-    if tags is not None and (created or tag_change):
+    if tags and created:
+        obj.tags.add(*tags)  # type: ignore[attr-defined]
+    elif tags is not None and tag_change:
         obj.tags.set(tags)  # type: ignore[attr-defined]
     if extra is not None:
         extra()
@@ -419,7 +487,7 @@ def import_host(line: int, row: dict[str, str], mode: str) -> RowOutcome:
         if subnet is None:
             raise RowError(f"Subnet {network} does not exist in {where}: import subnets first.")
     else:
-        subnet = Subnet.objects.best_match(vrf_key, address)
+        subnet = _best_match(vrf_key, address)
         if subnet is None:
             raise RowError(
                 f"No subnet in {where} contains {address}: create or import its subnet first."

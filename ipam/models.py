@@ -247,6 +247,10 @@ class Subnet(models.Model):
                         }
                     )
 
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # clean() checks (VRF, network) uniqueness already, with a message that says where.
+        super().validate_constraints(exclude={*(exclude or ()), "network"})
+
     def find_parent(self) -> Subnet | None:
         """The smallest other subnet in the same VRF that contains this one."""
         return (
@@ -425,6 +429,8 @@ class Host(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     objects = HostQuerySet.as_manager()
+    # (vrf_key, key, best subnet) found by clean(), reused by the save() that follows.
+    _home: tuple[int, str, Subnet | None] | None = None
 
     class Meta:
         ordering = ["vrf_key", "family", "key"]
@@ -487,6 +493,8 @@ class Host(models.Model):
             )
         # The host lands in the most specific subnet: check the address against that one.
         home = Subnet.objects.best_match(self.vrf_key, address)
+        # save() right after clean() reuses this answer instead of asking again.
+        self._home = (self.vrf_key, self.key, home)
         if home is not None and home.prefix_length > subnet.prefix_length:
             subnet = home
         net = subnet.ip_network
@@ -509,7 +517,16 @@ class Host(models.Model):
         self._derive()
         # A host belongs to the most specific subnet that contains it.
         if self.subnet_id and "update_fields" not in kwargs:
-            best = Subnet.objects.best_match(self.vrf_key, self.ip_address)
+            known = getattr(self, "_home", None)
+            if known is not None and known[:2] == (self.vrf_key, self.key):
+                best = known[2]
+            else:
+                best = Subnet.objects.best_match(self.vrf_key, self.ip_address)
             if best is not None and best.prefix_length > self.subnet.prefix_length:
                 self.subnet = best
+        self._home = None
         super().save(*args, **kwargs)
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        # clean() checks (VRF, address) uniqueness already, with a message that says where.
+        super().validate_constraints(exclude={*(exclude or ()), "key"})

@@ -403,3 +403,31 @@ def test_export_reads_in_chunks_with_a_fixed_number_of_queries(
         rows = _rows(viewer_client.get(reverse("ipam:export", args=["hosts"])))
     assert len(rows) == 301 and rows[1][0] == "198.18.0.1"
     assert sum(1 for r in rows[1:] if r[6] == "bulk") == 100
+
+
+def test_a_tag_created_by_a_failed_row_is_created_again_by_a_later_row():
+    make_subnet("198.51.100.0/24")
+    text = "address,mac,tags\n198.51.100.5,zz,newtag\n198.51.100.6,,newtag\n"
+    result = run_import(text, "hosts", dry_run=False, valid_only=True)
+    assert [r.action for r in result.rows] == ["error", "create"]
+    host = Host.objects.get()
+    assert host.address == "198.51.100.6"
+    assert list(host.tags.values_list("name", flat=True)) == ["newtag"]
+
+
+def test_longest_prefix_in_a_snapshot_matches_the_database_answer():
+    import ipaddress
+
+    from ipam.importing import _best_match, _subnet_index
+
+    for network in ("198.18.0.0/15", "198.18.0.0/16", "198.18.4.0/22", "198.18.5.0/24"):
+        make_subnet(network)
+    make_subnet("2001:db8::/32")
+    make_subnet("2001:db8:0:1::/64")
+    token = _subnet_index.set({})
+    try:
+        for text in ("198.18.5.9", "198.18.6.1", "198.19.0.1", "198.20.0.1", "2001:db8:0:1::5"):
+            address = ipaddress.ip_address(text)
+            assert _best_match(0, address) == Subnet.objects.best_match(0, address), text
+    finally:
+        _subnet_index.reset(token)
