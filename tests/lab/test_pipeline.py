@@ -20,6 +20,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +28,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.core.management import call_command
@@ -40,7 +42,8 @@ from ipam.models import Host, HostnameSource, HostOrigin, HostStatus, Subnet
 from netkeep.models import Event, EventKind, Webhook, WebhookDelivery
 from tests.lab.netns import Lab
 
-pytestmark = pytest.mark.lab
+# transaction=True: the worker is another process and sees only committed data.
+pytestmark = [pytest.mark.lab, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = "198.18.0.0/15,2001:2::/48"
@@ -48,16 +51,14 @@ SECRET = "lab-webhook-secret"
 
 
 @pytest.fixture
-def shared_db(
-    request: pytest.FixtureRequest, django_db_blocker: Any, tmp_path: Path, settings: Any
-) -> Iterator[str]:
+def shared_db(django_db_blocker: Any, tmp_path: Path, settings: Any) -> Iterator[str]:
     """A database this process and the worker both see; yields the worker's DATABASE_URL."""
     settings.SCAN_ALLOWED_NETWORKS = ALLOWED.split(",")
     conn = connections["default"]
     if conn.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
-        s = conn.settings_dict
-        yield f"postgres://{s['USER']}@/{s['NAME']}?host={s['HOST']}"
+        # The configured URL with the test database's name in place of the database.
+        url = urlsplit(os.environ["DATABASE_URL"])
+        yield urlunsplit(url._replace(path="/" + conn.settings_dict["NAME"]))
         return
     path = tmp_path / "lab.sqlite3"
     with django_db_blocker.unblock():
@@ -125,7 +126,8 @@ class Worker:
 
     def __init__(self, lab: Lab, database_url: str) -> None:
         self.lab = lab
-        self.log = open(os.devnull, "wb")  # noqa: SIM115 (closed in stop())
+        self.log_path = Path(tempfile.mkstemp(prefix="netkeep-worker-", suffix=".log")[1])
+        self.log = self.log_path.open("wb")
         self.process = lab.spawn(
             [sys.executable, str(ROOT / "manage.py"), "qcluster"],
             env={
@@ -133,7 +135,7 @@ class Worker:
                 "DJANGO_SETTINGS_MODULE": "netkeep.test_settings",
                 "SCAN_ALLOWED_NETWORKS": ALLOWED,
                 "Q_WORKERS": "2",
-                "LOG_LEVEL": "WARNING",
+                "LOG_LEVEL": "INFO",
             },
             cwd=str(ROOT),
             start_new_session=True,
@@ -156,12 +158,18 @@ class Worker:
                 self.process.wait(timeout=10)
         self.lab.stop(self.process)
         self.log.close()
+        self.log_path.unlink(missing_ok=True)
+
+    def tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
 
 
 @pytest.fixture
 def worker(lab: Lab, shared_db: str) -> Iterator[Worker]:
     started = Worker(lab, shared_db)
     yield started
+    # Shown by pytest only when the test failed.
+    print(f"--- worker log ---\n{started.tail()}")
     started.stop()
 
 
