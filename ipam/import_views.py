@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
@@ -101,11 +102,16 @@ def import_csv(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 context["result"] = result
-                context["token"] = signing.dumps(
+                token = signing.dumps(
                     {"csv": data["csv"], "kind": data["kind"], "mode": data["mode"]},
                     salt=SALT,
                     compress=True,
                 )
+                # The applying POST carries the upload back; it must fit in a request.
+                if len(token) > (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**62) - 4096:
+                    context["too_big"] = True
+                else:
+                    context["token"] = token
     else:
         context["form"] = ImportForm(initial={"kind": request.GET.get("kind", "hosts")})
     if request.htmx and request.method == "POST":  # type: ignore[attr-defined]

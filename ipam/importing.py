@@ -132,6 +132,25 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    PREVIEW_LIMIT = 500
+
+    @property
+    def shown_rows(self) -> list[RowOutcome]:
+        """Every error, then the other rows up to PREVIEW_LIMIT, in file order."""
+        budget = self.PREVIEW_LIMIT
+        shown = []
+        for row in self.rows:
+            if row.action == "error":
+                shown.append(row)
+            elif budget > 0:
+                shown.append(row)
+                budget -= 1
+        return shown
+
+    @property
+    def hidden_count(self) -> int:
+        return len(self.rows) - len(self.shown_rows)
+
     def summary(self) -> str:
         c = self.counts
         text = (

@@ -431,3 +431,19 @@ def test_longest_prefix_in_a_snapshot_matches_the_database_answer():
             assert _best_match(0, address) == Subnet.objects.best_match(0, address), text
     finally:
         _subnet_index.reset(token)
+
+
+def test_a_big_preview_lists_every_error_but_not_every_good_row(editor_client, settings):
+    make_subnet("198.18.0.0/16")
+    lines = ["address"] + [f"198.18.{i // 250}.{i % 250 + 1}" for i in range(600)] + ["1.2.3"]
+    text = "\n".join(lines) + "\n"
+    response = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "text": text})
+    result = response.context["result"]
+    assert len(result.shown_rows) == 501 and result.shown_rows[-1].action == "error"
+    assert b"and 100 more rows without errors" in response.content
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5000
+    upload = io.BytesIO(text.encode())
+    upload.name = "big.csv"
+    big = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "file": upload})
+    assert b"too large to apply from the web page" in big.content
+    assert "token" not in big.context
