@@ -22,12 +22,15 @@ from django.utils import timezone
 from discovery import scope, scope_rules
 from discovery.models import Run, RunKind, RunStatus
 from ipam.models import Host, Subnet
+from netkeep.models import Event
 
 log = logging.getLogger(__name__)
 
 RUN_TASK = "discovery.tasks.run"
 RATE_LIMIT = (10, 60)  # scan requests per user, per seconds
 QUEUED_TOO_LONG = timedelta(hours=1)
+ORPHAN_AFTER = timedelta(minutes=2)
+EVENT_RETENTION = timedelta(days=180)
 RUN_RETENTION = {RunKind.KNOWN_HOSTS: timedelta(days=2)}
 DEFAULT_RUN_RETENTION = timedelta(days=90)
 
@@ -200,6 +203,15 @@ def enqueue_scan(
     check_rate(user)
     existing = Run.objects.active().filter(kind=kind, target=text).first()
     if existing is not None:
+        orphaned = (
+            existing.status == RunStatus.QUEUED
+            and not existing.task_id
+            and existing.created < timezone.now() - ORPHAN_AFTER
+        )
+        if queue and orphaned:
+            # Created for a worker that never claimed it (it died first): queue it now;
+            # claim() still lets only one worker run it.
+            transaction.on_commit(lambda: send(existing.pk))
         return existing
     try:
         with transaction.atomic():
@@ -235,11 +247,33 @@ def send(run_id: int) -> str:
 # --- scheduled work ---------------------------------------------------------------
 
 
+def _record_refusal(kind: str, target: Subnet | str, error: Exception) -> None:
+    """A refused scheduled scan is a failed run, so it shows; once, not at every interval."""
+    subnet = target if isinstance(target, Subnet) else None
+    text = str(subnet.network if subnet else target)[:200]
+    last = Run.objects.filter(kind=kind, target=text).order_by("-created").first()
+    if last is not None and last.status == RunStatus.FAILED and last.error_message == str(error):
+        return
+    now = timezone.now()
+    Run.objects.create(
+        kind=kind,
+        target=text,
+        subnet=subnet,
+        by_schedule=True,
+        status=RunStatus.FAILED,
+        created=now,
+        finished=now,
+        error_class=type(error).__name__,
+        error_message=str(error)[:2000],
+    )
+
+
 def _start_scheduled(kind: str, target: Subnet | str, profile: str = "") -> Run | None:
     try:
         found = enqueue_scan(kind, target, None, profile=profile, by_schedule=True, queue=False)
     except (scope.ScopeError, ValueError) as error:
         log.warning("scheduled %s of %s refused: %s", kind, target, error)
+        _record_refusal(kind, target, error)
         return None
     if found.status != RunStatus.QUEUED or found.task_id:
         return None  # already queued through the queue, or running: leave it to that worker
@@ -278,7 +312,7 @@ def scheduled_port_scan(subnet_id: int) -> str:
 
 
 def prune() -> dict[str, int]:
-    """Daily: roll up and prune the status history, and forget old runs."""
+    """Daily: roll up and prune the status history; forget old runs and events."""
     from discovery import history
 
     result = history.prune()
@@ -293,6 +327,7 @@ def prune() -> dict[str, int]:
         .delete()[0]
     )
     result["runs"] = runs
+    result["events"] = Event.objects.filter(at__lt=now - EVENT_RETENTION).delete()[0]
     return result
 
 

@@ -211,3 +211,49 @@ def test_the_scheduled_known_hosts_check_runs_over_scan_enabled_subnets(
     run = Run.objects.get()
     assert (run.kind, run.target, run.by_schedule) == (RunKind.KNOWN_HOSTS, "known hosts", True)
     assert fake.calls == [["198.18.0.5"]]
+
+
+def test_a_refused_scheduled_sweep_shows_as_one_failed_run(settings: Any) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = []
+    subnet = make_subnet("198.18.0.0/24", scan_enabled=True)
+    tasks.scheduled_sweep(subnet.pk)
+    tasks.scheduled_sweep(subnet.pk)
+    run = Run.objects.get()
+    assert (run.status, run.error_class, run.by_schedule) == (RunStatus.FAILED, "ScopeError", True)
+    assert "allowlist is empty" in run.error_message
+
+
+def test_a_queued_run_no_worker_claimed_is_queued_again_when_asked_for(
+    sent: list[int], django_capture_on_commit_callbacks: Any
+) -> None:
+    subnet = make_subnet("198.18.0.0/24")
+    orphan = Run.objects.create(
+        kind=RunKind.SWEEP,
+        target=subnet.network,
+        subnet=subnet,
+        created=timezone.now() - timedelta(minutes=5),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        again = tasks.enqueue_scan(RunKind.SWEEP, subnet)
+    assert again.pk == orphan.pk
+    assert sent == [orphan.pk]
+
+
+def test_prune_forgets_old_runs_and_events() -> None:
+    from netkeep.models import Event, EventKind
+
+    old = timezone.now() - timedelta(days=200)
+    Run.objects.create(kind=RunKind.SWEEP, target="x", status=RunStatus.SUCCEEDED, created=old)
+    Run.objects.create(
+        kind=RunKind.KNOWN_HOSTS,
+        target="known hosts",
+        status=RunStatus.SUCCEEDED,
+        created=timezone.now() - timedelta(days=3),
+    )
+    recent = Run.objects.create(kind=RunKind.SWEEP, target="y", status=RunStatus.SUCCEEDED)
+    Event.objects.create(kind=EventKind.HOST_UP, at=old)
+    kept = Event.objects.create(kind=EventKind.HOST_UP)
+    result = tasks.prune()
+    assert list(Run.objects.all()) == [recent]
+    assert list(Event.objects.all()) == [kept]
+    assert (result["runs"], result["events"]) == (2, 1)
