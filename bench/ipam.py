@@ -6,7 +6,9 @@ Run from the repository root (no root needed, sends no packets):
     .venv/bin/python bench/ipam.py --no-docs    # print only
 
 It builds a temporary SQLite database with ``seed_demo --hosts 110000`` (about
-10,000 hosts in 198.18.0.0/16 and 100,000 in 10.0.0.0/8), then for each subnet
+10,000 hosts in 198.18.0.0/16 and 100,000 in 10.0.0.0/8, spread at random) and a
+"packed" /16 (VRF bench-packed) whose first 10,000 addresses are in use, then for
+each subnet
 measures, as the median of ``--repeats`` runs after one warm-up:
 
 - Netkeep's subnet page (``ipam:subnet_detail``) through Django's test client,
@@ -41,6 +43,9 @@ if str(ROOT) not in sys.path:
 DOCS = ROOT / "docs" / "benchmarks-ipam.md"
 TARGETS = [("/24", "198.51.100.0/24", None), ("/16", "198.18.0.0/16", None)]
 TARGETS.append(("/8", "10.0.0.0/8", "lab-large"))
+# Hosts numbered from the start, as people do: the first free address is far in.
+TARGETS.append(("/16 packed", "198.18.0.0/16", "bench-packed"))
+PACKED = 10_000
 NAIVE_ROW = (
     "{% for a, h in rows %}<tr><td>{{ a }}</td><td>{{ h.hostname }}</td>"
     "<td>{{ h.description }}</td><td>{{ h.status }}</td></tr>\n{% endfor %}"
@@ -93,7 +98,27 @@ def setup(workdir: Path, hosts: int, seed: int) -> float:
     call_command("seed_demo", hosts=hosts, seed=seed, skip_checks=True)
     seconds = time.perf_counter() - started
     print(f"seed_demo --hosts {hosts}: {seconds:.1f} s", flush=True)
+    packed_subnet()
     return seconds
+
+
+def packed_subnet() -> None:
+    """198.18.0.0/16 in VRF bench-packed with its first 10,000 addresses in use."""
+    import random
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from ipam.management.commands.seed_demo import _host_row, _insert
+    from ipam.models import VRF, Subnet
+
+    vrf = VRF.objects.create(name="bench-packed")
+    subnet = Subnet(network="198.18.0.0/16", vrf=vrf, name="Packed from the start")
+    subnet.save()
+    rng, now = random.Random(1), timezone.now()
+    first = int(subnet.start_key, 16) + 1
+    with transaction.atomic():
+        _insert([_host_row(subnet, first + i, "lab", i, rng, now) for i in range(PACKED)], now)
 
 
 def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], Any]:
@@ -278,6 +303,8 @@ on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()},
 Data: `manage.py seed_demo --hosts {args.hosts} --seed {args.seed}` — documentation and
 benchmarking ranges, plus 10.0.0.0/8 in its own VRF; hosts spread at random, so
 the /16 and /8 pages have many short free runs (the worst case for collapsing).
+"/16 packed" is 198.18.0.0/16 in VRF bench-packed with its first {PACKED:,} addresses
+in use (numbered from the start, as people do), so the first free address is far in.
 Loading it took {seed_seconds:.1f} s.
 
 {out}
