@@ -305,7 +305,7 @@ benchmarking ranges, plus 10.0.0.0/8 in its own VRF; hosts spread at random, so
 the /16 and /8 pages have many short free runs (the worst case for collapsing).
 "/16 packed" is 198.18.0.0/16 in VRF bench-packed with its first {PACKED:,} addresses
 in use (numbered from the start, as people do), so the first free address is far in.
-Loading it took {seed_seconds:.1f} s.
+`seed_demo` loaded it in {seed_seconds:.1f} s.
 
 {out}
 
@@ -315,7 +315,8 @@ as an admin, without network transfer. "first free" creates one host on the firs
 free address with `ipam.allocation.allocate` (subnet row locked, all checks) and
 rolls it back. The naive columns enumerate every address of the subnet
 (`ip_network.hosts()`) and render one table row per address with the hosts
-preloaded in a dict, as a page listing every address would; `*` marks figures
+preloaded in a dict, as a page listing every address would — with bare markup
+(four cells, no links, classes or layout), so its sizes are a lower bound; `*` marks figures
 measured for {args.naive_budget:g} s and extrapolated linearly to the whole subnet.
 The naive first free asks the database about each address in turn from the start.
 
