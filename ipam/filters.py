@@ -119,6 +119,9 @@ class HostFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     subnet = django_filters.ModelChoiceFilter(queryset=Subnet.objects.all())
     vrf = django_filters.ModelChoiceFilter(field_name="subnet__vrf", queryset=VRF.objects.all())
+    vlan = django_filters.ModelChoiceFilter(
+        field_name="subnet__vlan", queryset=VLAN.objects.all(), label="VLAN"
+    )
     status = django_filters.MultipleChoiceFilter(choices=HostStatus.choices)
     origin = django_filters.ChoiceFilter(choices=HostOrigin.choices)
     family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
@@ -128,7 +131,18 @@ class HostFilter(django_filters.FilterSet):
 
     class Meta:
         model = Host
-        fields = ["q", "subnet", "vrf", "status", "origin", "family", "tag", "within", "mac"]
+        fields = [
+            "q",
+            "subnet",
+            "vrf",
+            "vlan",
+            "status",
+            "origin",
+            "family",
+            "tag",
+            "within",
+            "mac",
+        ]
 
     def search(self, qs: QuerySet[Host], name: str, value: str) -> QuerySet[Host]:
         value = value.strip()

@@ -203,6 +203,11 @@ def test_host_filters(viewer_api):
     ]
     assert _addresses(viewer_api.get(f"{BASE}/hosts/?vrf={vrf.pk}")) == ["203.0.113.1"]
     assert _addresses(viewer_api.get(f"{BASE}/hosts/?mac=4d:5e")) == ["198.51.100.200"]
+    vlan = make_vlan(30, "voice")
+    red.vlan = vlan
+    red.save()
+    assert _addresses(viewer_api.get(f"{BASE}/hosts/?vlan={vlan.pk}")) == ["203.0.113.1"]
+    assert _addresses(viewer_api.get(f"{BASE}/hosts/?family=6")) == []
 
 
 def test_hosts_page_with_a_cursor_in_vrf_and_address_order(viewer_api):
