@@ -23,8 +23,8 @@ Rows, each the median of ``--repeats`` runs taken in turns:
 Each alive set is compared with the lab's truth. Results go to stdout and to
 docs/benchmarks-discovery.md.
 
-``end_to_end(lab, network)`` is also the hook bench/sweep.py accepts
-(``--end-to-end bench.sweep_e2e:end_to_end``).
+``end_to_end(lab, network)`` (fping-equal settings) and ``end_to_end_defaults``
+are also hooks for bench/sweep.py (``--end-to-end bench.sweep_e2e:end_to_end``).
 """
 
 from __future__ import annotations
@@ -108,7 +108,12 @@ def run_sweep_once(
 
 
 def end_to_end(lab: Any, network: IPv4Network) -> set[str]:
-    """bench/sweep.py's hook: a scheduled sweep with the engine's default settings."""
+    """bench/sweep.py's hook: run_sweep with fping-equal ping settings (comparable to fping)."""
+    return run_sweep_once(network, FPING_EQUAL)[1]
+
+
+def end_to_end_defaults(lab: Any, network: IPv4Network) -> set[str]:
+    """The same with Netkeep's default pacing (20,000 pps, 1 retry, 1 s timeout)."""
     return run_sweep_once(network, DEFAULTS)[1]
 
 
