@@ -120,6 +120,10 @@ def _post_save(
         changes = {k: [None, _mask(k, v, reg)] for k, v in after.items() if v not in (None, "")}
         _write(instance, "create", changes)
         return
+    update_fields = kw.get("update_fields")
+    if update_fields:
+        # Only these fields reached the database; other in-memory edits did not.
+        after = {k: v for k, v in after.items() if k in update_fields}
     changes = {
         k: [_mask(k, before.get(k), reg), _mask(k, v, reg)]
         for k, v in after.items()
@@ -127,7 +131,15 @@ def _post_save(
     }
     if changes:
         _write(instance, "update", changes)
-    instance._audit_before = after  # type: ignore[attr-defined]
+    instance._audit_before = {**before, **after}  # type: ignore[attr-defined]
+
+
+def record(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
+    """Write an entry by hand, for changes that bypass save() (bulk updates, raw SQL).
+
+    `changes` maps field → [old, new]; mask secret values before passing them.
+    """
+    _write(instance, action, changes)
 
 
 def _post_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:

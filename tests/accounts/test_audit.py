@@ -155,3 +155,20 @@ def test_the_audit_trail_masks_secrets_on_the_page(admin_client: Client, erin: U
     page = admin_client.get("/audit/").content.decode()
     assert audit.MASK in page and NEW_PASSWORD not in page
     assert User.objects.get(pk=erin.pk).password not in page
+
+
+def test_a_partial_save_records_only_what_reached_the_database(erin: User) -> None:
+    erin.first_name = "Not saved"
+    erin.must_change_password = True
+    erin.save(update_fields=["must_change_password"])
+    entry = _latest(erin)
+    assert entry.changes == {"must_change_password": [False, True]}
+    assert User.objects.get(pk=erin.pk).first_name == ""
+
+
+def test_changes_that_bypass_save_can_be_recorded_by_hand(erin: User) -> None:
+    User.objects.filter(pk=erin.pk).update(email="bulk@example.org")
+    with audit.context(door="import"):
+        audit.record(erin, "update", {"email": ["", "bulk@example.org"]})
+    entry = _latest(erin)
+    assert (entry.door, entry.changes) == ("import", {"email": ["", "bulk@example.org"]})
