@@ -117,3 +117,19 @@ def test_a_top_level_subnet_with_hosts_cannot_be_deleted_in_the_admin(admin_clie
     assert b"still has hosts and no parent subnet" in page.content
     admin_client.post(f"/admin/ipam/subnet/{data['net'].pk}/delete/", {"post": "yes"})
     assert Subnet.objects.filter(pk=data["net"].pk).exists()
+
+
+def test_adding_a_host_in_the_admin_validates_and_places_it(admin_client, data):
+    inner = make_subnet("198.51.100.64/26")
+    form = {
+        "address": "198.51.100.70",
+        "subnet": data["net"].pk,
+        "hostname": "admin-made",
+        "hostname_source": "manual",
+        "origin": "documented",
+    }
+    response = admin_client.post("/admin/ipam/host/add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Host.objects.get(hostname="admin-made").subnet == inner
+    bad = admin_client.post("/admin/ipam/host/add/", {**form, "address": "198.51.100.127"})
+    assert "broadcast address of 198.51.100.64/26" in str(bad.context["adminform"].form.errors)

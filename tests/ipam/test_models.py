@@ -420,3 +420,16 @@ def test_next_free_takes_whole_free_runs_with_a_bounded_number_of_queries(
         "198.51.100.48",
         "198.51.100.49",
     ]
+
+
+@pytest.mark.django_db
+def test_default_routes_are_the_roots_of_their_family_only():
+    v4 = make_subnet("0.0.0.0/0")
+    v6 = make_subnet("::/0")
+    lan = make_subnet("198.51.100.0/24")
+    lan6 = make_subnet("2001:db8::/32")
+    assert lan.parent == v4 and lan6.parent == v6
+    assert v4.usable == 2**32 - 2 and v6.usable == 2**128 - 1
+    host = make_host("203.0.113.9", subnet=v4)
+    assert host.subnet == v4
+    assert [str(a) for a in v4.next_free(2)] == ["0.0.0.1", "0.0.0.2"]
