@@ -339,3 +339,45 @@ def test_a_worker_killed_mid_sweep_leaves_the_run_failed_and_the_next_sweep_work
         assert alive_in_db(str(lab.net24)) == set(lab.alive_in(lab.net24))
     finally:
         again.stop()
+
+
+def test_an_ipv6_subnet_checks_only_its_known_hosts_with_real_icmp(lab: Lab, settings: Any) -> None:
+    from discovery.sweep import run_sweep
+
+    settings.SCAN_ALLOWED_NETWORKS = ALLOWED.split(",")
+    subnet = Subnet(network=str(lab.net6))
+    subnet.save()
+    alive, dead = "2001:2::a", "2001:2::2"
+    for address in (alive, dead):
+        Host(address=address, subnet=subnet).save()
+    run = Run.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
+    with lab.enter():
+        assert run_sweep(run.pk) == RunStatus.SUCCEEDED
+    run.refresh_from_db()
+    assert (run.done, run.total) == (2, 2)
+    assert Host.objects.get(address=alive).status == HostStatus.UP
+    assert Host.objects.get(address=dead).status == HostStatus.DOWN
+    # Nothing else in the /64 was pinged, so nothing else appeared.
+    assert Host.objects.count() == 2
+
+
+def test_the_scan_command_in_the_lab_exits_0_and_refuses_out_of_scope_with_2(
+    lab: Lab, shared_db: str
+) -> None:
+    subnet = Subnet(network=str(lab.net24))
+    subnet.save()
+    env = {
+        "DATABASE_URL": shared_db,
+        "DJANGO_SETTINGS_MODULE": "netkeep.test_settings",
+        "SCAN_ALLOWED_NETWORKS": ALLOWED,
+    }
+    manage = [sys.executable, str(ROOT / "manage.py"), "scan"]
+    done = lab.exec([*manage, "sweep", str(subnet.pk)], env=env, cwd=str(ROOT))
+    assert done.returncode == 0, done.stderr
+    assert "Succeeded" in done.stdout
+    assert alive_in_db(str(lab.net24)) == set(lab.alive_in(lab.net24))
+
+    refused = lab.exec([*manage, "sweep", "192.0.2.0/24"], env=env, cwd=str(ROOT))
+    assert refused.returncode == 2
+    assert "outside the networks allowed" in refused.stderr
+    assert Run.objects.count() == 1
