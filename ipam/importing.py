@@ -190,12 +190,20 @@ def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
     if kind not in KINDS:
         raise ImportFileError(f"Unknown kind “{kind}”: choose one of {', '.join(KINDS)}.")
     text = text.lstrip("\ufeff")
-    sample = text[:4096]
+    # The separator is the one the header line uses most (spreadsheets in many
+    # locales write ";"); guessing from the data would trip over descriptions.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first_line.count) if any(c in first_line for c in ",;\t") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        return _read(reader, kind)
+    except csv.Error as error:
+        raise ImportFileError(
+            f"Line {reader.line_num} is not valid CSV ({error}): check its quotes."
+        ) from None
+
+
+def _read(reader: Any, kind: str) -> list[tuple[int, dict[str, str]]]:
     header = next(reader, None)
     if not header:
         raise ImportFileError("The file is empty: the first line must name the columns.")

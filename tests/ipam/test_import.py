@@ -447,3 +447,13 @@ def test_a_big_preview_lists_every_error_but_not_every_good_row(editor_client, s
     big = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "file": upload})
     assert b"too large to apply from the web page" in big.content
     assert "token" not in big.context
+
+
+def test_the_separator_comes_from_the_header_and_broken_quotes_are_reported():
+    make_subnet("198.51.100.0/24")
+    text = "address;description\n198.51.100.5;Rack 3, left; top\n"
+    result = run_import(text, "hosts", dry_run=False, valid_only=True)
+    assert result.rows[0].action == "create"
+    assert Host.objects.get().description == "Rack 3, left"
+    with pytest.raises(ImportFileError, match=r"is not valid CSV \(field larger than"):
+        run_import("address,description\n198.51.100.6," + "x" * 200_000 + "\n", "hosts")
