@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -316,3 +317,39 @@ def record(results: Sequence[icmp.PingResult], plan: Plan, *, create: bool) -> d
         events.record_many(to_announce, at=now)
     counts["recorded"] = len(samples)
     return counts
+
+
+def sweep_now(
+    targets: Sequence[tuple[scope.Network, int | None]], nameservers: list[str] | None = None
+) -> dict[str, Any]:
+    """A synchronous sweep of small, already scope-checked networks, with PTR names.
+
+    For the API's seed endpoint: it records nothing. Returns {"hosts": [{ip, ptr,
+    latency_ms, vlan}], "total_scanned", "duration_s"}; raises PingUnavailable.
+    """
+    from discovery import dns
+
+    vlan_of: dict[str, int | None] = {}
+    addresses: list[IPAddress] = []
+    for network, vlan in targets:
+        for address in scope.sweep_addresses(network):
+            if str(address) not in vlan_of:
+                vlan_of[str(address)] = vlan
+                addresses.append(address)
+    started = time.monotonic()
+    alive = [r for r in icmp.sweep(addresses, **ping_settings()) if r.alive]
+    timeout = float(getattr(settings, "NETKEEP_DNS_TIMEOUT_S", 2.0))
+    names = dns.ptr_lookup([r.address for r in alive], nameservers=nameservers, timeout=timeout)
+    return {
+        "hosts": [
+            {
+                "ip": r.address,
+                "ptr": names.get(r.address),
+                "latency_ms": r.rtt_ms,
+                "vlan": vlan_of.get(r.address),
+            }
+            for r in alive
+        ],
+        "total_scanned": len(addresses),
+        "duration_s": round(time.monotonic() - started, 3),
+    }

@@ -4,7 +4,6 @@ the two synchronous seed endpoints (ping a few addresses, sweep a few small netw
 from __future__ import annotations
 
 import ipaddress
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -17,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from discovery import dns, history, icmp, nmap, scope, scope_rules, tasks
+from discovery import history, icmp, nmap, scope, scope_rules, tasks
 from discovery.api import serializers
 from discovery.models import OpenPort, Run
-from discovery.sweep import ping_settings
+from discovery.sweep import ping_settings, sweep_now
+from ipam.addresses import usable_count
 from ipam.api.pagination import StandardPagination
 from ipam.models import Host
 from netkeep.models import Event, Webhook
@@ -228,8 +228,7 @@ class ScanView(APIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         allowed = scope_rules.allowed_networks()
-        vlan_of: dict[str, int | None] = {}
-        addresses: list[scope.Address] = []
+        targets: list[tuple[scope.Network, int | None]] = []
         problems: list[str] = []
         for target in data["targets"]:
             try:
@@ -238,19 +237,17 @@ class ScanView(APIView):
             except scope.ScopeError as error:
                 problems.append(str(error))
                 continue
-            for address in scope.sweep_addresses(network):
-                vlan_of.setdefault(str(address), target.get("vlan"))
-                addresses.append(address)
+            targets.append((network, target.get("vlan")))
         if problems:
             raise ValidationError({"targets": problems})
-        unique = list(dict.fromkeys(addresses))
-        if len(unique) > serializers.MAX_SCAN_ADDRESSES:
+        total = sum(usable_count(network) for network, _ in targets)
+        if total > serializers.MAX_SCAN_ADDRESSES:
             raise ValidationError(
                 {
                     "targets": [
-                        f"{len(unique)} addresses is more than the "
-                        f"{serializers.MAX_SCAN_ADDRESSES} this endpoint sweeps at once: "
-                        "split the request, or add the subnet with scanning on."
+                        f"{total} addresses is more than the {serializers.MAX_SCAN_ADDRESSES} "
+                        "this endpoint sweeps at once: split the request, or add the subnet "
+                        "with scanning on."
                     ]
                 }
             )
@@ -264,23 +261,8 @@ class ScanView(APIView):
             tasks.check_rate(request.user)
         except tasks.RateLimited as error:
             raise TooManyRequests(str(error)) from None
-        started = time.monotonic()
-        alive = [r for r in _sweep(unique) if r.alive]
-        names = dns.ptr_lookup(
-            [r.address for r in alive], nameservers=[server] if server else None, timeout=2.0
-        )
-        hosts = [
-            {
-                "ip": r.address,
-                "ptr": names.get(r.address),
-                "latency_ms": r.rtt_ms,
-                "vlan": vlan_of.get(r.address),
-            }
-            for r in alive
-        ]
-        result = {
-            "hosts": hosts,
-            "total_scanned": len(unique),
-            "duration_s": round(time.monotonic() - started, 3),
-        }
+        try:
+            result = sweep_now(targets, [server] if server else None)
+        except icmp.PingUnavailable as error:
+            raise PingUnavailableError(str(error)) from None
         return Response(serializers.SweepResultSerializer(result).data)

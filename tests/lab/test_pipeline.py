@@ -381,3 +381,34 @@ def test_the_scan_command_in_the_lab_exits_0_and_refuses_out_of_scope_with_2(
     assert refused.returncode == 2
     assert "outside the networks allowed" in refused.stderr
     assert Run.objects.count() == 1
+
+
+def test_the_seed_endpoints_ping_and_sweep_the_lab_for_real(lab: Lab, settings: Any) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = ALLOWED.split(",")
+    editor = User.objects.create(username="erin", role=Role.EDITOR)
+    api = APIClient()
+    api.force_authenticate(editor)
+    dead = lab.dead[0]
+    with lab.enter():
+        pinged = api.post(
+            "/api/discovery/ping", {"ips": ["198.18.0.10", dead, "2001:2::a"]}, format="json"
+        )
+        swept = api.post(
+            "/api/discovery/scan",
+            {"targets": [{"cidr": str(lab.net24), "vlan": 20}], "dns_server": lab.dns_server},
+            format="json",
+        )
+    assert pinged.status_code == 200, pinged.content
+    assert [(p["ip"], p["alive"]) for p in pinged.json()] == [
+        ("198.18.0.10", True),
+        (dead, False),
+        ("2001:2::a", True),
+    ]
+    assert swept.status_code == 200, swept.content
+    body = swept.json()
+    assert body["total_scanned"] == 254
+    assert {h["ip"] for h in body["hosts"]} == set(lab.alive_in(lab.net24))
+    ptrs = {h["ip"]: h["ptr"] for h in body["hosts"]}
+    assert ptrs["198.18.0.10"] == "ssh.lab.test"
+    assert ptrs["198.18.0.2"] is None
+    assert all(h["vlan"] == 20 for h in body["hosts"])
