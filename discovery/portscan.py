@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,6 +41,16 @@ def admin_profiles() -> dict[str, nmap.ScanProfile]:
 def resolve_profile(name: str) -> nmap.ScanProfile:
     """The built-in or admin-defined profile `name` (the default when empty); UnknownProfile."""
     return nmap.get_profile(name or DEFAULT_PROFILE, extra=admin_profiles())
+
+
+def chunk_timeout(profile: nmap.ScanProfile) -> float:
+    """Time allowed for one Nmap run: the host timeout plus a minute, within the task timeout.
+
+    A run killed by the task queue would leave nothing but a stale run; one
+    stopped here fails (or is partial) with NmapTimeout and says so.
+    """
+    task_timeout = int(settings.Q_CLUSTER.get("timeout", 600))
+    return float(max(30, min(profile.host_timeout_s + 60, task_timeout - 60)))
 
 
 def plan_targets(run: Run) -> list[scope.Address]:
@@ -92,7 +103,7 @@ def run_port_scan(run_id: int) -> str:
         for group in groups:
             for start in range(0, len(group), CHUNK):
                 chunk = group[start : start + CHUNK]
-                result = nmap.run_scan(profile, chunk)
+                result = nmap.run_scan(profile, chunk, timeout_s=chunk_timeout(profile))
                 part = record(result.hosts, confirm_alive(result.hosts))
                 for key, value in part.items():
                     counts[key] = counts.get(key, 0) + value

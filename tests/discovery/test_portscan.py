@@ -177,3 +177,11 @@ def test_a_host_outside_the_allowlist_is_refused(scanner: FakeNmap, ping, settin
     assert run.status == RunStatus.FAILED
     assert "outside the networks allowed" in run.error_message
     assert scanner.calls == []
+
+
+def test_an_nmap_run_is_stopped_before_the_task_queue_would_kill_it(settings: Any) -> None:
+    from discovery.portscan import chunk_timeout
+
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 300}
+    assert chunk_timeout(nmap.get_profile("standard")) == 240
+    assert chunk_timeout(nmap.get_profile("quick")) == 180
