@@ -457,3 +457,12 @@ def test_the_separator_comes_from_the_header_and_broken_quotes_are_reported():
     assert Host.objects.get().description == "Rack 3, left"
     with pytest.raises(ImportFileError, match=r"is not valid CSV \(field larger than"):
         run_import("address,description\n198.51.100.6," + "x" * 200_000 + "\n", "hosts")
+
+
+def test_the_command_reads_standard_input(monkeypatch, capsys):
+    make_subnet("198.51.100.0/24")
+    monkeypatch.setattr("sys.stdin", io.StringIO("address\n198.51.100.9\n"))
+    call_command("import_csv", "-", "--kind", "hosts", "-v", "2")
+    out = capsys.readouterr().out
+    assert "line 2: create 198.51.100.9" in out and "Applied: 1 create" in out
+    assert Host.objects.get().address == "198.51.100.9"
