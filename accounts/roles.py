@@ -15,19 +15,35 @@ DATA_APPS = ("ipam", "inventory", "discovery", "backups")
 # Actions (beyond add/change/delete) that editors may run; declared as model
 # permissions in the data apps, e.g. discovery.run_scans.
 EDITOR_ACTIONS = ("run_scans", "run_backups")
+# Models in the data apps that decide what may be scanned and how: everyone
+# may read them, only admins change them (an editor must not widen scan scope).
+ADMIN_ONLY_MODELS = (("discovery", "allowednetwork"), ("discovery", "scanprofiledef"))
+# Models outside the data apps that every role may read (the event log).
+READABLE_MODELS = (("netkeep", "event"),)
+
+
+def _models(pairs: tuple[tuple[str, str], ...]) -> Q:
+    condition = Q(pk__isnull=True)
+    for app_label, model in pairs:
+        condition |= Q(content_type__app_label=app_label, content_type__model=model)
+    return condition
 
 
 def role_permissions(role: str) -> Q | None:
     """The permission filter for a role, or None for no permissions."""
     data = Q(content_type__app_label__in=DATA_APPS)
+    reads = (data | _models(READABLE_MODELS)) & Q(codename__startswith="view_")
     if role == "admin":
         return Q(pk__isnull=False)
     if role == "editor":
-        return data & (
-            Q(codename__regex=r"^(view|add|change|delete)_") | Q(codename__in=EDITOR_ACTIONS)
+        writes = (
+            data
+            & ~_models(ADMIN_ONLY_MODELS)
+            & (Q(codename__regex=r"^(add|change|delete)_") | Q(codename__in=EDITOR_ACTIONS))
         )
+        return reads | writes
     if role == "viewer":
-        return data & Q(codename__startswith="view_")
+        return reads
     return None
 
 

@@ -268,6 +268,22 @@ SCAN_ALLOWED_NETWORKS = env.list("SCAN_ALLOWED_NETWORKS", default=[])
 # Keys for secrets stored in the database (credential sets, webhook secrets):
 # a comma-separated list, newest first, so keys can be rotated (MultiFernet).
 NETKEEP_SECRET_KEYS = env.list("NETKEEP_SECRET_KEYS", default=[])
+# Discovery tuning. The sweep engine paces its sends at this rate (packets per
+# second), waits this long for replies and retries silent addresses this often.
+NETKEEP_PING_RATE_PPS = env.int("NETKEEP_PING_RATE_PPS", default=20000)
+NETKEEP_PING_TIMEOUT_S = env.float("NETKEEP_PING_TIMEOUT_S", default=1.0)
+NETKEEP_PING_RETRIES = env.int("NETKEEP_PING_RETRIES", default=1)
+# Empty: detect (raw socket as root / CAP_NET_RAW, else ping_group_range).
+NETKEEP_PING_PRIVILEGED = (
+    env.bool("NETKEEP_PING_PRIVILEGED") if env.str("NETKEEP_PING_PRIVILEGED", default="") else None
+)
+NETKEEP_DNS_TIMEOUT_S = env.float("NETKEEP_DNS_TIMEOUT_S", default=2.0)
+NETKEEP_WEBHOOK_TIMEOUT = env.float("NETKEEP_WEBHOOK_TIMEOUT", default=10.0)
+# A running job with no progress for this long is marked failed (worker lost).
+# Empty: derived from the task timeout.
+NETKEEP_STALE_RUN_S = (
+    env.int("NETKEEP_STALE_RUN_S") if env.str("NETKEEP_STALE_RUN_S", default="") else None
+)
 
 LOGGING = {
     "version": 1,

@@ -99,9 +99,6 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = StandardPagination
     filterset_fields = ["kind", "object_id"]
     ordering_fields = ["at"]
-    # Events are cross-cutting records of what discovery (and later backups) saw:
-    # whoever may read discovery may read them.
-    required_permission = "discovery.view_run"
 
 
 class HostHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
