@@ -94,3 +94,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
     db = settings.DATABASES["default"]
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]}"
+
+
+# The browser suite's fixture (Playwright + Debian's Chromium), shared by every app.
+from tests.browser import browser  # noqa: E402, F401

@@ -6,10 +6,8 @@ rows changed by the test itself; no scan starts. Screenshots land in /tmp/shots/
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,51 +17,13 @@ from discovery.models import HostSample, OpenPort, ReconciliationItem, ReconKind
 from ipam.models import Host
 from netkeep.events import _event
 from netkeep.models import EventKind, Webhook, WebhookDelivery
-from tests.conftest import PASSWORD, make_user
+from tests.browser import BROWSER_MARKS, SHOTS, sign_in
+from tests.conftest import make_user
 from tests.factories import make_host, make_subnet
 
-CHROMIUM = "/usr/lib/chromium/chromium"
-SHOTS = Path("/tmp/shots")
 PHONE = {"viewport": {"width": 390, "height": 844}}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM}"
-    ),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def _sign_in(browser: Any, live_server: Any, username: str, **context: Any) -> Any:
-    page = browser.new_page(**context)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-    return page
+pytestmark = BROWSER_MARKS
 
 
 def _shot(page: Any, name: str) -> None:
@@ -102,7 +62,7 @@ def lab(transactional_db: None) -> dict[str, Any]:
 @pytest.fixture
 def editor_page(browser: Any, live_server: Any, lab: dict) -> Iterator[Any]:
     make_user("erin", "editor")
-    page = _sign_in(browser, live_server, "erin")
+    page = sign_in(browser, live_server, "erin")
     yield page
     page.close()
 
@@ -136,7 +96,7 @@ def test_the_drawer_opens_from_a_subnet_view_row(
 
 def test_the_drawer_fits_a_phone(browser: Any, live_server: Any, lab: dict) -> None:
     make_user("victor", "viewer")
-    page = _sign_in(browser, live_server, "victor", **PHONE)
+    page = sign_in(browser, live_server, "victor", **PHONE)
     page.goto(f"{live_server.url}{lab['subnet'].get_absolute_url()}")
     page.click("tr.host-row[data-address='198.18.0.10'] a[data-drawer-open]")
     page.locator("#drawer .host-drawer").wait_for()
@@ -222,7 +182,7 @@ def test_screenshots_of_reconciliation_webhooks_phone_and_high_contrast(
         error_message="nmap is not installed: install the nmap package",
     )
 
-    page = _sign_in(browser, live_server, "alice")
+    page = sign_in(browser, live_server, "alice")
     page.goto(f"{live_server.url}/discovery/reconcile/")
     page.locator("[data-select-all]").check()
     assert page.locator("input[name=item]:checked").count() == 2
@@ -245,7 +205,7 @@ def test_screenshots_of_reconciliation_webhooks_phone_and_high_contrast(
     _shot(page, "high-contrast-drawer")
     page.close()
 
-    phone = _sign_in(browser, live_server, "alice", **PHONE)
+    phone = sign_in(browser, live_server, "alice", **PHONE)
     for name, path in (("phone-home", "/discovery/"), ("phone-reconcile", "/discovery/reconcile/")):
         phone.goto(f"{live_server.url}{path}")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, name

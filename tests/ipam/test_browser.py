@@ -6,69 +6,25 @@ Screenshots of the main pages land in /tmp/shots/ for a person to look at.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from ipam.models import Host, Subnet
-from tests.conftest import PASSWORD, make_user
+from tests.browser import BROWSER_MARKS, SHOTS, sign_in
+from tests.conftest import make_user
 from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vlan, make_vrf
 
-CHROMIUM = "/usr/lib/chromium/chromium"
-SHOTS = Path("/tmp/shots")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists(), reason=f"Chromium is not installed at {CHROMIUM}"
-    ),
-]
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is missing")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop; Django's ORM calls from the test
-    # thread are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def _sign_in(browser: Any, live_server: Any, username: str, **context: Any) -> Any:
-    """A page signed in through the real sign-in form."""
-    page = browser.new_page(**context)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-    return page
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
 def editor_page(browser: Any, live_server: Any, transactional_db: None) -> Iterator[Any]:
     make_user("erin", "editor")
-    page = _sign_in(browser, live_server, "erin")
+    page = sign_in(browser, live_server, "erin")
     yield page
     page.close()
 
@@ -232,7 +188,7 @@ def test_pages_fit_a_phone_and_the_contrast_theme(
         "search": "/ipam/search/?q=198.18.1",
         "vlans": "/ipam/vlans/",
     }
-    desktop = _sign_in(browser, live_server, "victor", viewport={"width": 1280, "height": 900})
+    desktop = sign_in(browser, live_server, "victor", viewport={"width": 1280, "height": 900})
     for name, path in pages.items():
         desktop.goto(f"{live_server.url}{path}")
         desktop.screenshot(path=str(SHOTS / f"{name}.png"), full_page="16" not in name)
@@ -241,7 +197,7 @@ def test_pages_fit_a_phone_and_the_contrast_theme(
     desktop.locator("summary", has_text="198.18.0.0/16").click(position={"x": 8, "y": 10})
     desktop.locator(".children a.mono", has_text="198.18.64.0/20").wait_for()
     desktop.screenshot(path=str(SHOTS / "subnet-list-open.png"), full_page=True)
-    phone = _sign_in(browser, live_server, "victor", viewport={"width": 390, "height": 844})
+    phone = sign_in(browser, live_server, "victor", viewport={"width": 390, "height": 844})
     for name, path in pages.items():
         phone.goto(f"{live_server.url}{path}")
         phone.screenshot(path=str(SHOTS / f"phone-{name}.png"), full_page="16" not in name)
