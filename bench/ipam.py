@@ -2,7 +2,7 @@
 
 Run from the repository root (no root needed, sends no packets):
 
-    .venv/bin/python bench/ipam.py              # measure, print, write docs/benchmarks-ipam.md
+    .venv/bin/python bench/ipam.py              # measure, print, write docs/benchmarks.md
     .venv/bin/python bench/ipam.py --no-docs    # print only
 
 It builds a temporary SQLite database with ``seed_demo --hosts 110000`` (about
@@ -40,7 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DOCS = ROOT / "docs" / "benchmarks-ipam.md"
 TARGETS = [("/24", "198.51.100.0/24", None), ("/16", "198.18.0.0/16", None)]
 TARGETS.append(("/8", "10.0.0.0/8", "lab-large"))
 # Hosts numbered from the start, as people do: the first free address is far in.
@@ -271,8 +270,9 @@ def details(results: list[Result]) -> str:
 
 
 def write_docs(text: str) -> None:
-    DOCS.write_text(text)
-    print(f"wrote {DOCS.relative_to(ROOT)}")
+    from bench.docs_section import write_section
+
+    write_section("bench/ipam.py", text)
 
 
 def main() -> int:
@@ -294,7 +294,7 @@ def main() -> int:
     print(details(results))
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
     command = "python bench/ipam.py" + ("" if args.hosts == 110_000 else f" --hosts {args.hosts}")
-    doc = f"""# IPAM benchmarks: the subnet page and allocation
+    doc = f"""## IPAM: the subnet page and allocation
 
 Produced by `{command}` (repeats {args.repeats}, naive budget {args.naive_budget:g} s)
 on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, Python {platform.python_version()},

@@ -43,13 +43,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.docs_section import write_section  # noqa: E402
 from discovery.icmp import sweep  # noqa: E402
 from discovery.scope import sweep_addresses  # noqa: E402
 from tests.lab.netns import Lab  # noqa: E402
-
-DOCS = ROOT / "docs" / "benchmarks.md"
-START = "<!-- bench/sweep.py: start -->"
-END = "<!-- bench/sweep.py: end -->"
 
 EndToEnd = Callable[[Lab, IPv4Network], set[str]]
 
@@ -191,7 +188,6 @@ def render(rows: list[Row], *, addresses: int, alive: int, command: str, e2e_pen
     """The docs section: context, table, ratios to fping, and what is pending."""
     fping = next((r for r in rows if r.name.startswith("fping")), None)
     lines = [
-        START,
         "## ICMP sweep of a /16",
         "",
         f"Produced by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
@@ -230,26 +226,7 @@ def render(rows: list[Row], *, addresses: int, alive: int, command: str, e2e_pen
             " figure in this table, run `bench/sweep.py --end-to-end module:function` with a"
             " hook `end_to_end(lab, network) -> set[str]`.",
         ]
-    lines.append(END)
     return "\n".join(lines) + "\n"
-
-
-def write_docs(section: str, path: Path = DOCS) -> None:
-    """Replace this benchmark's section of docs/benchmarks.md, keeping the others."""
-    if path.exists():
-        text = path.read_text()
-    else:
-        text = (
-            "# Benchmarks\n\nEach section is written by the benchmark named in it, with the"
-            " command that produced it. Budgets are met here, never in timed unit tests.\n\n"
-        )
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
-        text = before + section.rstrip("\n") + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
 
 
 def _load_hook(spec: str) -> EndToEnd:
@@ -285,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(section)
     if not options.no_docs:
-        write_docs(section)
+        write_section("bench/sweep.py", section)
     return 0 if all(row.exact for row in rows) else 1
 
 

@@ -21,7 +21,7 @@ Rows, each the median of ``--repeats`` runs taken in turns:
 - run_sweep with Netkeep's defaults (20,000 packets/s, 1 retry, 1 s timeout).
 
 Each alive set is compared with the lab's truth. Results go to stdout and to
-docs/benchmarks-discovery.md.
+docs/benchmarks.md.
 
 ``end_to_end(lab, network)`` (fping-equal settings) and ``end_to_end_defaults``
 are also hooks for bench/sweep.py (``--end-to-end bench.sweep_e2e:end_to_end``).
@@ -46,7 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DOCS = ROOT / "docs" / "benchmarks-discovery.md"
 FPING_EQUAL = {"rate_pps": 10_000_000, "timeout": 0.5, "retries": 0}
 DEFAULTS = {"rate_pps": 20_000, "timeout": 1.0, "retries": 1}
 _ready = False
@@ -216,7 +215,7 @@ def render(rows: list[Row], addresses: int, alive: int, command: str) -> str:
     fping = next(r for r in rows if r.name.startswith("fping")).median
     load = os.getloadavg()[0]
     lines = [
-        "# Discovery benchmark: a /16 sweep end to end",
+        "## Discovery: a /16 sweep end to end, with the database writes",
         "",
         f"Produced by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
         f"({os.cpu_count()} vCPU, Linux {platform.release()}, Python {platform.python_version()}, "
@@ -268,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     text = render(rows, addresses, alive, command)
     print(text)
     if not options.no_docs:
-        DOCS.write_text(text)
+        from bench.docs_section import write_section
+
+        write_section("bench/sweep_e2e.py", text)
     return 0
 
 
