@@ -17,7 +17,9 @@ export NETKEEP_ADMIN_PASSWORD=${NETKEEP_ADMIN_PASSWORD:-netkeep-demo-admin}
 PY=.venv/bin/python
 $PY manage.py migrate --no-input -v0
 $PY manage.py ensure_admin
-if $PY manage.py help seed_demo >/dev/null 2>&1; then $PY manage.py seed_demo --if-empty; fi
+$PY manage.py seed_demo --if-empty
+# Generated status history for the demo hosts (uptime bars, sparklines); never scanned.
+$PY manage.py seed_demo_history --if-empty
 $PY manage.py help sync_schedules >/dev/null 2>&1 && $PY manage.py sync_schedules || true
 
 cat <<MSG
