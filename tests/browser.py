@@ -34,7 +34,9 @@ BROWSER_MARKS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it keeps an
+# asyncio loop running in this thread, and later tests call asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="the playwright package is missing"
