@@ -295,6 +295,10 @@ def scheduled_sweep(subnet_id: int) -> str:
 def scheduled_known_hosts() -> str:
     """The fast check of every known host in a scan-enabled subnet."""
     reap_stale_runs()
+    # Every minute: without a scan-enabled subnet there is nothing to check, and
+    # an empty run a minute would bury the runs people care about.
+    if not Host.objects.filter(subnet__scan_enabled=True).exists():
+        return "skipped: no host in a scan-enabled subnet"
     found = _start_scheduled(RunKind.KNOWN_HOSTS, ALL_KNOWN_HOSTS)
     return execute(found.pk) if found else "skipped"
 

@@ -213,6 +213,15 @@ def test_the_scheduled_known_hosts_check_runs_over_scan_enabled_subnets(
     assert fake.calls == [["198.18.0.5"]]
 
 
+def test_the_minutely_known_hosts_check_leaves_no_run_when_nothing_is_scan_enabled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_host("198.18.0.5", subnet=make_subnet("198.18.0.0/24"))
+    monkeypatch.setattr(icmp, "sweep", lambda *a, **k: pytest.fail("nothing may be pinged"))
+    assert tasks.scheduled_known_hosts().startswith("skipped")
+    assert not Run.objects.exists()
+
+
 def test_a_refused_scheduled_sweep_shows_as_one_failed_run(settings: Any) -> None:
     settings.SCAN_ALLOWED_NETWORKS = []
     subnet = make_subnet("198.18.0.0/24", scan_enabled=True)
