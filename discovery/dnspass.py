@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from discovery import dns, reconcile, scope
+from discovery import dns, reconcile, scope, scope_rules
 from discovery.models import Run, RunStatus
 from ipam.models import Host, HostnameSource, HostStatus
 from netkeep import events
@@ -42,24 +42,35 @@ def nameservers_for(run: Run) -> list[str] | None:
     return None
 
 
+def check_resolvers(servers: list[str] | None) -> None:
+    """A chosen resolver is a target like any other: it must lie inside the allowlist.
+
+    It receives a query for every alive address, so an editor must not be able
+    to point it anywhere. None (the system's resolver) is the operator's choice.
+    """
+    for server in servers or []:
+        try:
+            scope_rules.check(ipaddress.ip_address(server))
+        except scope.ScopeError as error:
+            raise scope.ScopeError(f"DNS resolver {server}: {error}") from None
+
+
 def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
     """Task body for DNS runs."""
     run = Run.objects.select_related("subnet", "host__subnet").filter(pk=run_id).first()
     if run is None or not run.claim():
         return "skipped"
+    servers = nameservers or nameservers_for(run)
     try:
         hosts = hosts_for(run)
+        check_resolvers(servers)
     except scope.ScopeError as error:
         run.fail(error)
         return run.status
     run.progress(0, len(hosts), force=True)
     timeout = float(getattr(settings, "NETKEEP_DNS_TIMEOUT_S", 2.0))
     try:
-        names = dns.ptr_lookup(
-            [h.address for h in hosts],
-            nameservers=nameservers or nameservers_for(run),
-            timeout=timeout,
-        )
+        names = dns.ptr_lookup([h.address for h in hosts], nameservers=servers, timeout=timeout)
     except Exception as error:
         log.exception("DNS pass of %s failed", run.target)
         run.fail(error)

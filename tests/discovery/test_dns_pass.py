@@ -35,6 +35,11 @@ def resolver(monkeypatch: pytest.MonkeyPatch) -> FakeResolver:
     return fake
 
 
+@pytest.fixture(autouse=True)
+def allowlist(settings: Any) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/16"]
+
+
 def dns_run(subnet: Any) -> Run:
     run = Run.objects.create(kind=RunKind.DNS, target=subnet.network, subnet=subnet)
     run_dns(run.pk)
@@ -119,3 +124,14 @@ def test_a_missing_answer_changes_nothing(resolver: FakeResolver) -> None:
     make_host("198.18.0.77", ptr_name="kept.lab.test", status=HostStatus.UP)
     dns_run(subnet)
     assert Host.objects.get(address="198.18.0.77").ptr_name == "kept.lab.test"
+
+
+def test_a_subnet_resolver_outside_the_allowlist_is_refused_before_any_query(
+    resolver: FakeResolver,
+) -> None:
+    subnet = make_subnet("198.18.0.0/24", dns_resolver="203.0.113.53")
+    make_host("198.18.0.1", status=HostStatus.UP)
+    run = dns_run(subnet)
+    assert (run.status, run.error_class) == (RunStatus.FAILED, "ScopeError")
+    assert "DNS resolver 203.0.113.53" in run.error_message
+    assert resolver.calls == []
