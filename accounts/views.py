@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from accounts import throttle
 from accounts.filters import AuditFilter
 from accounts.forms import (
     AccountForm,
@@ -64,7 +65,15 @@ def account(request: AuthedRequest) -> HttpResponse:
 def password_change(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = NewPasswordForm(user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # Guessing the current password from a stolen session counts like failed sign-ins.
+    locked = request.method == "POST" and throttle.is_locked(request, user.username)
+    if locked:
+        form.errors.clear()
+        form.add_error(None, throttle.LOCKED_MESSAGE)
+    elif request.method == "POST" and not form.is_valid():
+        if "old_password" in form.errors:
+            throttle.record_failure(request, user.username, "password")
+    elif request.method == "POST":
         form.save()
         after_password_change(user)
         # Keeps this session; every other session of the user ends because its

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import password_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -154,9 +155,17 @@ class PasswordView(APIView):
 
     @extend_schema(request=PasswordSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
-        data = PasswordSerializer(data=request.data, context={"user": request.user})
-        data.is_valid(raise_exception=True)
         user = request.user
+        # Guessing the current password with a stolen token counts like failed sign-ins.
+        if throttle.is_locked(request._request, user.username):
+            return Response(
+                {"detail": throttle.LOCKED_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS
+            )
+        data = PasswordSerializer(data=request.data, context={"user": user})
+        if not data.is_valid():
+            if "old_password" in data.errors:
+                throttle.record_failure(request._request, user.username, "password")
+            raise ValidationError(data.errors)
         user.set_password(data.validated_data["new_password"])  # type: ignore[index]
         user.save()
         after_password_change(user)

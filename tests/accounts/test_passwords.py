@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -158,3 +160,38 @@ def test_signing_out_needs_a_post_and_ends_the_session(erin: User) -> None:
     response = client.post("/logout/")
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert client.get("/")["Location"].startswith("/login/")
+
+
+def test_guessing_the_current_password_on_the_web_locks_like_failed_sign_ins(
+    erin: User, settings: Any
+) -> None:
+    settings.LOGIN_THROTTLE_USER = (3, 900)
+    client = Client()
+    client.force_login(erin)
+    wrong = {"old_password": "not-it-at-all", "new_password1": "x", "new_password2": "x"}
+    for _ in range(3):
+        assert "entered incorrectly" in client.post("/account/password/", wrong).content.decode()
+    right = {
+        "old_password": PASSWORD,
+        "new_password1": "another-long-passphrase-9",
+        "new_password2": "another-long-passphrase-9",
+    }
+    response = client.post("/account/password/", right)
+    assert response.status_code == 200
+    assert "Too many failed" in response.content.decode()
+    erin.refresh_from_db()
+    assert erin.check_password(PASSWORD)
+
+
+def test_guessing_the_current_password_through_the_api_answers_429(
+    erin: User, settings: Any
+) -> None:
+    settings.LOGIN_THROTTLE_USER = (3, 900)
+    client = APIClient()
+    client.force_authenticate(erin)
+    wrong = {"old_password": "not-it-at-all", "new_password": "another-long-passphrase-9"}
+    assert [client.post("/api/auth/password", wrong).status_code for _ in range(3)] == [400] * 3
+    right = {"old_password": PASSWORD, "new_password": "another-long-passphrase-9"}
+    assert client.post("/api/auth/password", right).status_code == 429
+    erin.refresh_from_db()
+    assert erin.check_password(PASSWORD)
