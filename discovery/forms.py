@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from discovery.models import AllowedNetwork, ReconKind, Run, RunKind, RunStatus, ScanProfileDef
+from ipam.addresses import parse_network
 from netkeep.models import EventKind, Webhook
+from netkeep.params import parse_pk
 
 
 class RunFilterForm(forms.Form):
@@ -33,9 +37,14 @@ class RunFilterForm(forms.Form):
             runs = runs.filter(status=data["status"])
         if data["subnet"]:
             text = data["subnet"].strip()
-            match = Q(subnet__network=text) | Q(target__icontains=text)
-            if text.isdigit():
-                match |= Q(subnet_id=int(text))
+            match = Q(target__icontains=text)
+            # The network field parses strictly: compare with it only when the
+            # text is a network, so free text never raises.
+            with contextlib.suppress(ValidationError):
+                match |= Q(subnet__network=str(parse_network(text)))
+            pk = parse_pk(text)
+            if pk is not None:
+                match |= Q(subnet_id=pk)
             runs = runs.filter(match)
         return runs
 

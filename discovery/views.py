@@ -46,6 +46,7 @@ from discovery.models import (
 from ipam.models import Host, Subnet
 from netkeep import webhooks
 from netkeep.models import Event, EventKind, Webhook
+from netkeep.params import parse_pks
 from netkeep.types import AuthedRequest
 
 RUNS_PAGE = 50
@@ -80,7 +81,7 @@ def _require_admin(request: AuthedRequest) -> None:
 
 def _watched_runs(request: AuthedRequest) -> list[Run]:
     """Running and queued runs, plus the ones this page was already showing (to show them end)."""
-    ids = [int(p) for p in request.GET.get("watch", "").split(",") if p.isdigit()][:50]
+    ids = parse_pks(request.GET.get("watch", "").split(","))[:50]
     return list(_runs().filter(Q(status__in=["queued", "running"]) | Q(pk__in=ids))[:50])
 
 
@@ -302,7 +303,7 @@ def reconcile_decide(request: AuthedRequest) -> HttpResponse:
         if request.POST.get(f"{name}_one"):
             action, ids = name, [request.POST[f"{name}_one"]]
     decide = {"accept": reconcile.accept, "dismiss": reconcile.dismiss}.get(action or "")
-    pks = [int(i) for i in ids if i.isdigit()]
+    pks = parse_pks(ids)
     if decide is None or not pks:
         messages.error(request, "Choose at least one difference, then Accept or Dismiss.")
         return redirect(_back_to_reconcile(request))

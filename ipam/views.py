@@ -43,6 +43,7 @@ from ipam.forms import (
 from ipam.heatmap import heatmap, tile_prefix
 from ipam.models import VLAN, VRF, Host, HostStatus, Subnet, Tag
 from ipam.querysets import SubnetQuerySet
+from netkeep.params import parse_pk
 from netkeep.types import AuthedRequest
 
 # Page sizes: every page is bounded by what it shows, never by the data's size.
@@ -511,7 +512,7 @@ def host_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def host_create(request: AuthedRequest) -> HttpResponse:
     initial: dict[str, Any] = {"address": request.GET.get("address", "")}
-    subnet = Subnet.objects.filter(pk=request.GET.get("subnet") or 0).first()
+    subnet = Subnet.objects.filter(pk=parse_pk(request.GET.get("subnet")) or 0).first()
     if subnet is not None:
         initial["vrf"] = subnet.vrf_id
     form = _tagged(HostForm, request, initial=initial)
