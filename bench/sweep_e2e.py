@@ -32,11 +32,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import IPv4Network
 from pathlib import Path
@@ -45,6 +43,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.sweep import Row  # noqa: E402  (one row type for both sweep benchmarks)
 
 FPING_EQUAL = {"rate_pps": 10_000_000, "timeout": 0.5, "retries": 0}
 DEFAULTS = {"rate_pps": 20_000, "timeout": 1.0, "retries": 1}
@@ -125,21 +125,6 @@ def wipe() -> None:
     Host.objects.all().delete()
     Event.objects.all().delete()
     Run.objects.all().delete()
-
-
-@dataclass
-class Row:
-    name: str
-    command: str
-    times: list[float]
-    found: int
-    missed: int
-    extra: int
-    note: str = ""
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times)
 
 
 def measure(lab: Any, repeats: int) -> tuple[list[Row], int, int]:

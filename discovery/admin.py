@@ -69,16 +69,7 @@ class OpenPortAdmin(ReadOnlyAdmin):
 @admin.register(ScanProfileDef)
 class ScanProfileDefAdmin(admin.ModelAdmin):
     list_display = ["name", "label", "ports", "service_detection", "udp", "timing"]
-    fields = [
-        "name",
-        "label",
-        "ports",
-        "port_list",
-        "service_detection",
-        "udp",
-        "timing",
-        "host_timeout_s",
-    ]
+    fields = ScanProfileDef.FORM_FIELDS
 
 
 @admin.register(ReconciliationItem)

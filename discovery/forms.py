@@ -155,14 +155,5 @@ class ScanProfileForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = ScanProfileDef
-        fields = [
-            "name",
-            "label",
-            "ports",
-            "port_list",
-            "service_detection",
-            "udp",
-            "timing",
-            "host_timeout_s",
-        ]
+        fields = ScanProfileDef.FORM_FIELDS
         widgets = {"port_list": forms.TextInput(attrs={"placeholder": "22,80,443"})}

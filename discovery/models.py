@@ -328,6 +328,18 @@ class PortsChoice(models.TextChoices):
 class ScanProfileDef(models.Model):
     """An administrator-defined Nmap profile, built only from allowed options."""
 
+    # What an administrator fills in, in form order (the admin and the page share it).
+    FORM_FIELDS = (
+        "name",
+        "label",
+        "ports",
+        "port_list",
+        "service_detection",
+        "udp",
+        "timing",
+        "host_timeout_s",
+    )
+
     name = models.SlugField(
         max_length=50, unique=True, help_text="Lower-case letters, digits, '-' and '_'."
     )
