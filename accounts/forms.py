@@ -33,7 +33,10 @@ class ThrottledLoginForm(AuthenticationForm):
         except forms.ValidationError:
             throttle.record_failure(request, username, "web")
             raise
-        throttle.clear(username)
+        # A name the field refused (say, with a NUL in it) never reached authentication:
+        # it must not forgive the failures of the name it folds to.
+        if self.get_user() is not None:
+            throttle.clear(username)
         return cleaned
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import LoginFailure
+from accounts.models import LoginFailure, User
 
 log = logging.getLogger("netkeep.login")
 
@@ -26,8 +27,19 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _normal(username: str) -> str:
-    return (username or "").strip().lower()[:150]
+def throttle_key(username: str) -> str:
+    """The counter a sign-in attempt counts against: one per name authentication can't tell apart.
+
+    Django's sign-in form normalises the name (NFKC) before it looks the user up,
+    so "sthrottle" typed with a fullwidth s signs in as "sthrottle". Case and surrounding
+    spaces are folded too, so "STHROTTLE " guesses count against the same name.
+    Invisible and control characters are dropped: they only tell variants apart
+    (and PostgreSQL refuses NUL in text).
+    """
+    name = User.normalize_username(str(username or ""))
+    name = unicodedata.normalize("NFKC", name.casefold())
+    name = "".join(c for c in name if not unicodedata.category(c).startswith("C"))
+    return name.strip()[:150]
 
 
 def is_locked(request: HttpRequest, username: str) -> bool:
@@ -41,7 +53,7 @@ def is_locked(request: HttpRequest, username: str) -> bool:
         >= ip_limit
     ):
         return True
-    name = _normal(username)
+    name = throttle_key(username)
     return bool(name) and (
         LoginFailure.objects.filter(
             username=name, at__gte=now - timedelta(seconds=user_window)
@@ -52,13 +64,13 @@ def is_locked(request: HttpRequest, username: str) -> bool:
 
 def record_failure(request: HttpRequest, username: str, door: str) -> None:
     ip = client_ip(request)
-    LoginFailure.objects.create(ip=ip, username=_normal(username), door=door)
+    LoginFailure.objects.create(ip=ip, username=throttle_key(username), door=door)
     # The log line carries the attempted name so operators can feed fail2ban.
-    log.warning("failed sign-in door=%s ip=%s username=%r", door, ip, _normal(username))
+    log.warning("failed sign-in door=%s ip=%s username=%r", door, ip, throttle_key(username))
     horizon = timezone.now() - timedelta(seconds=max(settings.LOGIN_THROTTLE_USER[1], 3600))
     LoginFailure.objects.filter(at__lt=horizon).delete()
 
 
 def clear(username: str) -> None:
     """A successful sign-in forgives that username's failures (not the IP's)."""
-    LoginFailure.objects.filter(username=_normal(username)).delete()
+    LoginFailure.objects.filter(username=throttle_key(username)).delete()

@@ -30,6 +30,11 @@ from accounts.tokens import (
 
 
 class ObtainSerializer(TokenObtainPairSerializer):
+    def validate(self, attrs: dict[str, Any]) -> dict[Any, Any]:
+        # The same name the sign-in page authenticates: NFKC, as Django's form does.
+        attrs[self.username_field] = User.normalize_username(attrs[self.username_field])
+        return super().validate(attrs)
+
     @classmethod
     def get_token(cls, user: Any) -> Any:
         token = super().get_token(user)

@@ -109,3 +109,56 @@ def test_a_name_is_throttled_whatever_its_case(alice: User) -> None:
     for i in range(USER_LIMIT):
         _api_attempt("ALICE" if i % 2 else "Alice ", "wrong-password", "10.0.0.1")
     assert _api_attempt("alice", PASSWORD, "10.0.0.2")[0] == 429
+
+
+@pytest.fixture
+def sthrottle(db: None) -> User:
+    return User.objects.create_user("sthrottle", password=PASSWORD, role="viewer")
+
+
+# Names Django's sign-in would treat as, or that only fold to, "sthrottle".
+VARIANTS = ["ｓthrottle", "STHROTTLE", " sthrottle ", "Ｓｔｈｒｏｔｔｌｅ", "sthrottle\u3000"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_locked_name_stays_locked_under_a_variant_on_the_sign_in_page(
+    sthrottle: User, variant: str
+) -> None:
+    for _ in range(USER_LIMIT):
+        _web_attempt("sthrottle", "wrong-password", "10.0.0.1")
+    status, body = _web_attempt(variant, PASSWORD, "10.0.0.2")
+    assert status == 200 and LOCKED_MESSAGE in body
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_locked_name_stays_locked_under_a_variant_on_the_token_endpoint(
+    sthrottle: User, variant: str
+) -> None:
+    for _ in range(USER_LIMIT):
+        _api_attempt("sthrottle", "wrong-password", "10.0.0.1")
+    assert _api_attempt(variant, PASSWORD, "10.0.0.2")[0] == 429
+
+
+def test_guesses_spread_over_variants_lock_the_name_on_both_doors(sthrottle: User) -> None:
+    for i in range(USER_LIMIT):
+        variant = VARIANTS[i % len(VARIANTS)]
+        if i % 2:
+            _web_attempt(variant, "wrong-password", f"10.0.1.{i}")
+        else:
+            _api_attempt(variant, "wrong-password", f"10.0.1.{i}")
+    assert _api_attempt("sthrottle", PASSWORD, "10.0.0.2")[0] == 429
+    assert LOCKED_MESSAGE in _web_attempt("sthrottle", PASSWORD, "10.0.0.3")[1]
+
+
+def test_both_doors_sign_in_a_fullwidth_spelling_of_the_name(sthrottle: User) -> None:
+    assert _web_attempt("ｓthrottle", PASSWORD, "10.0.0.1")[0] == 302
+    assert _api_attempt("ｓthrottle", PASSWORD, "10.0.0.1")[0] == 200
+
+
+def test_a_name_the_form_refuses_does_not_forgive_the_names_failures(sthrottle: User) -> None:
+    for _ in range(USER_LIMIT - 1):
+        _web_attempt("sthrottle", "wrong-password", "10.0.0.1")
+    # A NUL makes the field invalid; the name folds to "sthrottle" but never signed in.
+    _web_attempt("sthrottle\x00", PASSWORD, "10.0.0.2")
+    _web_attempt("sthrottle", "wrong-password", "10.0.0.1")
+    assert LOCKED_MESSAGE in _web_attempt("sthrottle", PASSWORD, "10.0.0.3")[1]
