@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Avg, Count, Max, Min, Q, Sum
@@ -20,6 +19,7 @@ from django.utils import timezone
 
 from discovery.models import HostHourly, HostSample
 from ipam.models import Host
+from netkeep.charts import Point
 
 RAW_WINDOW = timedelta(hours=48)
 HOURLY_WINDOW = timedelta(days=35)
@@ -146,7 +146,7 @@ def uptimes(host: Host | int, now: datetime | None = None) -> dict[str, float | 
 
 def latency_series(
     host: Host | int, span: timedelta = timedelta(hours=24), now: datetime | None = None
-) -> list[dict[str, Any]]:
+) -> list[Point]:
     """Points for a sparkline, oldest first: raw samples within RAW_WINDOW, hourly beyond.
 
     Each point is {"at", "up", "rtt_ms"}; a down sample has rtt_ms None, and an
@@ -157,13 +157,13 @@ def latency_series(
     start = now - span
     if span <= RAW_WINDOW:
         return [
-            {"at": s["at"], "up": s["up"], "rtt_ms": s["rtt_ms"]}
+            Point(at=s["at"], up=s["up"], rtt_ms=s["rtt_ms"])
             for s in HostSample.objects.filter(host_id=host_id, at__gte=start, at__lte=now)
             .order_by("at")
             .values("at", "up", "rtt_ms")
         ]
     return [
-        {"at": h["hour"], "up": h["up_samples"] > 0, "rtt_ms": h["rtt_avg"]}
+        Point(at=h["hour"], up=h["up_samples"] > 0, rtt_ms=h["rtt_avg"])
         for h in HostHourly.objects.filter(host_id=host_id, hour__gte=_hour(start))
         .order_by("hour")
         .values("hour", "up_samples", "rtt_avg")

@@ -433,6 +433,27 @@ class ReconState(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+class ReconciliationItemQuerySet(models.QuerySet["ReconciliationItem"]):
+    def open(self) -> ReconciliationItemQuerySet:
+        return self.filter(state=ReconState.OPEN)
+
+    def showing(self, kind: str, unseen_days: int) -> ReconciliationItemQuerySet:
+        """Open items of `kind` (all kinds when empty); "unseen" ones only past `unseen_days`."""
+        items = self.open().select_related("host", "host__subnet")
+        if kind:
+            items = items.filter(kind=kind)
+        horizon = timezone.now() - timedelta(days=unseen_days)
+        stale = Q(host__last_seen__lt=horizon) | Q(host__last_seen__isnull=True)
+        return items.filter(~Q(kind=ReconKind.UNSEEN_DOCUMENTED) | stale).order_by(
+            "kind", "-created"
+        )
+
+    def open_counts(self) -> list[tuple[str, str, int]]:
+        """(kind, label, open items) for every kind, in the order of ReconKind."""
+        counts = dict(self.open().values_list("kind").annotate(n=models.Count("id")).order_by())
+        return [(kind, label, counts.get(kind, 0)) for kind, label in ReconKind.choices]
+
+
 class ReconciliationItem(models.Model):
     """A difference between what IPAM documents and what discovery saw, awaiting a decision."""
 
@@ -448,6 +469,8 @@ class ReconciliationItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReconciliationItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -143,3 +143,16 @@ def dismiss(item: ReconciliationItem, user: Any) -> ReconciliationItem:
     if item.state != ReconState.OPEN:
         raise ValueError(f"This item was already {item.get_state_display().lower()}.")
     return _decide(item, ReconState.DISMISSED, user)
+
+
+def decide_many(action: str, pks: list[int], user: Any) -> tuple[int, list[str]]:
+    """Accept or dismiss the open items among `pks`: (how many decided, why others were not)."""
+    decide = accept if action == "accept" else dismiss
+    done, skipped = 0, []
+    for item in ReconciliationItem.objects.filter(pk__in=pks).select_related("host"):
+        try:
+            decide(item, user)
+            done += 1
+        except ValueError as error:
+            skipped.append(f"{item.host.address}: {error}")
+    return done, skipped

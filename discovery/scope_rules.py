@@ -23,3 +23,12 @@ def allowed_networks() -> list[scope.Network]:
 def check(target: scope.Network | scope.Address) -> None:
     """Raise ScopeError with the reason unless `target` may be scanned."""
     scope.check_scope(target, allowed_networks())
+
+
+def settings_networks() -> tuple[list[str], str]:
+    """The networks SCAN_ALLOWED_NETWORKS allows, or none and what is wrong with the setting."""
+    try:
+        parsed = scope.parse_allowlist(getattr(settings, "SCAN_ALLOWED_NETWORKS", []) or [])
+    except scope.ScopeError as error:
+        return [], f"SCAN_ALLOWED_NETWORKS is not valid: {error}"
+    return [str(n) for n in parsed], ""

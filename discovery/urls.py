@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from discovery import views
 
@@ -21,11 +22,16 @@ urlpatterns = [
     path("reconcile/refresh/", views.reconcile_refresh, name="reconcile_refresh"),
     path("allowlist/", views.allowlist, name="allowlist"),
     path("allowlist/<int:pk>/delete/", views.allowlist_delete, name="allowlist_delete"),
-    path("webhooks/", views.webhook_list, name="webhook_list"),
-    path("webhooks/new/", views.webhook_edit, name="webhook_create"),
-    path("webhooks/<int:pk>/", views.webhook_edit, name="webhook_edit"),
-    path("webhooks/<int:pk>/test/", views.webhook_test, name="webhook_test"),
-    path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
+    # The webhook pages moved to /webhooks/ (netkeep's); old bookmarks land there.
+    path("webhooks/", RedirectView.as_view(pattern_name="netkeep:webhook_list", permanent=True)),
+    path(
+        "webhooks/new/",
+        RedirectView.as_view(pattern_name="netkeep:webhook_create", permanent=True),
+    ),
+    path(
+        "webhooks/<int:pk>/",
+        RedirectView.as_view(pattern_name="netkeep:webhook_edit", permanent=True),
+    ),
     path("profiles/", views.profile_list, name="profile_list"),
     path("profiles/new/", views.profile_edit, name="profile_create"),
     path("profiles/<int:pk>/", views.profile_edit, name="profile_edit"),

@@ -12,9 +12,18 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("inventory/", include(("inventory.api.urls", "inventory"))),
     path("discovery/", include(("discovery.api.urls", "discovery"))),
     path("backups/", include(("backups.api.urls", "backups"))),
+    path("", include("netkeep.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
+
+webhook_patterns: list[URLPattern | URLResolver] = [
+    path("", views.webhook_list, name="webhook_list"),
+    path("new/", views.webhook_edit, name="webhook_create"),
+    path("<int:pk>/", views.webhook_edit, name="webhook_edit"),
+    path("<int:pk>/test/", views.webhook_test, name="webhook_test"),
+    path("<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
 ]
 
 urlpatterns = [
@@ -25,6 +34,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("discovery/", include("discovery.urls")),
     path("backups/", include("backups.urls")),
+    path("webhooks/", include((webhook_patterns, "netkeep"))),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -112,6 +113,22 @@ def enqueue(webhook_id: int, event_id: int, attempt: int, at: datetime | None = 
             repeats=1,
             next_run=at,
         )
+
+
+def send_test(webhook: Webhook, user: AbstractBaseUser) -> Event:
+    """Record a test event for this webhook only and queue its delivery after commit.
+
+    Not through netkeep.events.record(): that would notify every subscribed webhook.
+    """
+    kind = webhook.kinds[0] if webhook.kinds else EventKind.HOST_UP
+    with transaction.atomic():
+        event = Event.objects.create(
+            kind=kind,
+            object_repr="Netkeep test delivery",
+            details={"test": True, "webhook": webhook.name, "by": user.get_username()},
+        )
+        transaction.on_commit(lambda: enqueue(webhook.pk, event.pk, 1))
+    return event
 
 
 def deliver(webhook_id: int, event_id: int, attempt: int = 1) -> str:

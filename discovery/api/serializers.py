@@ -1,4 +1,4 @@
-"""Discovery API serializers: explicit fields; webhook secrets are write-only."""
+"""Discovery API serializers: explicit fields."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from discovery.models import OpenPort, Run
-from ipam.api.serializers import FullCleanSerializer
-from netkeep.models import Event, Webhook, WebhookDelivery
+from netkeep.models import Event
 
 MAX_PING = 256
 MAX_SCAN_ADDRESSES = 4096
@@ -90,54 +89,6 @@ class EventSerializer(serializers.ModelSerializer):
     def get_object_type(self, event: Event) -> str | None:
         ct = event.content_type
         return f"{ct.app_label}.{ct.model}" if ct is not None else None
-
-
-class WebhookSerializer(FullCleanSerializer):
-    secret = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=500,
-        style={"input_type": "password"},
-        help_text="Write-only. Leave out to keep the current secret; empty removes it.",
-    )
-    has_secret = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Webhook
-        fields = [
-            "id",
-            "name",
-            "url",
-            "kinds",
-            "format",
-            "secret",
-            "has_secret",
-            "enabled",
-            "created",
-            "updated",
-        ]
-        read_only_fields = ["created", "updated"]
-
-    def get_has_secret(self, webhook: Webhook) -> bool:
-        return bool(webhook.secret)
-
-
-class WebhookDeliverySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WebhookDelivery
-        fields = [
-            "id",
-            "event",
-            "attempt",
-            "at",
-            "status_code",
-            "response_excerpt",
-            "error",
-            "delivered",
-            "next_retry_at",
-        ]
-        read_only_fields = fields
 
 
 class UptimeSerializer(serializers.Serializer):

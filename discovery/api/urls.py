@@ -4,6 +4,7 @@ from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
 from discovery.api import views
+from netkeep.api.views import DiscoveryWebhookViewSet
 
 router = SimpleRouter()
 router.trailing_slash = "/?"
@@ -11,7 +12,8 @@ router.register("runs", views.RunViewSet)
 router.register("ports", views.OpenPortViewSet)
 router.register("events", views.EventViewSet)
 router.register("history", views.HostHistoryViewSet, basename="history")
-router.register("webhooks", views.WebhookViewSet)
+# Webhooks moved to /api/webhooks; the old address keeps working for existing clients.
+router.register("webhooks", DiscoveryWebhookViewSet, basename="webhook")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("ping", views.PingView.as_view(), name="ping"),

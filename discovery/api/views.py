@@ -1,4 +1,4 @@
-"""Discovery API: scan requests and runs, status history, open ports, events, webhooks, and
+"""Discovery API: scan requests and runs, status history, open ports, events, and
 the two synchronous seed endpoints (ping a few addresses, sweep a few small networks)."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from typing import Any
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,9 +20,9 @@ from discovery.api import serializers
 from discovery.models import OpenPort, Run
 from discovery.sweep import ping_settings, sweep_now
 from ipam.addresses import usable_count
-from ipam.api.pagination import StandardPagination
 from ipam.models import Host
-from netkeep.models import Event, Webhook
+from netkeep.api.pagination import StandardPagination
+from netkeep.models import Event
 
 SPANS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -131,25 +130,6 @@ class HostHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             "latency": history.latency_series(host, span, now),
         }
         return Response(serializers.HostHistorySerializer(data).data)
-
-
-class WebhookViewSet(viewsets.ModelViewSet):
-    """Webhooks subscribed to event kinds; the secret is write-only."""
-
-    queryset = Webhook.objects.all()
-    serializer_class = serializers.WebhookSerializer
-    pagination_class = StandardPagination
-    filterset_fields = ["enabled", "format"]
-    ordering_fields = ["name"]
-
-    @extend_schema(responses={200: serializers.WebhookDeliverySerializer(many=True)})
-    @action(detail=True, methods=["get"])
-    def deliveries(self, request: Request, pk: str | None = None) -> Response:
-        """The delivery log of this webhook, newest first."""
-        webhook = self.get_object()
-        page = self.paginate_queryset(webhook.deliveries.order_by("-at", "-id"))
-        out = serializers.WebhookDeliverySerializer(page, many=True)
-        return self.get_paginated_response(out.data)
 
 
 def _parse_in_scope(texts: list[str], allowed: list[scope.Network]) -> list[scope.Address]:

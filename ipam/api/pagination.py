@@ -1,18 +1,12 @@
-"""Pagination of IPAM lists: page numbers for small tables, a keyset cursor for hosts."""
+"""The keyset cursor for host lists (every other list uses netkeep's StandardPagination)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
-
-
-class StandardPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 class HostCursorPagination(CursorPagination):

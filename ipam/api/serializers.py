@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
-
-
-class FullCleanSerializer(serializers.ModelSerializer):
-    """Runs the model's full_clean() on a copy of the object, so the API and the forms agree.
-
-    Django ValidationErrors become field errors (400), never a 500.
-    """
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        model: type[models.Model] = self.Meta.model  # type: ignore[attr-defined]
-        many = {f.name for f in model._meta.many_to_many}
-        instance = copy.copy(self.instance) if self.instance is not None else model()
-        for name, value in attrs.items():
-            if name not in many:
-                setattr(instance, name, value)
-        self.prepare_instance(instance, attrs)
-        try:
-            instance.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
-        return attrs
-
-    def prepare_instance(self, instance: Any, attrs: dict[str, Any]) -> None:
-        """Hook to fill fields the client may leave out before full_clean()."""
+from netkeep.api.serializers import FullCleanSerializer
 
 
 class TagSerializer(FullCleanSerializer):

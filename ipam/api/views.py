@@ -19,10 +19,11 @@ from rest_framework.views import APIView
 from accounts import audit
 from ipam.allocation import SubnetFull, allocate
 from ipam.api import serializers
-from ipam.api.pagination import HostCursorPagination, StandardPagination
+from ipam.api.pagination import HostCursorPagination
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
 from ipam.importing import ImportFileError, decode, run_import
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from netkeep.api.pagination import StandardPagination
 
 
 class Conflict(APIException):

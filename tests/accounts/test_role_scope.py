@@ -55,4 +55,4 @@ def test_someone_without_a_role_reads_no_events(noaccess_client: Client) -> None
 @pytest.mark.parametrize("fixture", ["viewer_client", "editor_client"])
 def test_only_admins_see_webhooks_in_the_api(request: pytest.FixtureRequest, fixture: str) -> None:
     client = request.getfixturevalue(fixture)
-    assert client.get("/api/discovery/webhooks/").status_code == 403
+    assert client.get("/api/webhooks/").status_code == 403

@@ -1,4 +1,4 @@
-"""Discovery API: seed endpoints, runs, history, ports, events, webhooks, and who may do what."""
+"""Discovery API: seed endpoints, runs, history, ports, events, and who may do what."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from discovery import dns, history, icmp
 from discovery.models import OpenPort, Run, RunKind
-from netkeep.models import Event, EventKind, Webhook
+from netkeep.models import Event, EventKind
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet
 
@@ -170,7 +170,6 @@ def test_someone_without_a_role_sees_nothing(nora: Any) -> None:
         "/api/discovery/runs",
         "/api/discovery/ports",
         "/api/discovery/events",
-        "/api/discovery/webhooks",
     ):
         assert client.get(url).status_code == 403, url
 
@@ -201,50 +200,6 @@ def test_open_ports_and_events_are_listed(victor: Any) -> None:
     assert [e["object_repr"] for e in events] == ["198.18.0.10"]
 
 
-def test_webhook_secrets_are_write_only(alice: Any) -> None:
-    client = client_for(alice)
-    created = client.post(
-        "/api/discovery/webhooks",
-        {
-            "name": "ops",
-            "url": "https://hooks.example.org/x",
-            "kinds": ["host_down"],
-            "secret": "s3cret",
-        },
-        format="json",
-    )
-    assert created.status_code == 201, created.content
-    body = created.json()
-    assert "secret" not in body
-    assert body["has_secret"] is True
-    hook = Webhook.objects.get()
-    assert hook.secret == "s3cret"
-    # Updating without a secret keeps it.
-    client.patch(f"/api/discovery/webhooks/{hook.pk}", {"enabled": False}, format="json")
-    assert Webhook.objects.get().secret == "s3cret"
-    listing = client.get("/api/discovery/webhooks").content.decode()
-    assert "s3cret" not in listing
-
-
-def test_a_webhook_with_an_unknown_event_kind_is_refused(alice: Any) -> None:
-    response = client_for(alice).post(
-        "/api/discovery/webhooks",
-        {"name": "ops", "url": "https://hooks.example.org/x", "kinds": ["host_exploded"]},
-        format="json",
-    )
-    assert response.status_code == 400
-    assert "host_exploded" in str(response.json())
-
-
-def test_editors_cannot_manage_webhooks(erin: Any) -> None:
-    response = client_for(erin).post(
-        "/api/discovery/webhooks",
-        {"name": "ops", "url": "https://hooks.example.org/x", "kinds": ["host_down"]},
-        format="json",
-    )
-    assert response.status_code == 403
-
-
 def test_every_discovery_endpoint_is_in_the_openapi_schema(alice: Any) -> None:
     schema = client_for(alice).get("/api/schema/?format=json").json()
     paths = set(schema["paths"])
@@ -255,7 +210,5 @@ def test_every_discovery_endpoint_is_in_the_openapi_schema(alice: Any) -> None:
         "/api/discovery/history/{id}",
         "/api/discovery/ports",
         "/api/discovery/events",
-        "/api/discovery/webhooks",
-        "/api/discovery/webhooks/{id}/deliveries",
     ):
         assert any(p.rstrip("/") == path for p in paths), path

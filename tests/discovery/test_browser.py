@@ -187,9 +187,9 @@ def test_screenshots_of_reconciliation_webhooks_phone_and_high_contrast(
     page.locator("[data-select-all]").check()
     assert page.locator("input[name=item]:checked").count() == 2
     _shot(page, "reconciliation")
-    page.goto(f"{live_server.url}/discovery/webhooks/")
+    page.goto(f"{live_server.url}/webhooks/")
     _shot(page, "webhooks")
-    page.goto(f"{live_server.url}/discovery/webhooks/{hook.pk}/")
+    page.goto(f"{live_server.url}/webhooks/{hook.pk}/")
     assert "x" not in page.locator("input[name=secret]").input_value()
     _shot(page, "webhook-edit")
     page.goto(f"{live_server.url}/discovery/allowlist/")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -15,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from discovery.models import HostSample, OpenPort
-from discovery.views import SPARK_POINTS, hourly_bar, sparkline
 from ipam.models import Host
+from netkeep.charts import SPARK_POINTS, Point, hourly_bar, sparkline
 from netkeep.models import Event, EventKind
 from tests.discovery.test_views import HX, _quiet  # noqa: F401  (autouse fixture)
 from tests.factories import make_host, make_subnet
@@ -175,18 +174,16 @@ def test_the_drawer_queries_are_bounded(viewer_client: Client, host: Host) -> No
 
 def test_sparkline_averages_long_series_into_a_bounded_number_of_points() -> None:
     now = timezone.now()
-    series: list[dict[str, Any]] = [
-        {"at": now, "up": True, "rtt_ms": float(i % 7)} for i in range(1440)
-    ]
+    series = [Point(at=now, up=True, rtt_ms=float(i % 7)) for i in range(1440)]
     spark = sparkline(series)
-    assert spark is not None
-    assert len(spark["polyline"].split()) <= SPARK_POINTS
-    assert spark["min"] >= 0 and spark["max"] <= 6
+    assert spark is not None and spark.min is not None and spark.max is not None
+    assert len(spark.polyline.split()) <= SPARK_POINTS
+    assert spark.min >= 0 and spark.max <= 6
 
 
 def test_hourly_bar_marks_mixed_hours() -> None:
     now = timezone.now().replace(minute=30)
     cells = hourly_bar(
-        [{"at": now, "up": True, "rtt_ms": 1.0}, {"at": now, "up": False, "rtt_ms": None}], now
+        [Point(at=now, up=True, rtt_ms=1.0), Point(at=now, up=False, rtt_ms=None)], now
     )
-    assert cells[-1]["state"] == "mixed" and cells[-1]["percent"] == 50
+    assert cells[-1].state == "mixed" and cells[-1].percent == 50

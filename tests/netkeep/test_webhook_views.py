@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from netkeep import webhooks
 from netkeep.models import Event, EventKind, Webhook, WebhookDelivery
-from tests.discovery.test_views import _quiet  # noqa: F401  (autouse fixture)
 
 SECRET = "s3cret-value-that-must-never-show"
 
@@ -55,7 +54,7 @@ PAGES = ["webhook_list", "webhook_create", "webhook_edit"]
 def test_webhook_pages_are_for_admins_only(
     viewer_client: Client, editor_client: Client, noaccess_client: Client, hook: Webhook, name: str
 ) -> None:
-    url = reverse(f"discovery:{name}", args=[hook.pk] if name == "webhook_edit" else [])
+    url = reverse(f"netkeep:{name}", args=[hook.pk] if name == "webhook_edit" else [])
     for who in (viewer_client, editor_client, noaccess_client):
         assert who.get(url).status_code == 403
 
@@ -64,7 +63,7 @@ def test_webhook_pages_are_for_admins_only(
 def test_webhook_pages_send_anonymous_visitors_to_the_login(
     client: Client, hook: Webhook, name: str
 ) -> None:
-    url = reverse(f"discovery:{name}", args=[hook.pk] if name == "webhook_edit" else [])
+    url = reverse(f"netkeep:{name}", args=[hook.pk] if name == "webhook_edit" else [])
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
@@ -72,10 +71,8 @@ def test_webhook_pages_send_anonymous_visitors_to_the_login(
 def test_non_admins_cannot_send_tests_or_delete(
     editor_client: Client, hook: Webhook, queued: list
 ) -> None:
-    assert editor_client.post(reverse("discovery:webhook_test", args=[hook.pk])).status_code == 403
-    assert (
-        editor_client.post(reverse("discovery:webhook_delete", args=[hook.pk])).status_code == 403
-    )
+    assert editor_client.post(reverse("netkeep:webhook_test", args=[hook.pk])).status_code == 403
+    assert editor_client.post(reverse("netkeep:webhook_delete", args=[hook.pk])).status_code == 403
     assert queued == [] and Webhook.objects.filter(pk=hook.pk).exists()
 
 
@@ -83,7 +80,7 @@ def test_the_list_says_whether_a_secret_is_set_but_never_shows_it(
     admin_client: Client, hook: Webhook
 ) -> None:
     Webhook.objects.create(name="plain", url="https://x.example.test/", kinds=[])
-    html = admin_client.get(reverse("discovery:webhook_list")).content.decode()
+    html = admin_client.get(reverse("netkeep:webhook_list")).content.decode()
     assert SECRET not in html
     assert ">set</td>" in html and "not set" in html
     assert "none: nothing is sent" in html
@@ -91,14 +88,14 @@ def test_the_list_says_whether_a_secret_is_set_but_never_shows_it(
 
 
 def test_the_edit_page_never_renders_the_secret_back(admin_client: Client, hook: Webhook) -> None:
-    html = admin_client.get(reverse("discovery:webhook_edit", args=[hook.pk])).content.decode()
+    html = admin_client.get(reverse("netkeep:webhook_edit", args=[hook.pk])).content.decode()
     assert SECRET not in html
     assert "Secret: <strong>set</strong>" in html
     assert 'type="checkbox" name="kinds" value="host_down"' in html and "checked" in html
 
 
 def test_an_admin_creates_a_webhook_with_kinds_and_a_secret(admin_client: Client, db: None) -> None:
-    response = admin_client.post(reverse("discovery:webhook_create"), form_data(secret="abc"))
+    response = admin_client.post(reverse("netkeep:webhook_create"), form_data(secret="abc"))
     hook = Webhook.objects.get(name="chat")
     assert response.status_code == 302
     assert hook.kinds == ["host_down", "host_up"] and hook.format == "discord"
@@ -107,14 +104,14 @@ def test_an_admin_creates_a_webhook_with_kinds_and_a_secret(admin_client: Client
 
 def test_a_blank_secret_keeps_the_stored_one(admin_client: Client, hook: Webhook) -> None:
     admin_client.post(
-        reverse("discovery:webhook_edit", args=[hook.pk]), form_data(name="ops", secret="")
+        reverse("netkeep:webhook_edit", args=[hook.pk]), form_data(name="ops", secret="")
     )
     hook.refresh_from_db()
     assert hook.secret == SECRET and hook.name == "ops" and hook.format == "discord"
 
 
 def test_the_secret_can_be_replaced_or_removed(admin_client: Client, hook: Webhook) -> None:
-    url = reverse("discovery:webhook_edit", args=[hook.pk])
+    url = reverse("netkeep:webhook_edit", args=[hook.pk])
     admin_client.post(url, form_data(name="ops", secret="new-one"))
     hook.refresh_from_db()
     assert hook.secret == "new-one"
@@ -137,7 +134,7 @@ def test_the_secret_can_be_replaced_or_removed(admin_client: Client, hook: Webho
 def test_bad_input_is_a_field_error(
     admin_client: Client, hook: Webhook, overrides: dict, message: str
 ) -> None:
-    response = admin_client.post(reverse("discovery:webhook_create"), form_data(**overrides))
+    response = admin_client.post(reverse("netkeep:webhook_create"), form_data(**overrides))
     assert response.status_code == 400
     assert message in response.content.decode()
     assert Webhook.objects.count() == 1
@@ -147,7 +144,7 @@ def test_typing_a_secret_and_removing_it_at_once_is_an_error(
     admin_client: Client, hook: Webhook
 ) -> None:
     response = admin_client.post(
-        reverse("discovery:webhook_edit", args=[hook.pk]),
+        reverse("netkeep:webhook_edit", args=[hook.pk]),
         form_data(name="ops", secret="x", clear_secret="on"),
     )
     assert response.status_code == 400
@@ -161,7 +158,7 @@ def test_send_test_queues_one_delivery_to_this_webhook_only(
 ) -> None:
     other = Webhook.objects.create(name="other", url="https://o.example.test/", kinds=["host_down"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("discovery:webhook_test", args=[hook.pk]))
+        response = admin_client.post(reverse("netkeep:webhook_test", args=[hook.pk]))
     assert response.status_code == 302
     event = Event.objects.get()
     assert event.kind == "host_down" and event.details["test"] is True
@@ -183,7 +180,7 @@ def test_the_delivery_log_shows_response_codes_and_errors(
         status_code=503,
         error="the receiver answered HTTP 503",
     )
-    html = admin_client.get(reverse("discovery:webhook_edit", args=[hook.pk])).content.decode()
+    html = admin_client.get(reverse("netkeep:webhook_edit", args=[hook.pk])).content.decode()
     assert ">200</td>" in html and ">503</td>" in html
     assert "the receiver answered HTTP 503" in html and "delivered" in html
 
@@ -191,7 +188,7 @@ def test_the_delivery_log_shows_response_codes_and_errors(
 def test_the_delivery_log_queries_are_bounded(admin_client: Client, hook: Webhook) -> None:
     event = Event.objects.create(kind=EventKind.HOST_DOWN, object_repr="198.18.0.9")
     WebhookDelivery.objects.create(webhook=hook, event=event, attempt=1, status_code=500)
-    url = reverse("discovery:webhook_edit", args=[hook.pk])
+    url = reverse("netkeep:webhook_edit", args=[hook.pk])
     with CaptureQueriesContext(connection) as few:
         admin_client.get(url)
     for i in range(2, 40):
@@ -203,5 +200,18 @@ def test_the_delivery_log_queries_are_bounded(admin_client: Client, hook: Webhoo
 
 
 def test_an_admin_deletes_a_webhook(admin_client: Client, hook: Webhook) -> None:
-    response = admin_client.post(reverse("discovery:webhook_delete", args=[hook.pk]))
+    response = admin_client.post(reverse("netkeep:webhook_delete", args=[hook.pk]))
     assert response.status_code == 302 and not Webhook.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("/discovery/webhooks/", "/webhooks/"), ("/discovery/webhooks/new/", "/webhooks/new/")],
+)
+def test_the_old_discovery_addresses_redirect_to_the_webhook_pages(
+    admin_client: Client, hook: Webhook, old: str, new: str
+) -> None:
+    response = admin_client.get(old)
+    assert response.status_code == 301 and response["Location"] == new
+    edit = admin_client.get(f"/discovery/webhooks/{hook.pk}/")
+    assert edit.status_code == 301 and edit["Location"] == f"/webhooks/{hook.pk}/"

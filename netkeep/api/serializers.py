@@ -1,0 +1,85 @@
+"""The API's base serializer, and the webhook endpoints' serializers (secrets write-only)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from rest_framework import serializers
+
+from netkeep.models import Webhook, WebhookDelivery
+
+
+class FullCleanSerializer(serializers.ModelSerializer):
+    """Runs the model's full_clean() on a copy of the object, so the API and the forms agree.
+
+    Django ValidationErrors become field errors (400), never a 500.
+    """
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        model: type[models.Model] = self.Meta.model  # type: ignore[attr-defined]
+        many = {f.name for f in model._meta.many_to_many}
+        instance = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in attrs.items():
+            if name not in many:
+                setattr(instance, name, value)
+        self.prepare_instance(instance, attrs)
+        try:
+            instance.full_clean()
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
+        return attrs
+
+    def prepare_instance(self, instance: Any, attrs: dict[str, Any]) -> None:
+        """Hook to fill fields the client may leave out before full_clean()."""
+
+
+class WebhookSerializer(FullCleanSerializer):
+    secret = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        style={"input_type": "password"},
+        help_text="Write-only. Leave out to keep the current secret; empty removes it.",
+    )
+    has_secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Webhook
+        fields = [
+            "id",
+            "name",
+            "url",
+            "kinds",
+            "format",
+            "secret",
+            "has_secret",
+            "enabled",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["created", "updated"]
+
+    def get_has_secret(self, webhook: Webhook) -> bool:
+        return bool(webhook.secret)
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event",
+            "attempt",
+            "at",
+            "status_code",
+            "response_excerpt",
+            "error",
+            "delivered",
+            "next_retry_at",
+        ]
+        read_only_fields = fields
