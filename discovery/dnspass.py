@@ -16,6 +16,7 @@ from django.db import transaction
 
 from discovery import dns, reconcile, scope, scope_rules
 from discovery.models import Run, RunStatus
+from discovery.sweep import target_network
 from ipam.models import Host, HostnameSource, HostStatus
 from netkeep import events
 from netkeep.models import EventKind
@@ -24,13 +25,11 @@ log = logging.getLogger(__name__)
 
 
 def hosts_for(run: Run) -> list[Host]:
-    if run.host is not None:
-        return [run.host]
-    if run.subnet is not None:
-        hosts = run.subnet.host_range()
-    else:
-        network = scope.parse_network(run.target.split(" ", 1)[0])
-        hosts = Host.objects.in_network(network, 0)
+    """The hosts to look up: the target address's host, or the alive hosts of the network."""
+    network, vrf_key = target_network(run)
+    hosts = Host.objects.in_network(network, vrf_key)
+    if network.num_addresses == 1:
+        return list(hosts)
     return list(hosts.filter(status=HostStatus.UP))
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from discovery import nmap, scope, scope_rules
 from discovery.models import OpenPort, Run, RunStatus, ScanProfileDef
+from discovery.sweep import target_network
 from ipam.models import Host
 from netkeep import events
 from netkeep.models import EventKind
@@ -54,21 +55,13 @@ def chunk_timeout(profile: nmap.ScanProfile) -> float:
 
 
 def plan_targets(run: Run) -> list[scope.Address]:
-    """The addresses to scan: the run's host, or the alive known hosts of its network."""
+    """The addresses to scan: the target address, or the alive known hosts of its network."""
     allowed = scope_rules.allowed_networks()
-    if run.host is not None:
-        address = ipaddress.ip_address(run.host.address)
-        scope.check_scope(address, allowed)
-        return [address]
-    if run.subnet is not None:
-        network = run.subnet.ip_network
-        hosts = run.subnet.host_range()
-    else:
-        network = scope.parse_network(run.target.split(" ", 1)[0])
-        hosts = Host.objects.in_network(network, 0)
+    network, vrf_key = target_network(run)
     if network.num_addresses == 1:
         scope.check_scope(network.network_address, allowed)
         return [network.network_address]
+    hosts = Host.objects.in_network(network, vrf_key)
     known = [
         ipaddress.ip_address(a) for a in hosts.filter(status="up").values_list("address", flat=True)
     ]

@@ -31,6 +31,8 @@ from netkeep.models import EventKind
 log = logging.getLogger(__name__)
 
 BATCH = 2000
+# The target text of the known-hosts check of every scan-enabled subnet.
+ALL_KNOWN_HOSTS = "known hosts"
 HOST_FIELDS = ("status", "latency_ms", "first_seen", "last_seen", "status_changed_at")
 
 
@@ -60,11 +62,18 @@ class Plan:
 
 
 def target_network(run: Run) -> tuple[scope.Network, int]:
-    """The network a sweep run covers and its VRF key (raises ScopeError for bad text)."""
+    """The network a run covers and its VRF key (raises ScopeError for bad text).
+
+    The target text is what was asked for, so it decides: a host's run covers
+    that one address even though it also links the host's subnet (for history).
+    The linked host or subnet only says which VRF the address belongs to.
+    """
+    network = scope.parse_network(run.target.split(" ", 1)[0])
+    if run.host is not None:
+        return network, run.host.vrf_key
     if run.subnet is not None:
-        return run.subnet.ip_network, run.subnet.vrf_key
-    text = run.target.split(" ", 1)[0]
-    return scope.parse_network(text), 0
+        return network, run.subnet.vrf_key
+    return network, 0
 
 
 def plan_sweep(run: Run) -> Plan:
@@ -94,10 +103,12 @@ def plan_sweep(run: Run) -> Plan:
 def plan_known_hosts(run: Run) -> Plan:
     """Known hosts in scan-enabled subnets (or in the run's subnet), inside the allowlist."""
     allowed = scope_rules.allowed_networks()
-    if run.subnet is not None:
-        hosts = run.subnet.host_range()
-    else:
+    vrf_key = -1
+    if run.target == ALL_KNOWN_HOSTS:
         hosts = Host.objects.filter(subnet__scan_enabled=True)
+    else:
+        network, vrf_key = target_network(run)
+        hosts = Host.objects.in_network(network, vrf_key)
     addresses: list[IPAddress] = []
     for text in hosts.values_list("address", flat=True):
         address = ipaddress.ip_address(text)
@@ -106,7 +117,6 @@ def plan_known_hosts(run: Run) -> Plan:
         except scope.ScopeError:
             continue
         addresses.append(address)
-    vrf_key = run.subnet.vrf_key if run.subnet is not None else -1
     return Plan(None, vrf_key, addresses)
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from discovery import scope, scope_rules
 from discovery.models import Run, RunKind, RunStatus
+from discovery.sweep import ALL_KNOWN_HOSTS
 from ipam.models import Host, Subnet
 from netkeep.models import Event
 
@@ -104,9 +105,6 @@ def run(run_id: int) -> str:
 
 def _vrf_suffix(vrf_key: int, vrf_name: str | None) -> str:
     return f" (VRF {vrf_name})" if vrf_key and vrf_name else ""
-
-
-ALL_KNOWN_HOSTS = "known hosts"
 
 
 def describe_target(
