@@ -14,10 +14,15 @@ if TYPE_CHECKING:
 DATA_APPS = ("ipam", "inventory", "discovery", "backups")
 # Actions (beyond add/change/delete) that editors may run; declared as model
 # permissions in the data apps, e.g. discovery.run_scans.
-EDITOR_ACTIONS = ("run_scans", "run_backups")
+EDITOR_ACTIONS = ("run_scans", "run_backups", "run_device_jobs")
 # Models in the data apps that decide what may be scanned and how: everyone
 # may read them, only admins change them (an editor must not widen scan scope).
-ADMIN_ONLY_MODELS = (("discovery", "allowednetwork"), ("discovery", "scanprofiledef"))
+# Credential sets too: admins manage the vault, editors only pick sets for devices.
+ADMIN_ONLY_MODELS = (
+    ("discovery", "allowednetwork"),
+    ("discovery", "scanprofiledef"),
+    ("inventory", "credentialset"),
+)
 # Models outside the data apps that every role may read (the event log).
 READABLE_MODELS = (("netkeep", "event"),)
 

@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = "Inventory"
+
+    def ready(self) -> None:
+        from accounts import audit
+        from inventory.models import CredentialSet, Device, DeviceCredential, Interface
+
+        audit.register(Device, exclude=("created", "updated", "last_test_at", "unavailable_reason"))
+        audit.register(Interface)
+        audit.register(DeviceCredential)
+        audit.register(
+            CredentialSet, exclude=("created", "updated"), secret=CredentialSet.SECRET_FIELDS
+        )

@@ -86,9 +86,9 @@ class VLANAdmin(admin.ModelAdmin):
 @admin.register(Subnet)
 class SubnetAdmin(admin.ModelAdmin):
     list_display = ["network", "name", "vrf", "vlan", "parent", "scan_enabled", "scan_interval"]
-    list_filter = ["family", "vrf", "vlan", "scan_enabled", "tags", "prefix_length"]
+    list_filter = ["family", "vrf", "vlan", "site", "scan_enabled", "tags", "prefix_length"]
     search_fields = ["network", "name", "description"]
-    autocomplete_fields = ["vrf", "vlan", "tags"]
+    autocomplete_fields = ["vrf", "vlan", "site", "tags"]
     readonly_fields = ["parent", "family", "prefix_length", "created", "updated"]
     list_select_related = ["vrf", "vlan", "parent"]
     actions = ["enable_scanning", "disable_scanning", "set_vlan", "add_tags"]

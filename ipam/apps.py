@@ -29,9 +29,9 @@ class IpamConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit
-        from ipam.models import VLAN, VRF, Host, Subnet, Tag
+        from ipam.models import VLAN, VRF, Host, Site, Subnet, Tag
 
-        for model in (VRF, VLAN, Tag):
+        for model in (VRF, VLAN, Tag, Site):
             audit.register(model)
         audit.register(Subnet, exclude=DERIVED_FIELDS)
         audit.register(Host, exclude=DISCOVERY_FIELDS + DERIVED_FIELDS)

@@ -76,6 +76,24 @@ class VRF(models.Model):
         return reverse("ipam:vrf_detail", args=[self.pk])
 
 
+class Site(models.Model):
+    """A place where devices and subnets live (a building, a data centre, a home lab)."""
+
+    # Defined in ipam, not inventory: subnets may belong to a site and ipam imports no
+    # other app. Inventory's devices point here too.
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:site_detail", args=[self.pk])
+
+
 class VLAN(models.Model):
     """A VLAN, or a plain LAN without a VLAN id."""
 
@@ -154,6 +172,9 @@ class Subnet(models.Model):
         VLAN, null=True, blank=True, on_delete=models.SET_NULL, related_name="subnets"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="subnets")
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="subnets"
+    )
     parent = models.ForeignKey(
         "self",
         null=True,

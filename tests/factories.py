@@ -52,3 +52,28 @@ def make_hosts(subnet: Subnet, addresses: Iterable[str], **fields: Any) -> int:
         hosts.append(host)
     Host.objects.bulk_create(hosts, batch_size=2000)
     return len(hosts)
+
+
+def make_site(name: str = "hq", **overrides: Any) -> Any:
+    from ipam.models import Site
+
+    return Site.objects.create(name=name, **overrides)
+
+
+def make_device(name: str = "core1", **overrides: Any) -> Any:
+    from inventory.models import Device
+
+    device = Device(name=name, **overrides)
+    device.full_clean()
+    device.save()
+    return device
+
+
+def make_credential_set(name: str = "ops", **overrides: Any) -> Any:
+    from inventory.models import CredentialSet
+
+    fields = {"username": "netops", "password": "s3cret-pass", **overrides}
+    cred = CredentialSet(name=name, **fields)
+    cred.full_clean()
+    cred.save()
+    return cred
