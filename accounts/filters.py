@@ -7,12 +7,13 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 
 from accounts.models import AuditEntry, Door, User
+from netkeep.filtering import FilterSet
 
 # The browser's date-time picker sends "2026-05-01T14:30", which ISO parsing accepts.
 _WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
-class AuditFilter(django_filters.FilterSet):
+class AuditFilter(FilterSet):
     user = django_filters.ModelChoiceFilter(queryset=User.objects.all())
     object_type = django_filters.ModelChoiceFilter(
         field_name="content_type",

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from ipam.addresses import parse_address, parse_network
 from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Subnet, Tag
+from netkeep.filtering import FilterSet
 
 
 def _network(value: str) -> Any:
@@ -52,7 +53,7 @@ class TagFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(**kwargs)
 
 
-class VRFFilter(django_filters.FilterSet):
+class VRFFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
 
     class Meta:
@@ -65,7 +66,7 @@ class VRFFilter(django_filters.FilterSet):
         )
 
 
-class VLANFilter(django_filters.FilterSet):
+class VLANFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     vid = django_filters.NumberFilter()
     tag = TagFilter()
@@ -81,7 +82,7 @@ class VLANFilter(django_filters.FilterSet):
         return qs.filter(cond)
 
 
-class SubnetFilter(django_filters.FilterSet):
+class SubnetFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     vrf = django_filters.ModelChoiceFilter(queryset=VRF.objects.all(), null_label="Global")
     vlan = django_filters.ModelChoiceFilter(queryset=VLAN.objects.all())
@@ -115,7 +116,7 @@ class SubnetFilter(django_filters.FilterSet):
         return qs.filter(pk__in=Subnet.objects.containing(value).values("pk"))
 
 
-class HostFilter(django_filters.FilterSet):
+class HostFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     subnet = django_filters.ModelChoiceFilter(queryset=Subnet.objects.all())
     vrf = django_filters.ModelChoiceFilter(field_name="subnet__vrf", queryset=VRF.objects.all())

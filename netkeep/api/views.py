@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from netkeep.api import serializers
 from netkeep.api.pagination import StandardPagination
+from netkeep.filters import WebhookFilter
 from netkeep.models import Webhook
 
 
@@ -19,7 +20,7 @@ class WebhookViewSet(viewsets.ModelViewSet):
     queryset = Webhook.objects.all()
     serializer_class = serializers.WebhookSerializer
     pagination_class = StandardPagination
-    filterset_fields = ["enabled", "format"]
+    filterset_class = WebhookFilter
     ordering_fields = ["name"]
 
     @extend_schema(responses={200: serializers.WebhookDeliverySerializer(many=True)})
