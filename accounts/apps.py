@@ -23,11 +23,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit, schema  # noqa: F401  (registers the OpenAPI extension)
-        from accounts.models import User
+        from accounts.models import APIToken, User
 
         audit.connect()
         audit.register(
             User, exclude=("last_login", "password_changed_at", "date_joined"), secret=("password",)
         )
+        # Only the hash is stored and even that stays out of the trail; a use is not a change.
+        audit.register(APIToken, exclude=("key_hash", "last_used"))
         # Runs after the last app migrates, so every app's permissions exist.
         post_migrate.connect(_after_migrate, dispatch_uid="accounts.sync_roles")

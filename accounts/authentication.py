@@ -1,20 +1,58 @@
-"""JWT authentication that refuses tokens issued before the user's last password change."""
+"""API authentication: JWTs checked against password changes, and personal API tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework_simplejwt import authentication
+from rest_framework import authentication
+from rest_framework.request import Request
+from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 
+from accounts.models import APIToken, TokenError
 from accounts.tokens import token_is_stale
 
 TOKEN_REVOKED = "This token was issued before the password was changed. Sign in again."
+TOKEN_HEADER_MALFORMED = (
+    "Malformed Authorization header: send `Authorization: Token <key>` with the key "
+    "shown when the token was created."
+)
 
 
-class JWTAuthentication(authentication.JWTAuthentication):
+class JWTAuthentication(jwt_authentication.JWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         user = super().get_user(validated_token)
         if token_is_stale(user, validated_token):
             raise AuthenticationFailed(TOKEN_REVOKED, code="token_revoked")
         return user
+
+
+class APITokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <key>`: a personal API token acting as its user.
+
+    `request.auth` is the APIToken; accounts.permissions.TokenScope keeps a
+    read-only token to safe methods. Tokens survive password changes (they are
+    credentials of their own) but stop with a deactivated account.
+    """
+
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[Any, APIToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise AuthenticationFailed(TOKEN_HEADER_MALFORMED, code="token_malformed")
+        try:
+            key = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed(TOKEN_HEADER_MALFORMED, code="token_malformed") from None
+        try:
+            token = APIToken.objects.authenticate(key)
+        except TokenError as error:
+            raise AuthenticationFailed(str(error), code="token_invalid") from None
+        token.touch()
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts import throttle
-from accounts.models import Role, User
+from accounts.models import APIToken, Role, User
 
 
 class ThrottledLoginForm(AuthenticationForm):
@@ -105,6 +107,30 @@ class PasswordResetByAdminForm(SetPasswordForm):
         if commit:
             user.save()
         return user
+
+
+class TokenForm(forms.ModelForm):
+    """A new API token: a name, a scope and how long it lives."""
+
+    LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
+    lifetime = forms.ChoiceField(
+        choices=LIFETIMES,
+        initial="90",
+        required=False,
+        label="Expires after",
+        help_text="A token for a script that runs for years can be revoked here at any time.",
+    )
+
+    class Meta:
+        model = APIToken
+        fields = ["name", "scope"]
+
+    def issue(self, user: User) -> tuple[APIToken, str]:
+        days = self.cleaned_data["lifetime"]
+        expires_at = timezone.now() + timedelta(days=int(days)) if days else None
+        return APIToken.issue(
+            user, self.cleaned_data["name"], self.cleaned_data["scope"], expires_at
+        )
 
 
 ROLE_CHOICES = Role.choices

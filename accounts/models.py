@@ -1,6 +1,12 @@
-"""Users, roles, login failures and the audit trail."""
+"""Users, roles, login failures, API tokens and the audit trail."""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -104,3 +110,139 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username or 'system'} {self.action} {self.object_repr}"
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read-only"
+    WRITE = "write", "Read-write"
+
+
+class TokenError(Exception):
+    """A presented API token that must not authenticate; the message says why and what to do."""
+
+
+class APITokenQuerySet(models.QuerySet["APIToken"]):
+    def visible_to(self, user: Any) -> APITokenQuerySet:
+        """Every token for those who manage users, otherwise the user's own."""
+        from accounts.roles import may_manage_all_tokens
+
+        return self if may_manage_all_tokens(user) else self.filter(user=user)
+
+    def authenticate(self, key: str) -> APIToken:
+        """The token this key belongs to, or TokenError saying why it cannot be used."""
+        prefix = APIToken.prefix_of(key)
+        token = self.select_related("user").filter(prefix=prefix).first() if prefix else None
+        if token is None or not hmac.compare_digest(token.key_hash, APIToken.hash_key(key)):
+            raise TokenError("Invalid token: check that the whole key was copied.")
+        if token.revoked_at is not None:
+            raise TokenError(
+                f"This token ({token.name}) was revoked on {token.revoked_at:%Y-%m-%d %H:%M} UTC: "
+                "create a new one on your account page."
+            )
+        if token.expires_at is not None and token.expires_at <= timezone.now():
+            raise TokenError(
+                f"This token ({token.name}) expired on {token.expires_at:%Y-%m-%d %H:%M} UTC: "
+                "create a new one on your account page."
+            )
+        if not token.user.is_active:
+            raise TokenError("The account this token belongs to is deactivated.")
+        return token
+
+
+class APIToken(models.Model):
+    """A user's named key for scripts: stored hashed, read-only or read-write, revocable."""
+
+    # `nk_` + prefix + `_` + secret. The prefix is stored in clear to find the row;
+    # only the SHA-256 of the whole key is kept, so a database dump yields no key.
+    KEY_START = "nk_"
+    PREFIX_LENGTH = 12
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. nightly export.")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty for a token that does not expire."
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = APITokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.KEY_START}{self.prefix}…)"
+
+    @classmethod
+    def hash_key(cls, key: str) -> str:
+        # A plain hash suffices: the key carries 240 random bits, nothing to brute-force.
+        return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @classmethod
+    def prefix_of(cls, key: str) -> str | None:
+        """The lookup prefix of a well-formed key, None for anything else."""
+        end = len(cls.KEY_START) + cls.PREFIX_LENGTH
+        if not key.startswith(cls.KEY_START) or len(key) < end + 2 or key[end] != "_":
+            return None
+        return key[len(cls.KEY_START) : end]
+
+    @classmethod
+    def issue(
+        cls,
+        user: Any,
+        name: str,
+        scope: str = TokenScope.READ,
+        expires_at: datetime | None = None,
+    ) -> tuple[APIToken, str]:
+        """Create a token and return it with its key: the only time the key exists in clear."""
+        prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
+        key = f"{cls.KEY_START}{prefix}_{secrets.token_urlsafe(30)}"
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            scope=scope,
+            expires_at=expires_at,
+            prefix=prefix,
+            key_hash=cls.hash_key(key),
+        )
+        return token, key
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )
+
+    @property
+    def allows_writes(self) -> bool:
+        return self.scope == TokenScope.WRITE
+
+    def revoke(self) -> bool:
+        """Revoke the token for good (audited); False when it already was."""
+        if self.revoked_at is not None:
+            return False
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+        return True
+
+    def touch(self) -> None:
+        """Record a use, writing at most once a minute per token (one conditional UPDATE)."""
+        now = timezone.now()
+        if self.last_used is not None and now - self.last_used < LAST_USED_RESOLUTION:
+            return
+        stale = models.Q(last_used__isnull=True) | models.Q(
+            last_used__lt=now - LAST_USED_RESOLUTION
+        )
+        # update() bypasses save(): a use is not a change for the audit trail.
+        APIToken.objects.filter(stale, pk=self.pk).update(last_used=now)
+        self.last_used = now
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -1,4 +1,4 @@
-"""API permission classes: default deny, view permission for reads."""
+"""API permission classes: default deny, view permission for reads, token scopes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,31 @@ PASSWORD_CHANGE_REQUIRED = (
     "Password change required: set a new password (web: /account/password/, "
     "API: POST /api/auth/password) before using the API."
 )
+
+
+READ_ONLY_TOKEN = (
+    "This API token is read-only: it may only read (GET, HEAD, OPTIONS). "
+    "Create a read-write token on your account page to make changes."
+)
+
+
+def token_scope_allows(request: Request) -> bool:
+    """A read-only API token may only use safe methods; other credentials are not limited."""
+    from accounts.models import APIToken
+
+    token = getattr(request, "auth", None)
+    if isinstance(token, APIToken) and not token.allows_writes:
+        return request.method in permissions.SAFE_METHODS
+    return True
+
+
+class TokenScope(permissions.BasePermission):
+    """Keep a request made with a read-only API token to safe methods."""
+
+    message = READ_ONLY_TOKEN
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return token_scope_allows(request)
 
 
 class PasswordChanged(permissions.BasePermission):
@@ -50,4 +75,15 @@ class ModelPermissions(permissions.DjangoModelPermissions):
 
 
 class Authenticated(permissions.IsAuthenticated):
-    """For the few endpoints every signed-in user may call (their own account)."""
+    """For the few endpoints every signed-in user may call (their own account).
+
+    These replace the default classes, so they keep the token scope check.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if not token_scope_allows(request):
+            self.message = READ_ONLY_TOKEN
+            return False
+        return True

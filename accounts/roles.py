@@ -8,6 +8,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
 
 # Apps holding the network data every role may read and editors may change.
@@ -69,3 +71,16 @@ def apply_role(user: User) -> None:
     current = list(user.groups.all())
     if current != wanted:
         user.groups.set(wanted)
+
+
+NO_TOKEN_ROLE = "Your account has no role: a token would have no access. Ask an admin for a role."
+
+
+def may_hold_tokens(user: User | AnonymousUser) -> bool:
+    """Anyone with a role may create API tokens; a token never does more than its user."""
+    return bool(user.is_authenticated and user.is_active and getattr(user, "role", ""))
+
+
+def may_manage_all_tokens(user: User | AnonymousUser) -> bool:
+    """Those who manage users see and revoke everyone's API tokens."""
+    return bool(user.is_authenticated and user.has_perm("accounts.manage_users"))

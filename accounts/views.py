@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import throttle
 from accounts.filters import AuditFilter
@@ -22,10 +22,12 @@ from accounts.forms import (
     NewPasswordForm,
     PasswordResetByAdminForm,
     ThrottledLoginForm,
+    TokenForm,
     UserCreateForm,
     UserEditForm,
 )
-from accounts.models import AuditEntry, Role, User
+from accounts.models import APIToken, AuditEntry, Role, User
+from accounts.roles import NO_TOKEN_ROLE, may_hold_tokens, may_manage_all_tokens
 from accounts.tokens import after_password_change
 from netkeep.types import AuthedRequest
 
@@ -58,7 +60,48 @@ def account(request: AuthedRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your account was saved.")
         return redirect("accounts:account")
-    return render(request, "accounts/account.html", {"form": form})
+    return render(request, "accounts/account.html", _account_context(request, form, TokenForm()))
+
+
+def _account_context(request: AuthedRequest, form: AccountForm, token_form: TokenForm) -> dict:
+    return {
+        "form": form,
+        "token_form": token_form,
+        "tokens": request.user.api_tokens.all(),
+        "may_hold_tokens": may_hold_tokens(request.user),
+    }
+
+
+@require_POST
+def token_create(request: AuthedRequest) -> HttpResponse:
+    if not may_hold_tokens(request.user):
+        raise PermissionDenied(NO_TOKEN_ROLE)
+    token_form = TokenForm(request.POST)
+    if not token_form.is_valid():
+        form = AccountForm(instance=request.user)
+        context = _account_context(request, form, token_form)
+        return render(request, "accounts/account.html", context, status=400)
+    token, key = token_form.issue(request.user)
+    # Rendered, never redirected or stored in a message: the key exists in clear only here.
+    return render(request, "accounts/token_created.html", {"token": token, "key": key}, status=201)
+
+
+@require_POST
+def token_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(APIToken.objects.visible_to(request.user), pk=pk)
+    if token.revoke():
+        messages.success(request, f"Token {token} revoked: it no longer works.")
+    if token.user_id != request.user.pk:
+        return redirect("accounts:token_list")
+    return redirect("accounts:account")
+
+
+def token_list(request: AuthedRequest) -> HttpResponse:
+    if not may_manage_all_tokens(request.user):
+        raise PermissionDenied("Only admins see every user's API tokens.")
+    tokens = APIToken.objects.select_related("user").order_by("user__username", "-created")
+    page = Paginator(tokens, 100).get_page(request.GET.get("page"))
+    return render(request, "accounts/token_list.html", {"page": page})
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,7 +123,9 @@ def password_change(request: AuthedRequest) -> HttpResponse:
         # stored password hash no longer matches.
         update_session_auth_hash(request, user)
         messages.success(
-            request, "Password changed. Other sessions and API tokens were signed out."
+            request,
+            "Password changed. Other sessions and JWTs were signed out; "
+            "personal API tokens keep working until you revoke them.",
         )
         return redirect("home")
     return render(

@@ -203,9 +203,11 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.APITokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
+        "accounts.permissions.TokenScope",
         "accounts.permissions.PasswordChanged",
         "accounts.permissions.ModelPermissions",
     ],
@@ -242,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [
         "rest_framework.authentication.SessionAuthentication",
         "accounts.authentication.JWTAuthentication",
+        "accounts.authentication.APITokenAuthentication",
     ],
 }
 
