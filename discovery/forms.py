@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from discovery import scope
 from discovery.models import AllowedNetwork, ReconKind, Run, RunKind, RunStatus, ScanProfileDef
-from ipam.addresses import parse_network
 from netkeep.params import parse_pk
+
+
+def target_match(text: str) -> Q:
+    """Runs of this target: exactly, when the text is an address or network; else by substring.
+
+    "198.18.0.1" is one host's target: it must not match the runs of .10-.19 or
+    .100-.199. A run of a subnet matches its network whatever the target text
+    (and so do its hosts' runs, which link the subnet); a VRF's run carries the
+    VRF after the address.
+    """
+    try:
+        network = scope.parse_network(text)
+    except scope.ScopeError:
+        match = Q(target__icontains=text)
+        pk = parse_pk(text)
+        return match | Q(subnet_id=pk) if pk is not None else match
+    canonical = str(network.network_address) if network.num_addresses == 1 else str(network)
+    match = Q(target=canonical) | Q(target__startswith=f"{canonical} (VRF ")
+    if network.num_addresses == 1:
+        return match | Q(host__address=canonical)
+    return match | Q(subnet__network=canonical)
 
 
 class RunFilterForm(forms.Form):
@@ -21,7 +39,7 @@ class RunFilterForm(forms.Form):
     subnet = forms.CharField(
         required=False,
         max_length=60,
-        help_text="A subnet such as 198.18.0.0/24, or part of a target.",
+        help_text="A subnet such as 198.18.0.0/24 or an address (exact), or part of a target.",
         widget=forms.TextInput(attrs={"placeholder": "198.18.0.0/24", "spellcheck": "false"}),
     )
 
@@ -34,16 +52,7 @@ class RunFilterForm(forms.Form):
         if data["status"]:
             runs = runs.filter(status=data["status"])
         if data["subnet"]:
-            text = data["subnet"].strip()
-            match = Q(target__icontains=text)
-            # The network field parses strictly: compare with it only when the
-            # text is a network, so free text never raises.
-            with contextlib.suppress(ValidationError):
-                match |= Q(subnet__network=str(parse_network(text)))
-            pk = parse_pk(text)
-            if pk is not None:
-                match |= Q(subnet_id=pk)
-            runs = runs.filter(match)
+            runs = runs.filter(target_match(data["subnet"].strip()))
         return runs
 
 
