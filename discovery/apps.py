@@ -8,8 +8,14 @@ class DiscoveryConfig(AppConfig):
     def ready(self) -> None:
         from accounts import audit
         from discovery.models import AllowedNetwork, ReconciliationItem, ScanProfileDef
+        from discovery.scope_rules import check_scan_policy
+        from ipam.models import SCAN_POLICY_CHECKS
 
         # Who widened the scan scope, defined a profile or decided an item is on record.
         audit.register(AllowedNetwork)
         audit.register(ScanProfileDef)
         audit.register(ReconciliationItem, exclude=("updated",))
+
+        # A subnet's resolver and profile are refused when saved, not only when a run starts.
+        if check_scan_policy not in SCAN_POLICY_CHECKS:
+            SCAN_POLICY_CHECKS.append(check_scan_policy)

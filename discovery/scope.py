@@ -53,7 +53,7 @@ def parse_network(text: str) -> Network:
         raise ScopeError("the network is empty: give one such as 192.0.2.0/24")
     if any(ch.isspace() for ch in text):
         compact = "".join(text.split())
-        raise ScopeError(f"{text!r} contains spaces: write it without them, as {compact}")
+        raise ScopeError(f"{text!r} contains spaces: write it without them{_as(compact)}")
     address_part, slash, prefix_part = text.partition("/")
     if slash:
         if prefix_part == "" or not prefix_part.isdigit():
@@ -67,8 +67,8 @@ def parse_network(text: str) -> Network:
     if ":" not in address_part and _OCTET_WITH_LEADING_ZERO.search(address_part):
         fixed = ".".join(str(int(o)) if o.isdigit() else o for o in address_part.split("."))
         raise ScopeError(
-            f"{text} is ambiguous: write the address without leading zeros, as {fixed}{slash}"
-            f"{prefix_part}"
+            f"{text} is ambiguous: write the address without leading zeros"
+            f"{_as(fixed + slash + prefix_part)}"
         )
     try:
         address = ipaddress.ip_address(address_part)
@@ -90,6 +90,15 @@ def parse_network(text: str) -> Network:
             f"{text} has host bits set: did you mean {fixed_net}?"
             f" (or {address}/{max_prefix} for the single address)"
         ) from None
+
+
+def _as(suggestion: str) -> str:
+    """ ", as <suggestion>" when that text would be accepted; a hint must never be refused too."""
+    try:
+        parse_network(suggestion)
+    except ScopeError:
+        return ""
+    return f", as {suggestion}"
 
 
 def parse_allowlist(values: Iterable[str]) -> list[Network]:

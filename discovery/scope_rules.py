@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from discovery import scope
 from discovery.models import AllowedNetwork
@@ -32,3 +36,34 @@ def settings_networks() -> tuple[list[str], str]:
     except scope.ScopeError as error:
         return [], f"SCAN_ALLOWED_NETWORKS is not valid: {error}"
     return [str(n) for n in parsed], ""
+
+
+def check_resolver(server: str) -> None:
+    """A chosen DNS resolver is a target like any other: ScopeError unless it is allowed.
+
+    It receives a query for every alive address, so an editor must not be able
+    to point it anywhere. No resolver (the system's) is the operator's choice.
+    """
+    try:
+        check(ipaddress.ip_address(server))
+    except ValueError as error:  # ScopeError is a ValueError too
+        raise scope.ScopeError(f"DNS resolver {server}: {error}") from None
+
+
+def check_scan_policy(subnet: Any) -> None:
+    """A subnet's resolver and port-scan profile, refused on save as a run would refuse them."""
+    from discovery.portscan import resolve_profile
+
+    errors: dict[str, str] = {}
+    if subnet.dns_resolver:
+        try:
+            check_resolver(str(subnet.dns_resolver))
+        except scope.ScopeError as error:
+            errors["dns_resolver"] = f"{error}."
+    if subnet.nmap_profile:
+        try:
+            resolve_profile(subnet.nmap_profile)
+        except ValueError as error:
+            errors["nmap_profile"] = str(error)
+    if errors:
+        raise ValidationError(errors)

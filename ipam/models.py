@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,6 +154,14 @@ class AddressField(models.CharField):
         return str(parse_address(str(value)))
 
 
+# Checks of a subnet's scan policy that belong to other apps (discovery registers
+# "the DNS resolver lies inside the scan allowlist" and "the profile exists"), so a
+# setting refused when a run starts is refused when it is saved. ipam imports no
+# app: they add themselves here in their AppConfig.ready(). Each raises
+# ValidationError with field errors.
+SCAN_POLICY_CHECKS: list[Callable[[Subnet], None]] = []
+
+
 class Subnet(models.Model):
     """An IPv4 or IPv6 network; its parent is kept from containment automatically."""
 
@@ -254,6 +263,8 @@ class Subnet(models.Model):
         if clash.exists():
             where = f"VRF {self.vrf}" if self.vrf_id else "the global table"
             raise ValidationError({"network": f"{self.network} already exists in {where}."})
+        for check in SCAN_POLICY_CHECKS:
+            check(self)
         if self.pk:
             old = Subnet.objects.filter(pk=self.pk).values("network", "vrf_key").first()
             if old and (old["network"] != self.network or old["vrf_key"] != self.vrf_key):

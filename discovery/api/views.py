@@ -74,7 +74,9 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             )
         except tasks.RateLimited as error:
             raise TooManyRequests(str(error)) from None
-        except (scope.ScopeError, nmap.UnknownProfile, ValueError) as error:
+        except nmap.UnknownProfile as error:
+            raise _refused(error, "profile") from None
+        except (scope.ScopeError, ValueError) as error:
             raise _refused(error, "target") from None
         out = serializers.RunSerializer(run, context={"request": request})
         return Response(out.data, status=status.HTTP_202_ACCEPTED)

@@ -50,6 +50,13 @@ class UtilisationSerializer(serializers.Serializer):
 class SubnetSerializer(FullCleanSerializer):
     tags = tag_field()
     utilisation = serializers.SerializerMethodField()
+    dns_resolver = serializers.IPAddressField(
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        help_text="The resolver for DNS passes, inside the scan allowlist; empty or null: the"
+        " system resolver.",
+    )
 
     class Meta:
         model = Subnet
@@ -74,6 +81,9 @@ class SubnetSerializer(FullCleanSerializer):
         ]
         read_only_fields = ["family", "prefix_length", "parent", "created", "updated"]
         validators: list[Any] = []
+
+    def validate_dns_resolver(self, value: str | None) -> str | None:
+        return value or None  # empty clears it, like null and like the form
 
     @extend_schema_field(UtilisationSerializer)
     def get_utilisation(self, subnet: Subnet) -> dict[str, int]:
