@@ -2,7 +2,9 @@
 
 dnspython's async resolver runs up to ``concurrency`` queries together, so a few
 hundred PTRs take a fraction of a second. One address's failure (NXDOMAIN, no
-answer, timeout, a broken server) gives None for that address and never raises.
+answer, timeout, a broken server) gives None for that address and never raises;
+``resolve_ptr_outcomes`` also says which of those it was (a resolver that never
+answered is not the same as a network without PTR records).
 Answers are kept in a small module-level cache bounded in size and by the
 record's TTL. Plain values in, plain values out, no ORM.
 
@@ -18,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import dns.asyncresolver
@@ -29,6 +32,50 @@ import dns.reversename
 CACHE_SIZE = 10_000
 MAX_TTL_S = 3600  # never trust a cached name longer than an hour
 NEGATIVE_TTL_S = 60  # how long "no PTR" is remembered
+
+# How one lookup ended. ANSWER and NXDOMAIN are answers (NXDOMAIN, or a name
+# without a PTR record, says "no name here"); the others mean nobody answered.
+ANSWER = "answer"
+NXDOMAIN = "nxdomain"
+TIMEOUT = "timeout"
+REFUSED = "refused"
+UNREACHABLE = "unreachable"
+ERROR = "error"
+OUTCOMES = (ANSWER, NXDOMAIN, TIMEOUT, REFUSED, UNREACHABLE, ERROR)
+ANSWERED = (ANSWER, NXDOMAIN)
+
+
+@dataclass(frozen=True)
+class PtrResult:
+    """The PTR name of one address (or None) and how its lookup ended (one of OUTCOMES)."""
+
+    name: str | None
+    outcome: str
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome in ANSWERED
+
+
+def _failure(error: BaseException) -> str:
+    """TIMEOUT, REFUSED, UNREACHABLE or ERROR for an exception from a lookup."""
+    if isinstance(error, dns.exception.Timeout):
+        return TIMEOUT
+    if isinstance(error, OSError):
+        return UNREACHABLE
+    if isinstance(error, dns.resolver.NoNameservers):
+        # Each server's error: an exception (I/O) or the rcode's text (an answer we
+        # could not use). An unreachable server shows as OSError (no route, port
+        # unreachable); REFUSED is the server saying no.
+        problems = [entry[3] for entry in error.kwargs.get("errors") or [] if len(entry) > 3]
+        if problems and all(isinstance(p, OSError) for p in problems):
+            return UNREACHABLE
+        if any(str(p) == "REFUSED" for p in problems):
+            return REFUSED
+        if any(isinstance(p, dns.exception.Timeout) for p in problems):
+            return TIMEOUT
+    return ERROR
+
 
 _T = TypeVar("_T")
 _cache: OrderedDict[tuple[tuple[str, ...] | None, str], tuple[float, str | None]] = OrderedDict()
@@ -100,6 +147,57 @@ def _name_text(name: dns.name.Name) -> str:
     return name.to_text(omit_final_dot=True)
 
 
+async def resolve_ptr_outcomes(
+    addresses: Sequence[str],
+    *,
+    nameservers: Sequence[str] | None = None,
+    timeout: float = 2.0,
+    concurrency: int = 256,
+) -> dict[str, PtrResult]:
+    """The PTR name of each address and how its lookup ended.
+
+    Keys are the addresses as given; an address that is not an IP address is an
+    ERROR. ``timeout`` bounds each lookup, ``concurrency`` how many run at once.
+    """
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+    servers = _servers_key(nameservers)
+    resolver = _resolver(servers, timeout)
+    limit = asyncio.Semaphore(concurrency)
+    results: dict[str, PtrResult] = {}
+
+    async def one(given: str) -> None:
+        try:
+            address = str(ipaddress.ip_address(given))
+        except ValueError:
+            results[given] = PtrResult(None, ERROR)
+            return
+        key = (servers, address)
+        hit, cached = _cache_get(key)
+        if hit:
+            results[given] = PtrResult(cached, ANSWER if cached else NXDOMAIN)
+            return
+        async with limit:
+            try:
+                answer = await resolver.resolve(dns.reversename.from_address(address), "PTR")
+            except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+                _cache_put(key, None, NEGATIVE_TTL_S)
+                results[given] = PtrResult(None, NXDOMAIN)
+                return
+            except (dns.exception.DNSException, OSError) as error:
+                # Timeouts and broken servers are not cached: the next pass retries.
+                results[given] = PtrResult(None, _failure(error))
+                return
+        names = sorted(_name_text(rdata.target) for rdata in answer)
+        name = names[0] if names else None
+        ttl = answer.rrset.ttl if answer.rrset is not None else NEGATIVE_TTL_S
+        _cache_put(key, name, max(1, min(ttl, MAX_TTL_S)))
+        results[given] = PtrResult(name, ANSWER if name else NXDOMAIN)
+
+    await asyncio.gather(*(one(a) for a in dict.fromkeys(addresses)))
+    return {a: results[a] for a in addresses}
+
+
 async def resolve_ptrs(
     addresses: Sequence[str],
     *,
@@ -107,48 +205,11 @@ async def resolve_ptrs(
     timeout: float = 2.0,
     concurrency: int = 256,
 ) -> dict[str, str | None]:
-    """The PTR name of each address (None when there is none or the lookup failed).
-
-    Keys are the addresses as given; an address that is not an IP address maps
-    to None. ``timeout`` bounds each lookup, ``concurrency`` how many run at once.
-    """
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-    servers = _servers_key(nameservers)
-    resolver = _resolver(servers, timeout)
-    limit = asyncio.Semaphore(concurrency)
-    results: dict[str, str | None] = {}
-
-    async def one(given: str) -> None:
-        try:
-            address = str(ipaddress.ip_address(given))
-        except ValueError:
-            results[given] = None
-            return
-        key = (servers, address)
-        hit, cached = _cache_get(key)
-        if hit:
-            results[given] = cached
-            return
-        async with limit:
-            try:
-                answer = await resolver.resolve(dns.reversename.from_address(address), "PTR")
-            except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-                _cache_put(key, None, NEGATIVE_TTL_S)
-                results[given] = None
-                return
-            except (dns.exception.DNSException, OSError):
-                # Timeouts and broken servers are not cached: the next pass retries.
-                results[given] = None
-                return
-        names = sorted(_name_text(rdata.target) for rdata in answer)
-        name = names[0] if names else None
-        ttl = answer.rrset.ttl if answer.rrset is not None else NEGATIVE_TTL_S
-        _cache_put(key, name, max(1, min(ttl, MAX_TTL_S)))
-        results[given] = name
-
-    await asyncio.gather(*(one(a) for a in dict.fromkeys(addresses)))
-    return {a: results[a] for a in addresses}
+    """The PTR name of each address (None when there is none or the lookup failed)."""
+    outcomes = await resolve_ptr_outcomes(
+        addresses, nameservers=nameservers, timeout=timeout, concurrency=concurrency
+    )
+    return {a: result.name for a, result in outcomes.items()}
 
 
 def _run_sync(coroutine: Coroutine[Any, Any, _T]) -> _T:
@@ -187,6 +248,21 @@ def ptr_lookup(
     """Synchronous resolve_ptrs(), for tasks and commands."""
     return _run_sync(
         resolve_ptrs(addresses, nameservers=nameservers, timeout=timeout, concurrency=concurrency)
+    )
+
+
+def ptr_outcomes(
+    addresses: Sequence[str],
+    *,
+    nameservers: Sequence[str] | None = None,
+    timeout: float = 2.0,
+    concurrency: int = 256,
+) -> dict[str, PtrResult]:
+    """Synchronous resolve_ptr_outcomes(), for the DNS pass."""
+    return _run_sync(
+        resolve_ptr_outcomes(
+            addresses, nameservers=nameservers, timeout=timeout, concurrency=concurrency
+        )
     )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from discovery import dns, reconcile, scope, scope_rules
-from discovery.models import Run, RunStatus
+from discovery.models import Run
 from discovery.sweep import target_network
 from ipam.models import Host, HostnameSource, HostStatus
 from netkeep import events
@@ -42,16 +43,9 @@ def nameservers_for(run: Run) -> list[str] | None:
 
 
 def check_resolvers(servers: list[str] | None) -> None:
-    """A chosen resolver is a target like any other: it must lie inside the allowlist.
-
-    It receives a query for every alive address, so an editor must not be able
-    to point it anywhere. None (the system's resolver) is the operator's choice.
-    """
+    """Every chosen resolver must lie inside the allowlist (ScopeError with the reason)."""
     for server in servers or []:
-        try:
-            scope_rules.check(ipaddress.ip_address(server))
-        except scope.ScopeError as error:
-            raise scope.ScopeError(f"DNS resolver {server}: {error}") from None
+        scope_rules.check_resolver(server)
 
 
 def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
@@ -69,14 +63,65 @@ def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
     run.progress(0, len(hosts), force=True)
     timeout = float(getattr(settings, "NETKEEP_DNS_TIMEOUT_S", 2.0))
     try:
-        names = dns.ptr_lookup([h.address for h in hosts], nameservers=servers, timeout=timeout)
+        results = dns.ptr_outcomes([h.address for h in hosts], nameservers=servers, timeout=timeout)
     except Exception as error:
         log.exception("DNS pass of %s failed", run.target)
         run.fail(error)
         return run.status
     run.progress(len(hosts), force=True)
-    run.finish(record(hosts, names))
-    return RunStatus.SUCCEEDED
+    outcomes = tally(results.values())
+    names = {address: result.name for address, result in results.items()}
+    counts = {**record(hosts, names), **outcomes}
+    problem = unanswered(outcomes, servers)
+    if problem is None:
+        run.finish(counts)
+    else:
+        run.error_class = "ResolverSilent" if not answered(outcomes) else "LookupsFailed"
+        run.fail(problem, partial=answered(outcomes) > 0, counts=counts)
+    return run.status
+
+
+def tally(results: Iterable[dns.PtrResult]) -> dict[str, int]:
+    """How many lookups ended each way (answer, nxdomain, timeout, refused, unreachable, ...)."""
+    counts = dict.fromkeys(dns.OUTCOMES, 0)
+    for result in results:
+        counts[result.outcome] += 1
+    return counts
+
+
+def answered(outcomes: dict[str, int]) -> int:
+    return sum(outcomes[outcome] for outcome in dns.ANSWERED)
+
+
+def unanswered(outcomes: dict[str, int], servers: list[str] | None) -> str | None:
+    """What went wrong when some lookups got no answer at all, or None when all were answered.
+
+    NXDOMAIN is an answer ("no name here"). Lookups nobody answered change
+    nothing: their hosts keep the names they had.
+    """
+    failed = {k: n for k, n in outcomes.items() if n and k not in dns.ANSWERED}
+    if not failed:
+        return None
+    total = sum(outcomes.values())
+    how = ", ".join(f"{n} {FAILURE_WORDS[k]}" for k, n in failed.items())
+    who = f"The resolver {', '.join(servers)}" if servers else "The system resolver"
+    if not answered(outcomes):
+        return (
+            f"{who} never answered ({how} of {total} lookups): nothing was resolved and no"
+            " name was changed. Check that it is running and reachable from the worker."
+        )
+    return (
+        f"{sum(failed.values())} of {total} lookups got no answer ({how}); the"
+        f" {answered(outcomes)} answered were recorded, the rest keep their names."
+    )
+
+
+FAILURE_WORDS = {
+    dns.TIMEOUT: "timed out",
+    dns.REFUSED: "refused",
+    dns.UNREACHABLE: "unreachable",
+    dns.ERROR: "failed",
+}
 
 
 def record(hosts: list[Host], names: dict[str, str | None]) -> dict[str, int]:

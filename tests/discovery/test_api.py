@@ -36,6 +36,16 @@ def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
             a: "ssh.lab.test" if a == "198.18.0.10" else None for a in addresses
         },
     )
+    monkeypatch.setattr(
+        dns,
+        "ptr_outcomes",
+        lambda addresses, **kw: {
+            a: dns.PtrResult("ssh.lab.test", dns.ANSWER)
+            if a == "198.18.0.10"
+            else dns.PtrResult(None, dns.NXDOMAIN)
+            for a in addresses
+        },
+    )
     return fake
 
 

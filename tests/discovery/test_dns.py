@@ -177,3 +177,40 @@ def test_forward_confirmation(fake_dns: FakeDNS) -> None:
     assert not forward_confirms("v6.lab.test", "198.18.0.10", nameservers=LAB_DNS)
     assert not forward_confirms("gone.lab.test", "198.18.0.10", nameservers=LAB_DNS)
     assert not forward_confirms("ssh.lab.test", "not-an-ip", nameservers=LAB_DNS)
+
+
+def test_each_lookup_says_how_it_ended(fake_dns: FakeDNS) -> None:
+    results = netkeep_dns.ptr_outcomes(
+        ["198.18.0.10", "198.18.0.77", "198.18.0.13", "not-an-address"], nameservers=LAB_DNS
+    )
+    assert {a: (r.name, r.outcome) for a, r in results.items()} == {
+        "198.18.0.10": ("ssh.lab.test", netkeep_dns.ANSWER),
+        "198.18.0.77": (None, netkeep_dns.NXDOMAIN),
+        "198.18.0.13": (None, netkeep_dns.TIMEOUT),
+        "not-an-address": (None, netkeep_dns.ERROR),
+    }
+    assert [r.answered for r in results.values()] == [True, True, False, False]
+
+
+def no_nameservers(*problems: Any) -> dns.resolver.NoNameservers:
+    import dns.message
+
+    request = dns.message.make_query("10.0.18.198.in-addr.arpa.", "PTR")
+    errors = [("198.18.0.53", False, 53, problem, None) for problem in problems]
+    return dns.resolver.NoNameservers(request=request, errors=errors)
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (dns.resolver.LifetimeTimeout(timeout=1.0, errors=[]), netkeep_dns.TIMEOUT),
+        (OSError(101, "Network is unreachable"), netkeep_dns.UNREACHABLE),
+        (no_nameservers(ConnectionRefusedError(111, "refused")), netkeep_dns.UNREACHABLE),
+        (no_nameservers("REFUSED"), netkeep_dns.REFUSED),
+        (no_nameservers("SERVFAIL"), netkeep_dns.ERROR),
+    ],
+)
+def test_a_failed_lookup_is_classified_by_what_the_resolver_did(
+    error: Exception, outcome: str
+) -> None:
+    assert netkeep_dns._failure(error) == outcome

@@ -45,11 +45,11 @@ def scanner(monkeypatch: pytest.MonkeyPatch) -> FakeNmap:
 def resolved(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     calls: list[list[str]] = []
 
-    def lookup(addresses: Any, **kw: Any) -> dict[str, str | None]:
+    def lookup(addresses: Any, **kw: Any) -> dict[str, dns.PtrResult]:
         calls.append(list(addresses))
-        return dict.fromkeys(addresses)
+        return dict.fromkeys(addresses, dns.PtrResult(None, dns.NXDOMAIN))
 
-    monkeypatch.setattr(dns, "ptr_lookup", lookup)
+    monkeypatch.setattr(dns, "ptr_outcomes", lookup)
     return calls
 
 

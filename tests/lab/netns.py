@@ -392,6 +392,12 @@ class Lab:
                 "--bind-interfaces",
                 "--pid-file=",
                 "--user=root",
+                # Authoritative for the lab's zones, as a real resolver is: a name
+                # without a record is NXDOMAIN, not REFUSED (there is no upstream).
+                "--local=/18.198.in-addr.arpa/",
+                "--local=/19.198.in-addr.arpa/",
+                "--local=/2.0.0.0.1.0.0.2.ip6.arpa/",
+                "--local=/lab.test/",
                 *records,
             ],
         )

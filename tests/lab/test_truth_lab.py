@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from typing import Any
 
 import pytest
 
-from discovery import tasks
-from discovery.models import RunKind, RunStatus
+from discovery import dns, tasks
+from discovery.models import Run, RunKind, RunStatus
 from ipam.models import Host, HostStatus, Subnet
 from tests.lab.netns import Lab
 
@@ -29,3 +30,58 @@ def test_a_host_target_sweeps_that_one_address(lab: Lab, settings: Any) -> None:
     assert Host.objects.get(address="198.18.0.10").status == HostStatus.UP
     # No other alive address of the /24 was pinged, so none was discovered.
     assert Host.objects.count() == 1
+
+
+def dns_pass_with_resolver(lab: Lab, settings: Any, resolver: str, timeout: float = 2.0) -> Run:
+    settings.SCAN_ALLOWED_NETWORKS = ALLOWED
+    settings.NETKEEP_DNS_TIMEOUT_S = timeout
+    subnet = Subnet(network=str(lab.net24), dns_resolver=resolver)
+    subnet.save()
+    for address in sorted(lab.alive_in(lab.net24))[:8]:
+        Host(address=address, subnet=subnet, status=HostStatus.UP).save()
+    run = tasks.enqueue_scan(RunKind.DNS, subnet, queue=False)
+    dns.clear_cache()
+    with lab.enter():
+        tasks.execute(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def test_a_dns_pass_whose_resolver_never_answers_fails_and_says_so(lab: Lab, settings: Any) -> None:
+    run = dns_pass_with_resolver(lab, settings, lab.dead[0], timeout=0.5)  # a blackholed address
+    assert run.status == RunStatus.FAILED
+    assert run.counts["timeout"] == 8 and run.counts["resolved"] == 0
+    assert f"The resolver {lab.dead[0]} never answered (8 timed out of 8" in run.error_message
+
+
+def test_a_dns_pass_against_a_host_without_a_dns_server_fails(lab: Lab, settings: Any) -> None:
+    run = dns_pass_with_resolver(lab, settings, "198.18.0.10", timeout=0.5)  # nothing on :53
+    assert run.status == RunStatus.FAILED
+    assert run.counts["answer"] == run.counts["nxdomain"] == 0
+    assert "198.18.0.10 never answered" in run.error_message
+
+
+def test_a_dns_pass_whose_resolver_has_no_route_fails_as_unreachable(
+    lab: Lab, settings: Any
+) -> None:
+    # An "unreachable" route inside the scanner namespace: sending fails at once.
+    resolver = "198.19.254.53"
+    subprocess.run(
+        ["ip", "-n", lab.scanner_ns, "route", "add", "unreachable", f"{resolver}/32"], check=True
+    )
+    try:
+        run = dns_pass_with_resolver(lab, settings, resolver)
+    finally:
+        subprocess.run(["ip", "-n", lab.scanner_ns, "route", "del", f"{resolver}/32"], check=True)
+    assert run.status == RunStatus.FAILED
+    assert run.counts["unreachable"] == 8, run.error_message
+    assert f"{resolver} never answered (8 unreachable of 8 lookups)" in run.error_message
+
+
+def test_a_dns_pass_against_the_lab_resolver_counts_nxdomain_as_answers(
+    lab: Lab, settings: Any
+) -> None:
+    run = dns_pass_with_resolver(lab, settings, lab.dns_server)
+    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    assert run.counts["answer"] + run.counts["nxdomain"] == 8
+    assert run.counts["nxdomain"] > 0
