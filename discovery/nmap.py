@@ -224,11 +224,19 @@ class HostScan:
 
 @dataclass
 class ScanResult:
-    """What one Nmap run found, how long it took and the argv that ran."""
+    """What one Nmap run found, how long it took and the argv that ran.
+
+    ``scanned`` is the port set Nmap covered, by protocol, from its own report
+    (``<scaninfo services=...>``): a port outside it was not looked at.
+    ``service_detection`` says whether ``-sV`` ran, i.e. whether service names,
+    products and versions were probed rather than guessed from the port number.
+    """
 
     hosts: list[HostScan]
     elapsed_s: float
     command: list[str]
+    scanned: dict[str, frozenset[int]] = field(default_factory=dict)
+    service_detection: bool = False
 
 
 def parse_xml(text: str) -> ScanResult:
@@ -269,7 +277,35 @@ def parse_xml(text: str) -> ScanResult:
     finished = root.find("runstats/finished")
     elapsed = float(finished.get("elapsed", "0") or 0) if finished is not None else 0.0
     command = shlex.split(root.get("args", ""))
-    return ScanResult(hosts=hosts, elapsed_s=elapsed, command=command)
+    scanned: dict[str, frozenset[int]] = {}
+    for info in root.findall("scaninfo"):
+        protocol = info.get("protocol", "")
+        ports = parse_port_ranges(info.get("services", ""))
+        scanned[protocol] = scanned.get(protocol, frozenset()) | ports
+    return ScanResult(
+        hosts=hosts,
+        elapsed_s=elapsed,
+        command=command,
+        scanned=scanned,
+        service_detection="-sV" in command,
+    )
+
+
+def parse_port_ranges(text: str) -> frozenset[int]:
+    """Nmap's port list ("7,9,13,21-23") as a set; NmapFailed if it is not one."""
+    ports: set[int] = set()
+    for part in text.split(","):
+        if not part:
+            continue
+        low, _, high = part.partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise NmapFailed(
+                f"Nmap's report lists ports as {text[:80]!r}: not a port list"
+            ) from None
+        ports.update(range(first, last + 1))
+    return frozenset(ports)
 
 
 def nmap_path() -> str:
@@ -308,5 +344,6 @@ def run_scan(
         raise NmapFailed(f"Nmap exited with status {completed.returncode}: {detail}")
     result = parse_xml(completed.stdout)
     result.command = argv
+    result.service_detection = "-sV" in profile.args
     result.elapsed_s = elapsed
     return result

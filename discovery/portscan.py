@@ -2,6 +2,8 @@
 
 Only hosts Nmap reported are touched: a host that timed out or was not
 scanned keeps its ports as they were (nothing is recorded that was not seen).
+Likewise a port outside the scan's port set stays as it was, and service
+details stay until a scan with service detection says otherwise.
 """
 
 from __future__ import annotations
@@ -97,7 +99,12 @@ def run_port_scan(run_id: int) -> str:
             for start in range(0, len(group), CHUNK):
                 chunk = group[start : start + CHUNK]
                 result = nmap.run_scan(profile, chunk, timeout_s=chunk_timeout(profile))
-                part = record(result.hosts, confirm_alive(result.hosts))
+                part = record(
+                    result.hosts,
+                    confirm_alive(result.hosts),
+                    covered=result.scanned,
+                    service_detection=result.service_detection,
+                )
                 for key, value in part.items():
                     counts[key] = counts.get(key, 0) + value
                 done += len(chunk)
@@ -135,11 +142,22 @@ def confirm_alive(scanned: Sequence[nmap.HostScan]) -> set[str]:
         return set()
 
 
-def record(scanned: Sequence[nmap.HostScan], confirmed: set[str] | None = None) -> dict[str, int]:
+def record(
+    scanned: Sequence[nmap.HostScan],
+    confirmed: set[str] | None = None,
+    *,
+    covered: dict[str, frozenset[int]] | None = None,
+    service_detection: bool = True,
+) -> dict[str, int]:
     """Upsert the open ports of the hosts Nmap reported as up; events for each change.
 
-    A host with no open port at all has its ports closed only if it is in
-    `confirmed` (it still answers): see confirm_alive().
+    A scan keeps what it did not look at. A port is closed only when it lies in
+    `covered` (the port set Nmap reported scanning, by protocol; nothing is
+    closed without it), and on a host with no open port at all only if that host
+    is in `confirmed` (it still answers): see confirm_alive(). Service name,
+    product and version come from service detection; a scan without it (Nmap
+    then names a port from its table: 8080 is "http-proxy") fills only what is
+    still empty, so a quick scan after a standard one changes none of them.
     """
     now = timezone.now()
     counts = {"hosts": 0, "open": 0, "opened": 0, "closed": 0, "unrecorded": 0, "unconfirmed": 0}
@@ -167,14 +185,16 @@ def record(scanned: Sequence[nmap.HostScan], confirmed: set[str] | None = None) 
                 seen.add(key)
                 counts["open"] += 1
                 row = existing.get(key)
-                values = {
-                    "state": found.state,
+                detected = {
                     "service": found.service[:100],
                     "product": found.product[:200],
                     "version": found.version[:200],
-                    "last_seen": now,
-                    "current": True,
                 }
+                values: dict[str, Any] = {"state": found.state, "last_seen": now, "current": True}
+                if service_detection or row is None:
+                    values.update(detected)
+                else:
+                    values.update({k: v for k, v in detected.items() if not getattr(row, k)})
                 if row is None:
                     OpenPort.objects.create(
                         host=host,
@@ -189,7 +209,8 @@ def record(scanned: Sequence[nmap.HostScan], confirmed: set[str] | None = None) 
                     OpenPort.objects.filter(pk=row.pk).update(**values)
                     continue
                 counts["opened"] += 1
-                label = f"{found.port}/{found.service or found.protocol}"
+                service = values.get("service") or (row.service if row else "")
+                label = f"{found.port}/{service or found.protocol}"
                 announce.append(
                     (
                         EventKind.PORT_OPENED,
@@ -197,13 +218,14 @@ def record(scanned: Sequence[nmap.HostScan], confirmed: set[str] | None = None) 
                         {
                             "port": found.port,
                             "protocol": found.protocol,
-                            "service": found.service,
+                            "service": service,
                             "label": label,
                         },
                     )
                 )
             for key, row in existing.items():
-                if row.current and key not in seen:
+                looked_at = row.port in (covered or {}).get(row.protocol, ())
+                if row.current and key not in seen and looked_at:
                     OpenPort.objects.filter(pk=row.pk).update(current=False)
                     counts["closed"] += 1
                     announce.append(

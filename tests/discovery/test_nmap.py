@@ -251,3 +251,20 @@ def test_it_parses_ipv6_hosts() -> None:
 def test_output_that_is_not_nmap_xml_is_an_error(text: str) -> None:
     with pytest.raises(NmapFailed):
         parse_xml(text)
+
+
+def test_the_report_says_which_ports_were_scanned_and_whether_services_were_probed() -> None:
+    quick = nmap.parse_xml((DATA / "quick-lab.xml").read_text())
+    standard = nmap.parse_xml((DATA / "standard-lab.xml").read_text())
+    assert len(quick.scanned["tcp"]) == 100
+    assert {21, 22, 80, 443, 8080} <= quick.scanned["tcp"]
+    assert 12345 not in quick.scanned["tcp"]
+    assert len(standard.scanned["tcp"]) == 1000
+    assert (quick.service_detection, standard.service_detection) == (False, True)
+
+
+def test_nmap_port_ranges_are_expanded() -> None:
+    assert nmap.parse_port_ranges("7,9,13,21-23") == {7, 9, 13, 21, 22, 23}
+    assert nmap.parse_port_ranges("") == frozenset()
+    with pytest.raises(nmap.NmapFailed):
+        nmap.parse_port_ranges("1-x")

@@ -94,7 +94,8 @@ def scanning_empty_hosts(monkeypatch: pytest.MonkeyPatch, *addresses: str) -> No
     """Nmap reports these hosts up with no open port (as -Pn does for any target)."""
 
     def scan(profile: nmap.ScanProfile, targets: Any, **kw: Any) -> nmap.ScanResult:
-        return nmap.ScanResult([nmap.HostScan(a, "up", []) for a in addresses], 0.1, [])
+        hosts = [nmap.HostScan(a, "up", []) for a in addresses]
+        return nmap.ScanResult(hosts, 0.1, [], scanned={"tcp": frozenset(range(1, 65536))})
 
     monkeypatch.setattr(nmap, "run_scan", scan)
 
@@ -185,3 +186,66 @@ def test_an_nmap_run_is_stopped_before_the_task_queue_would_kill_it(settings: An
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 300}
     assert chunk_timeout(nmap.get_profile("standard")) == 240
     assert chunk_timeout(nmap.get_profile("quick")) == 180
+
+
+# --- a scan keeps what it did not look at ------------------------------------------------
+
+
+def test_a_quick_scan_after_a_standard_one_keeps_service_product_and_version(
+    scanner: FakeNmap, ping: FakePing, lab_hosts: Any
+) -> None:
+    scanner.recording = "standard-lab.xml"
+    port_run(lab_hosts, profile="standard")
+    before = {
+        (p.host.address, p.port): (p.service, p.product, p.version)
+        for p in OpenPort.objects.select_related("host")
+    }
+    assert before[("198.18.0.10", 22)] == ("ssh", "OpenSSH", "9.2p1 Debian 2+deb12u3")
+    scanner.recording = "quick-lab.xml"  # no -sV: 8080 is "http-proxy" from Nmap's table
+    run = port_run(lab_hosts, profile="quick")
+    after = {
+        (p.host.address, p.port): (p.service, p.product, p.version)
+        for p in OpenPort.objects.select_related("host")
+    }
+    assert after == before
+    assert run.counts["closed"] == 0
+
+
+def test_a_scan_with_service_detection_updates_what_the_last_one_found(
+    scanner: FakeNmap, ping: FakePing, lab_hosts: Any
+) -> None:
+    port_run(lab_hosts, profile="quick")
+    assert OpenPort.objects.get(host__address="198.18.0.10", port=22).product == ""
+    scanner.recording = "standard-lab.xml"
+    port_run(lab_hosts, profile="standard")
+    ssh = OpenPort.objects.get(host__address="198.18.0.10", port=22)
+    assert (ssh.product, ssh.version) == ("OpenSSH", "9.2p1 Debian 2+deb12u3")
+
+
+def test_a_port_outside_the_scans_port_set_is_not_closed(
+    scanner: FakeNmap, ping: FakePing, lab_hosts: Any
+) -> None:
+    host = lab_hosts.host_range().get(address="198.18.0.10")
+    # 12345 is not among Nmap's top 100 ports; 21 (ftp) is, and the scan saw it closed.
+    OpenPort.objects.create(host=host, port=12345, protocol="tcp", service="netbus")
+    OpenPort.objects.create(host=host, port=21, protocol="tcp", service="ftp")
+    run = port_run(lab_hosts, profile="quick")
+    assert OpenPort.objects.get(host=host, port=12345).current is True
+    assert OpenPort.objects.get(host=host, port=21).current is False
+    assert run.counts["closed"] == 1
+    assert [e.details["port"] for e in Event.objects.filter(kind=EventKind.PORT_CLOSED)] == [21]
+
+
+def test_without_the_scans_port_set_nothing_is_closed(
+    monkeypatch: pytest.MonkeyPatch, ping: FakePing, lab_hosts: Any
+) -> None:
+    host = make_host("198.18.0.13", status=HostStatus.UP)
+    OpenPort.objects.create(host=host, port=3389, protocol="tcp")
+    ping.alive = {"198.18.0.13": 1.0}
+
+    def scan(profile: nmap.ScanProfile, targets: Any, **kw: Any) -> nmap.ScanResult:
+        return nmap.ScanResult([nmap.HostScan("198.18.0.13", "up", [])], 0.1, [])
+
+    monkeypatch.setattr(nmap, "run_scan", scan)
+    port_run(host=host)
+    assert OpenPort.objects.get(host=host).current is True

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from typing import Any
 
 import pytest
 
 from discovery import dns, tasks
-from discovery.models import Run, RunKind, RunStatus
+from discovery.models import OpenPort, Run, RunKind, RunStatus
 from ipam.models import Host, HostStatus, Subnet
 from tests.lab.netns import Lab
 
@@ -85,3 +86,28 @@ def test_a_dns_pass_against_the_lab_resolver_counts_nxdomain_as_answers(
     assert run.status == RunStatus.SUCCEEDED, run.error_message
     assert run.counts["answer"] + run.counts["nxdomain"] == 8
     assert run.counts["nxdomain"] > 0
+
+
+@pytest.mark.skipif(shutil.which("nmap") is None, reason="nmap is not installed")
+def test_a_quick_port_scan_after_a_standard_one_keeps_what_service_detection_found(
+    lab: Lab, settings: Any
+) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = ALLOWED
+    subnet = Subnet(network=str(lab.net24))
+    subnet.save()
+    Host(address="198.18.0.11", subnet=subnet, status=HostStatus.UP).save()  # 443, 8080
+    Host(address="198.18.0.12", subnet=subnet, status=HostStatus.UP).save()  # 8000: HTTP
+
+    def scan(profile: str) -> dict[int, tuple[str, str, str, bool]]:
+        run = tasks.enqueue_scan(RunKind.PORTS, subnet, profile=profile, queue=False)
+        with lab.enter():
+            tasks.execute(run.pk)
+        run.refresh_from_db()
+        assert run.status == RunStatus.SUCCEEDED, run.error_message
+        return {
+            p.port: (p.service, p.product, p.version, p.current) for p in OpenPort.objects.all()
+        }
+
+    standard = scan("standard")
+    assert standard[8000][1], "service detection names the lab's HTTP server's product"
+    assert scan("quick") == standard
