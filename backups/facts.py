@@ -1,0 +1,118 @@
+"""Facts from show commands: serial, model and OS version; ARP entries; LLDP/CDP neighbours.
+
+Parsed with the maintained TextFSM templates of ntc-templates (installed with
+Netmiko) where one exists for the platform and command; a platform without a
+template yields no facts rather than a guess. Plain text in, dataclasses out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    """What `show version` says about the device; empty strings where it does not say."""
+
+    serial: str = ""
+    model: str = ""
+    os_version: str = ""
+
+
+@dataclass(frozen=True)
+class ArpEntry:
+    """An address and the MAC address the device has for it (lower case, colon-separated)."""
+
+    address: str
+    mac: str
+    interface: str = ""
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A device seen on a local interface through LLDP or CDP."""
+
+    local_interface: str
+    name: str
+    remote_interface: str
+    address: str = ""
+
+
+def _parse(platform: str, command: str | None, output: str) -> list[dict[str, Any]]:
+    if not command or not output.strip():
+        return []
+    from ntc_templates.parse import parse_output
+
+    try:
+        rows = parse_output(platform=platform, command=command, data=output)
+    except Exception as exc:  # no template for this platform/command, or output it cannot read
+        logger.info("no facts from %s %r: %s", platform, command, exc)
+        return []
+    return [row for row in rows if isinstance(row, dict)]
+
+
+def _first(row: dict[str, Any], *keys: str) -> str:
+    for key in keys:
+        value = row.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if value:
+            return str(value).strip()[:100]
+    return ""
+
+
+def version(platform: str, command: str | None, output: str) -> DeviceFacts:
+    rows = _parse(platform, command, output)
+    if not rows:
+        return DeviceFacts()
+    row = rows[0]
+    return DeviceFacts(
+        serial=_first(row, "serial", "serial_number", "serialnum"),
+        model=_first(row, "hardware", "model", "platform", "chassis"),
+        os_version=_first(row, "version", "image", "os", "software_version", "junos_version"),
+    )
+
+
+def normalise_mac(value: str) -> str | None:
+    digits = "".join(c for c in value.lower() if c in "0123456789abcdef")
+    if len(digits) != 12:
+        return None
+    return ":".join(digits[i : i + 2] for i in range(0, 12, 2))
+
+
+def arp(platform: str, command: str | None, output: str) -> list[ArpEntry]:
+    entries = []
+    for row in _parse(platform, command, output):
+        address = _first(row, "ip_address", "address")
+        mac = normalise_mac(_first(row, "mac_address", "mac"))
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            continue
+        if mac:
+            entries.append(ArpEntry(address, mac, _first(row, "interface", "port")))
+    return entries
+
+
+def neighbours(platform: str, command: str | None, output: str) -> list[Neighbour]:
+    found = []
+    for row in _parse(platform, command, output):
+        name = _first(row, "neighbor_name", "neighbor", "destination_host", "system_name")
+        local = _first(row, "local_interface", "local_port")
+        if name and local:
+            found.append(
+                Neighbour(
+                    local_interface=local,
+                    name=name,
+                    remote_interface=_first(
+                        row, "neighbor_interface", "neighbor_port_id", "port_id"
+                    ),
+                    address=_first(row, "mgmt_address", "management_ip", "mgmt_ip"),
+                )
+            )
+    return found

@@ -1,0 +1,360 @@
+"""The config store: save a processed configuration, read versions back, search them.
+
+See ``backups/linestore.py`` for the encodings. Here is the ORM side:
+
+- ``save()`` interns the version's lines (new ones are appended to the open
+  pack under a row lock, so two workers never give one line two ids), writes a
+  new version only when the comparison digest changed (else only ``last_seen`` /
+  ``last_checked`` move), and adds the device to the postings of lines it did
+  not hold in its previous version.
+- ``lines_of()`` decodes a version's chain and reads its lines from the packs.
+- Packs are cached per process (sealed packs never change; the open one is
+  keyed by its line count), so reading and searching touch the database for
+  little more than the list of packs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from backups import linestore
+from backups.linestore import KEYFRAME, PACK_BYTES, Link, Pack
+from backups.models import ConfigLine, ConfigVersion, LinePack
+from backups.profiles import Processed
+
+CACHE_BYTES = 256 << 20
+_cache: OrderedDict[tuple[int, int], Pack] = OrderedDict()
+_cache_size = 0
+_cache_lock = threading.Lock()
+
+
+def line_digest(text: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+# Packs ---------------------------------------------------------------------
+
+
+def _cached(key: tuple[int, int]) -> Pack | None:
+    with _cache_lock:
+        pack = _cache.get(key)
+        if pack is not None:
+            _cache.move_to_end(key)
+        return pack
+
+
+def _remember(key: tuple[int, int], pack: Pack) -> None:
+    global _cache_size
+    with _cache_lock:
+        if key in _cache:
+            return
+        _cache[key] = pack
+        _cache_size += len(pack.text)
+        while _cache_size > CACHE_BYTES and len(_cache) > 1:
+            _, old = _cache.popitem(last=False)
+            _cache_size -= len(old.text)
+
+
+def packs(first_ids: Iterable[int] | None = None) -> list[Pack]:
+    """Decompressed packs (all, or those starting at `first_ids`), in id order."""
+    rows = LinePack.objects.order_by("first_id")
+    if first_ids is not None:
+        rows = rows.filter(first_id__in=list(first_ids))
+    listing = list(rows.values_list("id", "first_id", "count"))
+    missing = [pk for pk, first, count in listing if _cached((first, count)) is None]
+    if missing:
+        for first, count, data in LinePack.objects.filter(pk__in=missing).values_list(
+            "first_id", "count", "data"
+        ):
+            _remember((first, count), Pack(first, count, bytes(data)))
+    result = []
+    for _, first, count in listing:
+        pack = _cached((first, count))
+        if pack is None:  # evicted meanwhile by a huge read: load it again
+            data = LinePack.objects.values_list("data", flat=True).get(first_id=first)
+            pack = Pack(first, count, bytes(data))
+        result.append(pack)
+    return result
+
+
+def texts(ids: Iterable[int]) -> dict[int, str]:
+    """The text of each line id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    starts = list(LinePack.objects.order_by("first_id").values_list("first_id", flat=True))
+    from bisect import bisect_right
+
+    needed = {starts[bisect_right(starts, i) - 1] for i in wanted if bisect_right(starts, i)}
+    return linestore.line_texts(packs(needed), wanted)
+
+
+# Interning -----------------------------------------------------------------
+
+
+def intern(lines: Sequence[str]) -> list[int]:
+    """The id of each line, adding lines never seen before. Call inside a transaction."""
+    digests = [line_digest(line) for line in lines]
+    known = _known(set(digests))
+    new = {d: line for d, line in zip(digests, lines, strict=True) if d not in known}
+    if new:
+        known.update(_append(new))
+    return [known[d] for d in digests]
+
+
+def _known(digests: set[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    chunk = list(digests)
+    for start in range(0, len(chunk), 900):
+        found.update(
+            ConfigLine.objects.filter(digest__in=chunk[start : start + 900]).values_list(
+                "digest", "id"
+            )
+        )
+    return found
+
+
+def _append(new: dict[int, str]) -> dict[int, int]:
+    """Append new lines to the open pack (row-locked), sealing it when full."""
+    tail = LinePack.objects.select_for_update().filter(sealed=False).order_by("-first_id").first()
+    # Another worker may have added some of these lines since we looked.
+    known = _known(set(new))
+    pending = [(d, line) for d, line in new.items() if d not in known]
+    if not pending:
+        return known
+    if tail is None:
+        last = LinePack.objects.aggregate(m=Max("first_id"))["m"]
+        start = 1 if last is None else _end_of(last)
+        tail = LinePack(first_id=start, count=0, size=0, data=linestore.pack_text([]))
+    lines = zlib.decompress(bytes(tail.data)).decode().split("\n") if tail.count else []
+    rows = []
+    for digest, line in pending:
+        line_id = tail.first_id + len(lines)
+        lines.append(line)
+        rows.append(ConfigLine(id=line_id, digest=digest))
+        known[digest] = line_id
+    tail.count = len(lines)
+    tail.size = sum(len(line) + 1 for line in lines)
+    tail.data = linestore.pack_text(lines)
+    tail.sealed = tail.size >= PACK_BYTES
+    tail.save()
+    ConfigLine.objects.bulk_create(rows, batch_size=2000)
+    return known
+
+
+def _end_of(first_id: int) -> int:
+    pack = LinePack.objects.get(first_id=first_id)
+    return pack.first_id + pack.count
+
+
+# Versions ------------------------------------------------------------------
+
+
+def chain(device_id: int, upto_seq: int | None = None) -> list[tuple[ConfigVersion, list[int]]]:
+    """A device's versions with their line ids, oldest first (up to `upto_seq`)."""
+    versions = ConfigVersion.objects.chain_for(device_id)
+    if upto_seq is not None:
+        versions = versions.filter(seq__lte=upto_seq)
+    rows = list(versions.defer("secrets"))
+    if not rows:
+        return []
+    decoded = linestore.decode_chain([Link(v.keyframe, bytes(v.lines)) for v in rows])
+    return list(zip(rows, decoded, strict=True))
+
+
+def ids_of(version: ConfigVersion) -> list[int]:
+    for row, ids in reversed(chain(version.device_id, version.seq)):  # type: ignore[arg-type]
+        if row.pk == version.pk:
+            return ids
+    return []
+
+
+def lines_of(version: ConfigVersion) -> list[str]:
+    ids = ids_of(version)
+    found = texts(ids)
+    return [found[i] for i in ids]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What `save` did: the version now current, and whether it is new."""
+
+    version: ConfigVersion
+    created: bool
+    previous: ConfigVersion | None
+
+
+def save(
+    device: Any,
+    processed: Processed,
+    *,
+    run_id: int | None = None,
+    at: datetime | None = None,
+) -> Saved:
+    """Store a configuration for `device`: a new version only if it changed."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        latest = (
+            ConfigVersion.objects.select_for_update().filter(device=device).order_by("-seq").first()
+        )
+        if latest is not None and latest.digest == processed.digest:
+            ConfigVersion.objects.filter(pk=latest.pk).update(last_seen=now, last_checked=now)
+            latest.last_seen = latest.last_checked = now
+            return Saved(latest, False, None)
+        ids = intern(processed.lines)
+        previous_ids: list[int] = []
+        if latest is not None:
+            previous_ids = chain(device.pk, latest.seq)[-1][1]
+        seq = 1 if latest is None else latest.seq + 1
+        keyframe = latest is None or seq % KEYFRAME == 1
+        blob = linestore.encode_ids(ids) if keyframe else linestore.encode_edit(previous_ids, ids)
+        version = ConfigVersion.objects.create(
+            device=device,
+            device_name=str(device)[:100],
+            seq=seq,
+            digest=processed.digest,
+            keyframe=keyframe,
+            lines=blob,
+            line_count=len(ids),
+            size=len(processed.text.encode()),
+            secrets=json.dumps(processed.originals) if processed.originals else "",
+            first_seen=now,
+            last_seen=now,
+            last_checked=now,
+            run_id=run_id,
+        )
+        add_postings(device.pk, set(ids) - set(previous_ids))
+    return Saved(version, True, latest)
+
+
+def add_postings(device_id: int, line_ids: Iterable[int]) -> None:
+    """Record that `device_id` holds these lines (idempotent)."""
+    wanted = sorted(set(line_ids))
+    changed = []
+    for start in range(0, len(wanted), 900):
+        for line in ConfigLine.objects.filter(id__in=wanted[start : start + 900]):
+            holders = line.device_ids()
+            if device_id in holders:
+                continue
+            holders.append(device_id)
+            line.devices = linestore.encode_set(holders)
+            changed.append(line)
+    ConfigLine.objects.bulk_update(changed, ["devices"], batch_size=900)
+
+
+def touch(version: ConfigVersion, at: datetime | None = None) -> None:
+    now = at or timezone.now()
+    ConfigVersion.objects.filter(pk=version.pk).update(last_checked=now, last_seen=now)
+
+
+class HistoryLoader:
+    """Bulk-loads many devices' histories at once (imports, benchmarks).
+
+    It makes exactly what ``save()`` makes, version by version, but interns lines
+    through an in-memory map and writes packs, lines, versions and postings in
+    large batches. Use it on an empty store or for devices with no versions yet.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        last = LinePack.objects.order_by("-first_id").first()
+        self.next_id = 1 if last is None else last.first_id + last.count
+        self.pack_start = self.next_id
+        self.pack_lines: list[str] = []
+        self.pack_size = 0
+        self.postings: dict[int, list[int]] = {}
+        self.versions: list[ConfigVersion] = []
+        if LinePack.objects.filter(sealed=False).exists():
+            raise ValueError("HistoryLoader needs a store whose open pack is sealed or empty")
+
+    def _id(self, line: str) -> int:
+        line_id = self.ids.get(line)
+        if line_id is None:
+            line_id = self.ids[line] = self.next_id
+            self.next_id += 1
+            self.pack_lines.append(line)
+            self.pack_size += len(line) + 1
+            if self.pack_size >= PACK_BYTES:
+                self._seal()
+        return line_id
+
+    def _seal(self, sealed: bool = True) -> None:
+        if self.pack_lines:
+            LinePack.objects.create(
+                first_id=self.pack_start,
+                count=len(self.pack_lines),
+                size=self.pack_size,
+                data=linestore.pack_text(self.pack_lines),
+                sealed=sealed,
+            )
+        self.pack_start = self.next_id
+        self.pack_lines, self.pack_size = [], 0
+
+    def add(self, device: Any, history: Iterable[tuple[datetime, Sequence[str], str]]) -> int:
+        """Add (time, masked lines, digest) versions of one device, oldest first."""
+        previous: list[int] = []
+        seen: set[int] = set()
+        count = 0
+        last: ConfigVersion | None = None
+        for seq, (when, lines, digest) in enumerate(history, start=1):
+            if last is not None:  # the previous version stood until this one appeared
+                last.last_seen = last.last_checked = when
+            ids = [self._id(line) for line in lines]
+            keyframe = seq % KEYFRAME == 1
+            blob = linestore.encode_ids(ids) if keyframe else linestore.encode_edit(previous, ids)
+            last = ConfigVersion(
+                device=device,
+                device_name=str(device)[:100],
+                seq=seq,
+                digest=digest,
+                keyframe=keyframe,
+                lines=blob,
+                line_count=len(ids),
+                size=sum(len(line) + 1 for line in lines),
+                first_seen=when,
+                last_seen=when,
+                last_checked=when,
+            )
+            self.versions.append(last)
+            for line_id in set(ids) - seen:
+                self.postings.setdefault(line_id, []).append(device.pk)
+            seen.update(ids)
+            previous = ids
+            count += 1
+        if len(self.versions) >= 5000:
+            ConfigVersion.objects.bulk_create(self.versions, batch_size=2000)
+            self.versions = []
+        return count
+
+    def finish(self) -> None:
+        self._seal(sealed=False)
+        ConfigVersion.objects.bulk_create(self.versions, batch_size=2000)
+        self.versions = []
+        batch: list[ConfigLine] = []
+        for line, line_id in self.ids.items():
+            holders = self.postings.get(line_id, ())
+            batch.append(
+                ConfigLine(
+                    id=line_id, digest=line_digest(line), devices=linestore.encode_set(holders)
+                )
+            )
+            if len(batch) >= 5000:
+                ConfigLine.objects.bulk_create(batch, batch_size=5000)
+                batch = []
+        ConfigLine.objects.bulk_create(batch, batch_size=5000)
+        self.postings = {}
+        self.ids = {}

@@ -1,0 +1,77 @@
+"""The store's encodings: id lists, edit scripts, chains and pack search."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from backups import linestore
+from backups.linestore import Link, Pack
+
+
+def test_id_lists_round_trip_whatever_their_order() -> None:
+    rng = random.Random(3)
+    ids = [rng.randrange(1, 10**9) for _ in range(3000)] + [1, 1, 2, 0]
+    assert linestore.decode_ids(linestore.encode_ids(ids)) == ids
+    assert linestore.decode_ids(linestore.encode_ids([])) == []
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_an_edit_script_turns_the_old_list_into_the_new_one(seed: int) -> None:
+    rng = random.Random(seed)
+    old = [rng.randrange(50) for _ in range(rng.randrange(0, 400))]
+    new = list(old)
+    for _ in range(rng.randrange(0, 12)):
+        op = rng.randrange(3)
+        if op == 0 and new:
+            del new[rng.randrange(len(new))]
+        elif op == 1:
+            new.insert(rng.randrange(len(new) + 1), rng.randrange(1000))
+        elif new:
+            new[rng.randrange(len(new))] = rng.randrange(1000)
+    assert linestore.apply_edit(old, linestore.encode_edit(old, new)) == new
+
+
+def test_a_small_change_costs_a_few_bytes() -> None:
+    old = list(range(1, 3001))
+    new = [*old[:1500], 99999, *old[1501:]]
+    assert len(linestore.encode_edit(old, new)) < 40
+    assert len(linestore.encode_ids(old)) < 200
+
+
+def test_a_chain_decodes_every_version() -> None:
+    v1, v2, v3 = [1, 2, 3], [1, 2, 4, 3], [4, 3]
+    links = [
+        Link(True, linestore.encode_ids(v1)),
+        Link(False, linestore.encode_edit(v1, v2)),
+        Link(False, linestore.encode_edit(v2, v3)),
+    ]
+    assert linestore.decode_chain(links) == [v1, v2, v3]
+    with pytest.raises(ValueError, match="keyframe"):
+        linestore.decode_chain(links[1:])
+
+
+def make_pack(lines: list[str], first_id: int = 100) -> Pack:
+    return Pack(first_id, len(lines), linestore.pack_text(lines))
+
+
+def test_a_substring_finds_each_matching_line_once() -> None:
+    pack = make_pack(["interface Gi0/1", " description uplink uplink", "interface Gi0/2", "end"])
+    assert pack.find("uplink") == [101]
+    assert pack.find("interface") == [100, 102]
+    assert pack.find("INTERFACE", ignore_case=True) == [100, 102]
+    assert pack.find("INTERFACE") == []
+    assert pack.find("end") == [103]
+
+
+def test_a_regex_is_anchored_at_line_ends() -> None:
+    pack = make_pack(["ip route 0.0.0.0 0.0.0.0 10.0.0.1", "no ip route", "ip routing"])
+    assert pack.search(re.compile(r"^ip route \S+", re.MULTILINE)) == [100]
+    assert pack.search(re.compile(r"routing$", re.MULTILINE)) == [102]
+
+
+def test_ranges_are_runs_of_true() -> None:
+    assert linestore.ranges([False, True, True, False, True]) == [(1, 2), (4, 4)]
+    assert linestore.ranges([]) == []
