@@ -18,7 +18,8 @@ PROFILE = Profile(
         (r"^(#private-encryption-key=).+$", rf"\1{MASK}"),
         (r"(set \S+ ENC) \S+", rf"\1 {MASK}"),
         (
-            r"(set \S*(?:secret|passwd|password|psksecret|key|md5-key(?: \d+)?|auth-pwd|passphrase))"
+            r"(set \S*(?:secret|passwd|password|psksecret|key|md5-key(?: \d+)?|auth-pwd"
+            r"|passphrase))"
             r" (?!ENC )(?!<secret).+",
             rf"\1 {MASK}",
         ),
