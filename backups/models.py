@@ -74,9 +74,6 @@ class ConfigVersion(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     last_checked = models.DateTimeField(default=timezone.now)
-    run = models.ForeignKey(
-        "netkeep.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
 
     objects = ConfigVersionQuerySet.as_manager()
 

@@ -235,7 +235,6 @@ def save(
             first_seen=now,
             last_seen=now,
             last_checked=now,
-            run_id=run_id,
         )
         add_postings(device.pk, set(ids) - set(previous_ids))
     return Saved(version, True, latest)
