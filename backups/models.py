@@ -16,6 +16,8 @@ class LinePack(models.Model):
     count = models.PositiveIntegerField(default=0)
     size = models.PositiveIntegerField(default=0, help_text="Uncompressed bytes.")
     data = models.BinaryField()
+    # CRC-32 of `data`: with first_id and count, the key of the per-process pack cache.
+    checksum = models.BigIntegerField(default=0)
     sealed = models.BooleanField(default=False)
 
     class Meta:
@@ -38,7 +40,7 @@ class ConfigLine(models.Model):
         return f"line {self.id}"
 
     def device_ids(self) -> list[int]:
-        return linestore.decode_ids(bytes(self.devices)) if self.devices else []
+        return list(linestore.decode_postings(bytes(self.devices)))
 
 
 class RemovedDevicePolicy(models.TextChoices):

@@ -113,8 +113,7 @@ def devices_holding(line_ids: Collection[int]) -> set[int]:
         for blob in ConfigLine.objects.filter(id__in=ids[start : start + 900]).values_list(
             "devices", flat=True
         ):
-            if blob:
-                holders.update(linestore.decode_ids(bytes(blob)))
+            holders.update(linestore.decode_postings(bytes(blob)))
     return holders
 
 

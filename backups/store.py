@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ from backups.models import ConfigLine, ConfigVersion, LinePack
 from backups.profiles import Processed
 
 CACHE_BYTES = 256 << 20
-_cache: OrderedDict[tuple[int, int], Pack] = OrderedDict()
+_cache: OrderedDict[tuple[int, int, int], Pack] = OrderedDict()
 _cache_size = 0
 _cache_lock = threading.Lock()
 
@@ -49,7 +49,7 @@ def line_digest(text: str) -> int:
 # Packs ---------------------------------------------------------------------
 
 
-def _cached(key: tuple[int, int]) -> Pack | None:
+def _cached(key: tuple[int, int, int]) -> Pack | None:
     with _cache_lock:
         pack = _cache.get(key)
         if pack is not None:
@@ -57,7 +57,7 @@ def _cached(key: tuple[int, int]) -> Pack | None:
         return pack
 
 
-def _remember(key: tuple[int, int], pack: Pack) -> None:
+def _remember(key: tuple[int, int, int], pack: Pack) -> None:
     global _cache_size
     with _cache_lock:
         if key in _cache:
@@ -74,16 +74,16 @@ def packs(first_ids: Iterable[int] | None = None) -> list[Pack]:
     rows = LinePack.objects.order_by("first_id")
     if first_ids is not None:
         rows = rows.filter(first_id__in=list(first_ids))
-    listing = list(rows.values_list("id", "first_id", "count"))
-    missing = [pk for pk, first, count in listing if _cached((first, count)) is None]
+    listing = list(rows.values_list("id", "first_id", "count", "checksum"))
+    missing = [pk for pk, first, count, crc in listing if _cached((first, count, crc)) is None]
     if missing:
-        for first, count, data in LinePack.objects.filter(pk__in=missing).values_list(
-            "first_id", "count", "data"
+        for first, count, crc, data in LinePack.objects.filter(pk__in=missing).values_list(
+            "first_id", "count", "checksum", "data"
         ):
-            _remember((first, count), Pack(first, count, bytes(data)))
+            _remember((first, count, crc), Pack(first, count, bytes(data)))
     result = []
-    for _, first, count in listing:
-        pack = _cached((first, count))
+    for _, first, count, crc in listing:
+        pack = _cached((first, count, crc))
         if pack is None:  # evicted meanwhile by a huge read: load it again
             data = LinePack.objects.values_list("data", flat=True).get(first_id=first)
             pack = Pack(first, count, bytes(data))
@@ -106,13 +106,23 @@ def texts(ids: Iterable[int]) -> dict[int, str]:
 # Interning -----------------------------------------------------------------
 
 
-def intern(lines: Sequence[str]) -> list[int]:
-    """The id of each line, adding lines never seen before. Call inside a transaction."""
+def intern(
+    lines: Sequence[str], device_id: int | None = None, hint: dict[str, int] | None = None
+) -> list[int]:
+    """The id of each line, adding lines never seen before (held by `device_id`).
+
+    `hint` maps texts to ids already known (the device's previous version), so that
+    only the changed lines are looked up. Call inside a transaction.
+    """
+    if hint:
+        fresh = [line for line in lines if line not in hint]
+        found = dict(zip(fresh, intern(fresh, device_id), strict=True)) if fresh else {}
+        return [hint[line] if line in hint else found[line] for line in lines]
     digests = [line_digest(line) for line in lines]
     known = _known(set(digests))
     new = {d: line for d, line in zip(digests, lines, strict=True) if d not in known}
     if new:
-        known.update(_append(new))
+        known.update(_append(new, device_id))
     return [known[d] for d in digests]
 
 
@@ -128,7 +138,7 @@ def _known(digests: set[int]) -> dict[int, int]:
     return found
 
 
-def _append(new: dict[int, str]) -> dict[int, int]:
+def _append(new: dict[int, str], device_id: int | None) -> dict[int, int]:
     """Append new lines to the open pack (row-locked), sealing it when full."""
     tail = LinePack.objects.select_for_update().filter(sealed=False).order_by("-first_id").first()
     # Another worker may have added some of these lines since we looked.
@@ -145,11 +155,13 @@ def _append(new: dict[int, str]) -> dict[int, int]:
     for digest, line in pending:
         line_id = tail.first_id + len(lines)
         lines.append(line)
-        rows.append(ConfigLine(id=line_id, digest=digest))
+        holders = linestore.postings([device_id] if device_id is not None else [])
+        rows.append(ConfigLine(id=line_id, digest=digest, devices=holders))
         known[digest] = line_id
     tail.count = len(lines)
     tail.size = sum(len(line) + 1 for line in lines)
     tail.data = linestore.pack_text(lines)
+    tail.checksum = zlib.crc32(tail.data)
     tail.sealed = tail.size >= PACK_BYTES
     tail.save()
     ConfigLine.objects.bulk_create(rows, batch_size=2000)
@@ -215,10 +227,12 @@ def save(
             ConfigVersion.objects.filter(pk=latest.pk).update(last_seen=now, last_checked=now)
             latest.last_seen = latest.last_checked = now
             return Saved(latest, False, None)
-        ids = intern(processed.lines)
         previous_ids: list[int] = []
         if latest is not None:
             previous_ids = chain(device.pk, latest.seq)[-1][1]
+        previous_texts = texts(previous_ids)
+        hint = {previous_texts[i]: i for i in previous_ids if i in previous_texts}
+        ids = intern(processed.lines, device.pk, hint)
         seq = 1 if latest is None else latest.seq + 1
         keyframe = latest is None or seq % KEYFRAME == 1
         blob = linestore.encode_ids(ids) if keyframe else linestore.encode_edit(previous_ids, ids)
@@ -243,16 +257,17 @@ def save(
 def add_postings(device_id: int, line_ids: Iterable[int]) -> None:
     """Record that `device_id` holds these lines (idempotent)."""
     wanted = sorted(set(line_ids))
-    changed = []
+    changed: list[tuple[bytes, int]] = []
     for start in range(0, len(wanted), 900):
-        for line in ConfigLine.objects.filter(id__in=wanted[start : start + 900]):
-            holders = line.device_ids()
-            if device_id in holders:
-                continue
-            holders.append(device_id)
-            line.devices = linestore.encode_set(holders)
-            changed.append(line)
-    ConfigLine.objects.bulk_update(changed, ["devices"], batch_size=900)
+        rows = ConfigLine.objects.filter(id__in=wanted[start : start + 900])
+        for line_id, blob in rows.values_list("id", "devices"):
+            updated = linestore.add_posting(bytes(blob), device_id)
+            if updated is not None:
+                changed.append((updated, line_id))
+    if changed:
+        table = connection.ops.quote_name(ConfigLine._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET devices = %s WHERE id = %s", changed)  # noqa: S608
 
 
 def touch(version: ConfigVersion, at: datetime | None = None) -> None:
@@ -293,11 +308,13 @@ class HistoryLoader:
 
     def _seal(self, sealed: bool = True) -> None:
         if self.pack_lines:
+            data = linestore.pack_text(self.pack_lines)
             LinePack.objects.create(
                 first_id=self.pack_start,
                 count=len(self.pack_lines),
                 size=self.pack_size,
-                data=linestore.pack_text(self.pack_lines),
+                data=data,
+                checksum=zlib.crc32(data),
                 sealed=sealed,
             )
         self.pack_start = self.next_id
@@ -348,7 +365,7 @@ class HistoryLoader:
             holders = self.postings.get(line_id, ())
             batch.append(
                 ConfigLine(
-                    id=line_id, digest=line_digest(line), devices=linestore.encode_set(holders)
+                    id=line_id, digest=line_digest(line), devices=linestore.postings(holders)
                 )
             )
             if len(batch) >= 5000:

@@ -79,9 +79,7 @@ def load_git(repo: Path, devices: int, versions: int) -> float:
 
     started = time.perf_counter()
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    importer = subprocess.Popen(
-        ["git", "fast-import", "--quiet"], cwd=repo, stdin=subprocess.PIPE
-    )
+    importer = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=repo, stdin=subprocess.PIPE)
     assert importer.stdin is not None
     out = importer.stdin
     mark = 0
@@ -175,11 +173,15 @@ def main() -> None:
             url = f"sqlite:///{sqlite_path}"
         else:
             url = subprocess.run(
-                [str(ROOT / "scripts" / "pg.sh"), "start"], capture_output=True, text=True, check=True
+                [str(ROOT / "scripts" / "pg.sh"), "start"],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.strip()
             pg_dir = url.rsplit("host=", 1)[-1]
         _setup_django(url)
-        print(f"# {args.devices} devices x {args.versions} versions on {args.db}; load {os.getloadavg()[0]:.2f}")
+        load = os.getloadavg()[0]
+        print(f"# {args.devices} devices x {args.versions} versions on {args.db}; load {load:.2f}")
         load_s = load_store(args.devices, args.versions)
         size = store_size(url, sqlite_path)
         from backups.models import ConfigLine, ConfigVersion, LinePack
@@ -196,7 +198,10 @@ def main() -> None:
             print(f"git:   loaded and gc'd in {git_s:.1f} s; {gsize / 1e6:.1f} MB packed")
             print(f"storage ratio store/git: {size / gsize:.2f}x")
         print()
-        print(f"| query | Netkeep cold | Netkeep warm (median) | devices | lines | git grep HEAD | git grep history |")
+        print(
+            "| query | Netkeep cold | Netkeep warm (median) | devices | lines "
+            "| git grep HEAD | git grep history |"
+        )
         print("|---|---|---|---|---|---|---|")
         for label, query, regex in QUERIES:
             cold, warm, devices, lines = time_search(query, regex, args.repeats)

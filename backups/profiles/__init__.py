@@ -91,6 +91,11 @@ class Profile:
     def secret_res(self) -> tuple[tuple[re.Pattern[str], str], ...]:
         return _secret_patterns(self.secrets)
 
+    @property
+    def secret_any(self) -> re.Pattern[str] | None:
+        """All secret patterns in one: most lines hold no secret and are passed over at once."""
+        return _any_line(tuple(p for p, _ in self.secrets)) if self.secrets else None
+
     def check_complete(self, output: str) -> None:
         """Raise IncompleteOutput unless `output` is a whole configuration."""
         check_complete(self, output)
@@ -170,6 +175,7 @@ def mask_lines(
     out: list[str] = []
     originals: dict[int, str] = {}
     in_key = False
+    quick = profile.secret_any
     section: tuple[re.Pattern[str], re.Pattern[str], str] | None = None
     sections = [
         (re.compile(a), re.compile(b), re.compile(c), d) for a, b, c, d in profile.secret_sections
@@ -181,15 +187,16 @@ def mask_lines(
         for start, end, pattern_in, replacement_in in sections:
             if start.search(line):
                 section = (end, pattern_in, replacement_in)
-        if in_key or PEM_BEGIN.search(line):
+        if in_key or ("-----BEGIN" in line and PEM_BEGIN.search(line)):
             in_key = not PEM_END.search(line)
             masked = MASK
-        else:
+        elif quick is not None and quick.search(line):
             for pattern, replacement in profile.secret_res:
                 masked = pattern.sub(replacement, masked)
-            if section is not None:
-                masked = section[1].sub(section[2], masked)
-            for secret in secrets:
+        if section is not None and not in_key:
+            masked = section[1].sub(section[2], masked)
+        for secret in secrets:
+            if secret in masked:
                 masked = masked.replace(secret, MASK)
         if masked != line:
             originals[index] = line
