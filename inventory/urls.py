@@ -1,9 +1,25 @@
-from django.urls import path
+from django.urls import URLPattern, URLResolver, path
 
 from inventory import views
 
 app_name = "inventory"
 
-urlpatterns = [
-    path("", views.index, name="index"),
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.device_list, name="index"),
+    path("devices/", views.device_list, name="device_list"),
+    path("devices/export.csv", views.device_export, name="device_export"),
+    path("devices/new/", views.device_create, name="device_create"),
+    path("devices/<int:pk>/", views.device_detail, name="device_detail"),
+    path("devices/<int:pk>/edit/", views.device_edit, name="device_edit"),
+    path("devices/<int:pk>/delete/", views.device_delete, name="device_delete"),
+    path("devices/<int:pk>/host-key/", views.device_host_key, name="device_host_key"),
+    path("sites/", views.site_list, name="site_list"),
+    path("sites/new/", views.site_create, name="site_create"),
+    path("sites/<int:pk>/", views.site_detail, name="site_detail"),
+    path("sites/<int:pk>/edit/", views.site_edit, name="site_edit"),
+    path("sites/<int:pk>/delete/", views.site_delete, name="site_delete"),
+    path("credentials/", views.credentialset_list, name="credentialset_list"),
+    path("credentials/new/", views.credentialset_create, name="credentialset_create"),
+    path("credentials/<int:pk>/edit/", views.credentialset_edit, name="credentialset_edit"),
+    path("credentials/<int:pk>/delete/", views.credentialset_delete, name="credentialset_delete"),
 ]

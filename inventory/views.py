@@ -1,10 +1,256 @@
-"""Inventory pages."""
+"""Inventory pages: devices with their interfaces, sites and credential sets.
+
+Each list returns its page, or for an HTMX request the fragment the page includes.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, QuerySet
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from inventory.devices import save_device
+from inventory.exporting import stream_devices
+from inventory.filters import CredentialSetFilter, DeviceFilter, SiteFilter
+from inventory.forms import (
+    BaseInterfaceFormSet,
+    CredentialSetForm,
+    DeviceForm,
+    InterfaceFormSet,
+    SiteForm,
+    interface_initial,
+)
+from inventory.models import CredentialSet, Device
+from ipam.models import VRF, Site
+from ipam.views import _any_labels, _delete, _edit
+from netkeep.params import parse_pk
+from netkeep.types import AuthedRequest
+
+LIST_PAGE = 50
 
 
-def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "coming_soon.html", {"area": "Inventory"})
+def _device_filter(request: AuthedRequest) -> DeviceFilter:
+    return _any_labels(DeviceFilter(request.GET, queryset=Device.objects.with_related()))
+
+
+@permission_required("inventory.view_device", raise_exception=True)
+def device_list(request: AuthedRequest) -> HttpResponse:
+    filterset = _device_filter(request)
+    page = Paginator(filterset.qs, LIST_PAGE).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "inventory/_device_table.html", context)
+    return render(request, "inventory/device_list.html", context)
+
+
+@permission_required("inventory.view_device", raise_exception=True)
+def device_export(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
+    filterset = _device_filter(request)
+    if not filterset.is_valid():
+        return render(request, "inventory/device_list.html", {"filter": filterset}, status=400)
+    response = StreamingHttpResponse(stream_devices(filterset.qs), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="devices.csv"'
+    return response
+
+
+@permission_required("inventory.view_device", raise_exception=True)
+def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    device = get_object_or_404(Device.objects.with_related(), pk=pk)
+    interfaces = device.interfaces.select_related("host__subnet", "vlan")
+    context = {
+        "device": device,
+        "interfaces": interfaces,
+        "credentials": device.credential_order()
+        if request.user.has_perm("inventory.view_credentialset")
+        else None,
+    }
+    return render(request, "inventory/device_detail.html", context)
+
+
+def _device_form(request: AuthedRequest, device: Device) -> HttpResponse:
+    """Create or edit a device and its interfaces: saved in one transaction or not at all."""
+    data = request.POST if request.method == "POST" else None
+    form = DeviceForm(data, instance=device, can_add_tags=request.user.has_perm("ipam.add_tag"))
+    vrf = VRF.objects.filter(pk=parse_pk(request.POST.get("vrf")) or 0).first() if data else None
+    interfaces = cast(
+        BaseInterfaceFormSet,
+        InterfaceFormSet(
+            data,
+            prefix="interfaces",
+            initial=interface_initial(device) if device.pk else None,
+            form_kwargs={"vrf": vrf, "device_pk": device.pk},
+        ),
+    )
+    if data is not None and form.is_valid() and interfaces.is_valid():
+        try:
+            saved = save_device(
+                form.save(commit=False),
+                management_host=form.cleaned_data["management_address"],
+                interfaces=interfaces.rows(),
+                credential_sets=form.cleaned_data["credentials"],
+                save_m2m=form.save_m2m,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Device {saved} saved.")
+            return redirect(saved.get_absolute_url())
+    title = f"Edit {device}" if device.pk else "New device"
+    cancel = device.get_absolute_url() if device.pk else reverse("inventory:device_list")
+    context = {"form": form, "interfaces": interfaces, "title": title, "cancel": cancel}
+    return render(request, "inventory/device_form.html", context, status=400 if data else 200)
+
+
+@permission_required("inventory.add_device", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def device_create(request: AuthedRequest) -> HttpResponse:
+    return _device_form(request, Device())
+
+
+@permission_required("inventory.change_device", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def device_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _device_form(request, get_object_or_404(Device, pk=pk))
+
+
+@permission_required("inventory.delete_device", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def device_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    device = get_object_or_404(Device, pk=pk)
+    after = reverse("inventory:device_list")
+    return _delete(request, device, noun="Device", after=after, cancel=device.get_absolute_url())
+
+
+@permission_required("inventory.change_device", raise_exception=True)
+@require_POST
+def device_host_key(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Accept the new SSH host key a device presented, or forget the pin (audited)."""
+    device = get_object_or_404(Device, pk=pk)
+    action = request.POST.get("action")
+    try:
+        if action == "accept":
+            device.accept_offered_host_key()
+            messages.success(request, f"The new host key of {device} is pinned.")
+        elif action == "forget":
+            device.forget_host_key()
+            messages.success(
+                request,
+                f"{device}'s host key pin is cleared: the next connection pins the key it sees.",
+            )
+        else:
+            messages.error(request, "Choose accept or forget.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(device.get_absolute_url())
+
+
+# --- sites ---------------------------------------------------------------------------
+
+
+@permission_required("ipam.view_site", raise_exception=True)
+def site_list(request: AuthedRequest) -> HttpResponse:
+    queryset = Site.objects.annotate(
+        n_devices=Count("devices", distinct=True), n_subnets=Count("subnets", distinct=True)
+    ).order_by("name")
+    filterset = SiteFilter(request.GET, queryset=queryset)
+    page = Paginator(filterset.qs, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "inventory/site_list.html", {"filter": filterset, "page": page})
+
+
+@permission_required("ipam.view_site", raise_exception=True)
+def site_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(Site, pk=pk)
+    devices: QuerySet[Device] = Device.objects.with_related().filter(site=site)
+    context: dict[str, Any] = {
+        "site": site,
+        "devices": Paginator(devices, LIST_PAGE).get_page(request.GET.get("page")),
+        "subnets": site.subnets.select_related("vrf")[:200],
+    }
+    return render(request, "inventory/site_detail.html", context)
+
+
+@permission_required("ipam.add_site", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def site_create(request: AuthedRequest) -> HttpResponse:
+    form = SiteForm(request.POST or None)
+    return _edit(
+        request, form, title="New site", cancel=reverse("inventory:site_list"), noun="Site"
+    )
+
+
+@permission_required("ipam.change_site", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def site_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(Site, pk=pk)
+    form = SiteForm(request.POST or None, instance=site)
+    return _edit(request, form, title=f"Edit {site}", cancel=site.get_absolute_url(), noun="Site")
+
+
+@permission_required("ipam.delete_site", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def site_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    site = get_object_or_404(Site, pk=pk)
+    after = reverse("inventory:site_list")
+    return _delete(request, site, noun="Site", after=after, cancel=site.get_absolute_url())
+
+
+# --- credential sets ---------------------------------------------------------------
+
+
+@permission_required("inventory.view_credentialset", raise_exception=True)
+def credentialset_list(request: AuthedRequest) -> HttpResponse:
+    queryset = (
+        CredentialSet.objects.annotate(n_devices=Count("device_links"))
+        .prefetch_related("default_for_sites", "default_for_tags")
+        .order_by("priority", "name")
+    )
+    filterset = CredentialSetFilter(request.GET, queryset=queryset)
+    page = Paginator(filterset.qs, LIST_PAGE).get_page(request.GET.get("page"))
+    return render(request, "inventory/credentialset_list.html", {"filter": filterset, "page": page})
+
+
+@permission_required("inventory.add_credentialset", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def credentialset_create(request: AuthedRequest) -> HttpResponse:
+    form = CredentialSetForm(request.POST or None)
+    cancel = reverse("inventory:credentialset_list")
+    return _edit(
+        request,
+        form,
+        title="New credential set",
+        cancel=cancel,
+        noun="Credential set",
+        success=lambda _: cancel,
+    )
+
+
+@permission_required("inventory.change_credentialset", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def credentialset_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    cred = get_object_or_404(CredentialSet, pk=pk)
+    form = CredentialSetForm(request.POST or None, instance=cred)
+    cancel = reverse("inventory:credentialset_list")
+    return _edit(
+        request,
+        form,
+        title=f"Edit {cred}",
+        cancel=cancel,
+        noun="Credential set",
+        success=lambda _: cancel,
+    )
+
+
+@permission_required("inventory.delete_credentialset", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def credentialset_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    cred = get_object_or_404(CredentialSet, pk=pk)
+    after = reverse("inventory:credentialset_list")
+    return _delete(request, cred, noun="Credential set", after=after, cancel=after)
