@@ -37,6 +37,7 @@ from discovery.models import (
     RunQuerySet,
     ScanProfileDef,
 )
+from ipam import owners
 from ipam.models import Host, Subnet
 from netkeep import charts
 from netkeep.models import Event
@@ -178,6 +179,7 @@ def scan_host(request: AuthedRequest, pk: int) -> HttpResponse:
 def host_drawer(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(Host.objects.select_related("subnet").prefetch_related("tags"), pk=pk)
     now = timezone.now()
+    owners.attach([host], request.user)
     series = history.latency_series(host, now=now)
     context = {
         "host": host,

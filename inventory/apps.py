@@ -8,6 +8,8 @@ class InventoryConfig(AppConfig):
     def ready(self) -> None:
         from accounts import audit
         from inventory.models import CredentialSet, Device, DeviceCredential, Interface
+        from inventory.owners import device_owners
+        from ipam import owners
 
         audit.register(Device, exclude=("created", "updated", "last_test_at", "unavailable_reason"))
         audit.register(Interface)
@@ -15,3 +17,4 @@ class InventoryConfig(AppConfig):
         audit.register(
             CredentialSet, exclude=("created", "updated"), secret=CredentialSet.SECRET_FIELDS
         )
+        owners.register(device_owners)

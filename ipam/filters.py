@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from ipam.addresses import parse_address, parse_network
-from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Subnet, Tag
+from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Site, Subnet, Tag
 from netkeep.filtering import FilterSet
 
 
@@ -86,6 +86,7 @@ class SubnetFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     vrf = django_filters.ModelChoiceFilter(queryset=VRF.objects.all(), null_label="Global")
     vlan = django_filters.ModelChoiceFilter(queryset=VLAN.objects.all())
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), null_label="No site")
     family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
     tag = TagFilter()
     within = CIDRFilter(method="filter_within", label="Within CIDR")
@@ -94,7 +95,17 @@ class SubnetFilter(FilterSet):
 
     class Meta:
         model = Subnet
-        fields = ["q", "vrf", "vlan", "family", "tag", "within", "contains", "scan_enabled"]
+        fields = [
+            "q",
+            "vrf",
+            "vlan",
+            "site",
+            "family",
+            "tag",
+            "within",
+            "contains",
+            "scan_enabled",
+        ]
 
     def search(self, qs: QuerySet[Subnet], name: str, value: str) -> QuerySet[Subnet]:
         value = value.strip()

@@ -119,6 +119,7 @@ class SubnetForm(TaggedModelForm):
             "name",
             "description",
             "vlan",
+            "site",
             "scan_enabled",
             "scan_interval",
             "nmap_profile",

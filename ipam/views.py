@@ -26,6 +26,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from ipam import owners
 from ipam.addresses import IPAddress, from_key, parse_address, parse_network, to_key
 from ipam.allocation import SubnetFull, allocate
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
@@ -302,6 +303,7 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     page = _address_page(subnet, request.GET)
     _child_usage(page.items)
+    owners.attach((i.host for i in page.items if isinstance(i, HostItem)), request.user)
     context: dict[str, Any] = {"subnet": subnet, "page": page, **_row_links(request, subnet)}
     if request.htmx and request.GET.get("rows"):
         return render(request, "ipam/_address_rows.html", context)
@@ -505,6 +507,7 @@ def host_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(
         Host.objects.select_related("subnet__vrf").prefetch_related("tags"), pk=pk
     )
+    owners.attach([host], request.user)
     return render(request, "ipam/host_detail.html", {"host": host})
 
 
@@ -558,6 +561,7 @@ def host_inline(request: AuthedRequest, pk: int) -> HttpResponse:
         form = None
     context = {"host": host, "form": form, "inline_context": "row" if in_row else "block"}
     if in_row:
+        owners.attach([host], request.user)
         context.update(_row_links(request, host.subnet))
         template = "ipam/_host_inline_row.html" if form else "ipam/_host_row.html"
         return render(request, template, context)
@@ -784,7 +788,9 @@ def _search_groups(request: AuthedRequest, q: str) -> list[SearchGroup]:
         hosts = hosts | Host.objects.filter(mac__contains=mac)
     hosts = hosts.select_related("subnet__vrf").prefetch_related("tags").distinct()
     url = f"{reverse('ipam:host_list')}?{encoded}"
-    groups.append(SearchGroup("Hosts", "host", list(hosts[:cut]), url))
+    found = list(hosts[:cut])
+    owners.attach(found, user)
+    groups.append(SearchGroup("Hosts", "host", found, url))
     if user.has_perm("ipam.view_vlan"):
         vlans = VLANFilter({"q": q}, queryset=VLAN.objects.all()).qs[:cut]
         url = f"{reverse('ipam:vlan_list')}?{encoded}"

@@ -69,6 +69,7 @@ class SubnetSerializer(FullCleanSerializer):
             "name",
             "description",
             "vlan",
+            "site",
             "tags",
             "parent",
             "scan_enabled",

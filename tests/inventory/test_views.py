@@ -293,3 +293,37 @@ def test_the_device_page_lists_the_credential_order_without_secrets(
     DeviceCredential.objects.create(device=world["device"], credential_set=world["cred"])
     page = editor_client.get(reverse("inventory:device_detail", args=[world["device"].pk]))
     assert "ops" in page.content.decode() and CANARY not in page.content.decode()
+
+
+def test_ipam_shows_the_device_beside_its_addresses(
+    viewer_client: Client, world: dict[str, Any]
+) -> None:
+    from inventory.addressing import host_for
+
+    device = world["device"]
+    host = host_for("198.18.0.7")
+    Interface.objects.filter(device=device).update(host=host)
+    subnet_view = viewer_client.get(reverse("ipam:subnet_detail", args=[host.subnet_id]))
+    search = viewer_client.get(reverse("ipam:search"), {"q": "198.18.0.7"})
+    drawer = viewer_client.get(reverse("discovery:host_drawer", args=[host.pk]))
+    page = viewer_client.get(reverse("ipam:host_detail", args=[host.pk]))
+    for response in (subnet_view, drawer, page):
+        assert f'href="/inventory/devices/{device.pk}/"' in response.content.decode()
+    # A search result is one link already: the device is named inside it.
+    assert 'class="chip device" title="Gi0/0">core1<' in search.content.decode()
+
+
+def test_the_subnet_view_asks_for_devices_once_per_page(
+    viewer_client: Client, world: dict[str, Any]
+) -> None:
+    from inventory.addressing import host_for
+
+    subnet_pk = host_for("198.18.0.10").subnet_id
+    with CaptureQueriesContext(connection) as few:
+        viewer_client.get(reverse("ipam:subnet_detail", args=[subnet_pk]))
+    for i in range(11, 40):
+        d = make_device(f"srv{i}", management_host=host_for(f"198.18.0.{i}"))
+        Interface.objects.create(device=d, name="eth0", host=host_for(f"198.18.0.{i + 100}"))
+    with CaptureQueriesContext(connection) as many:
+        viewer_client.get(reverse("ipam:subnet_detail", args=[subnet_pk]))
+    assert len(many) == len(few)

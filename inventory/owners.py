@@ -1,0 +1,38 @@
+"""Inventory's answer to ipam.owners: which device uses each address (one query per page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from ipam.owners import Owner
+
+MARK = 987654321
+
+
+def device_owners(host_pks: list[int], user: Any) -> dict[int, list[Owner]]:
+    """Devices whose management address or interface is one of these hosts."""
+    from inventory.models import Device, Interface
+
+    if user is not None and not user.has_perm("inventory.view_device"):
+        return {}
+    before, _, after = reverse("inventory:device_detail", args=[MARK]).partition(str(MARK))
+    found: dict[int, list[Owner]] = {}
+    managed = Device.objects.filter(management_host_id__in=host_pks).values_list(
+        "management_host_id", "pk", "name"
+    )
+    for host_pk, pk, name in managed:
+        found.setdefault(host_pk, []).append(Owner(name, f"{before}{pk}{after}", "management"))
+    ifaces = Interface.objects.filter(host_id__in=host_pks).values_list(
+        "host_id", "device_id", "device__name", "name"
+    )
+    for host_pk, pk, name, iface in ifaces:
+        owners = found.setdefault(host_pk, [])
+        if not any(o.label == name for o in owners):
+            owners.append(Owner(name, f"{before}{pk}{after}", iface))
+        else:
+            # The management address is also this interface's: say both.
+            index = next(i for i, o in enumerate(owners) if o.label == name)
+            owners[index] = Owner(name, owners[index].url, f"{owners[index].detail}, {iface}")
+    return found
