@@ -26,14 +26,22 @@ class InterfaceRow:
     description: str = ""
 
 
-def _saved(host: Host | None) -> Host | None:
-    if host is not None and host.pk is None:
+def _saved(host: Host | None, made: dict[tuple[int, str], Host]) -> Host | None:
+    """Save a new host once: the management address is often an interface's address too."""
+    if host is None or host.pk is not None:
+        return host
+    key = (host.subnet.vrf_key, str(host.address))
+    if key not in made:
         host.save()
-    return host
+        made[key] = host
+    return made[key]
 
 
-def replace_interfaces(device: Device, rows: list[InterfaceRow]) -> None:
+def replace_interfaces(
+    device: Device, rows: list[InterfaceRow], made: dict[tuple[int, str], Host] | None = None
+) -> None:
     """Make the device's interfaces exactly `rows`: matched by name, updated, created or deleted."""
+    made = {} if made is None else made
     current = {i.name: i for i in device.interfaces.all()}
     wanted = {row.name for row in rows}
     for name, iface in current.items():
@@ -41,7 +49,7 @@ def replace_interfaces(device: Device, rows: list[InterfaceRow]) -> None:
             iface.delete()
     for row in rows:
         iface = current.get(row.name) or Interface(device=device, name=row.name)
-        iface.host = _saved(row.host)
+        iface.host = _saved(row.host, made)
         iface.vlan = row.vlan
         iface.mac = row.mac
         iface.is_upstream = row.is_upstream
@@ -79,13 +87,14 @@ def save_device(
     `interfaces` / `credential_sets` of None leave those untouched (a partial API update).
     `save_m2m` is the form's callback that writes the tags.
     """
+    made: dict[tuple[int, str], Host] = {}
     with transaction.atomic():
-        device.management_host = _saved(management_host)
+        device.management_host = _saved(management_host, made)
         device.save()
         if callable(save_m2m):
             save_m2m()
         if interfaces is not None:
-            replace_interfaces(device, interfaces)
+            replace_interfaces(device, interfaces, made)
         if credential_sets is not None:
             set_credential_sets(device, credential_sets)
     return device
