@@ -1,18 +1,22 @@
-"""What Netkeep may scan: parse networks strictly and check them against the allowlist.
+"""What Netkeep may scan: parse targets strictly and check them against the allowlist.
 
 Pure functions with no ORM access, so the UI, the API, the commands and the
-tasks all refuse the same targets with the same words.
+tasks all refuse the same targets with the same words. Parsing is
+ipam.addresses' (one parser for every door), wrapped to raise ScopeError.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
-Network = IPv4Network | IPv6Network
-Address = IPv4Address | IPv6Address
+from django.core.exceptions import ValidationError
+
+from ipam import addresses
+
+Network = addresses.IPNetwork
+Address = addresses.IPAddress
 
 EMPTY_ALLOWLIST_HINT = (
     "the allowlist is empty: add networks in SCAN_ALLOWED_NETWORKS or the Discovery settings page"
@@ -34,71 +38,29 @@ _FORBIDDEN: tuple[tuple[Network, str], ...] = (
 )
 _LOOPBACK = (IPv4Network("127.0.0.0/8"), IPv6Network("::1/128"))
 
-_OCTET_WITH_LEADING_ZERO = re.compile(r"(?:^|\.)0\d")
-
 
 class ScopeError(ValueError):
     """A target that may not be scanned, with a message that says why and what to do."""
 
 
 def parse_network(text: str) -> Network:
-    """Parse "198.18.0.0/24" (or a bare address, meaning one host) into a network.
+    """A scan target: "198.18.0.0/24", or a bare address meaning that one host.
 
-    Strict on purpose: a typo in a scan target should be an error with a hint,
-    never a silently different network.
+    ipam.addresses parses it, so a target gets the same words as the same text
+    in a subnet form or a CSV file; they arrive here as a ScopeError.
     """
-    if not isinstance(text, str):
-        raise ScopeError(f"{text!r} is not a network: give text such as 192.0.2.0/24")
-    if text == "":
-        raise ScopeError("the network is empty: give one such as 192.0.2.0/24")
-    if any(ch.isspace() for ch in text):
-        compact = "".join(text.split())
-        raise ScopeError(f"{text!r} contains spaces: write it without them{_as(compact)}")
-    address_part, slash, prefix_part = text.partition("/")
-    if slash:
-        if prefix_part == "" or not prefix_part.isdigit():
-            raise ScopeError(
-                f"{text} is not a network: the prefix length after '/' must be a number"
-            )
-        if len(prefix_part) > 1 and prefix_part.startswith("0"):
-            raise ScopeError(
-                f"{text} is not a network: write the prefix length without leading zeros"
-            )
-    if ":" not in address_part and _OCTET_WITH_LEADING_ZERO.search(address_part):
-        fixed = ".".join(str(int(o)) if o.isdigit() else o for o in address_part.split("."))
-        raise ScopeError(
-            f"{text} is ambiguous: write the address without leading zeros"
-            f"{_as(fixed + slash + prefix_part)}"
-        )
     try:
-        address = ipaddress.ip_address(address_part)
-    except ValueError:
-        raise ScopeError(
-            f"{address_part!r} is not an IP address: give one such as 192.0.2.0 or 2001:db8::"
-        ) from None
-    max_prefix = address.max_prefixlen
-    if slash and int(prefix_part) > max_prefix:
-        raise ScopeError(
-            f"{text} is not a network: the prefix length must be 0–{max_prefix}"
-            f" for IPv{address.version}"
-        )
-    try:
-        return ipaddress.ip_network(text, strict=True)
-    except ValueError:
-        fixed_net = ipaddress.ip_network(text, strict=False)
-        raise ScopeError(
-            f"{text} has host bits set: did you mean {fixed_net}?"
-            f" (or {address}/{max_prefix} for the single address)"
-        ) from None
+        return addresses.parse_network(text, bare_address=True)
+    except ValidationError as error:
+        raise ScopeError(" ".join(error.messages)) from None
 
 
-def _as(suggestion: str) -> str:
-    """ ", as <suggestion>" when that text would be accepted; a hint must never be refused too."""
+def parse_address(text: str) -> Address:
+    """A single address to scan or ask (a /32 or /128 suffix is accepted), as a ScopeError."""
     try:
-        parse_network(suggestion)
-    except ScopeError:
-        return ""
-    return f", as {suggestion}"
+        return addresses.parse_address(text)
+    except ValidationError as error:
+        raise ScopeError(" ".join(error.messages)) from None
 
 
 def parse_allowlist(values: Iterable[str]) -> list[Network]:

@@ -1,4 +1,4 @@
-"""Address arithmetic shared by IPAM: canonical parsing and fixed-width sortable keys.
+"""Addresses and networks: the one strict parser, and fixed-width sortable keys.
 
 Every address and network boundary is stored as a 32-character lower-case hex
 string of its integer value (IPv4 and IPv6 alike, the family kept beside it).
@@ -34,37 +34,56 @@ def address_key(address: IPAddress) -> str:
     return to_key(int(address))
 
 
-def parse_network(text: str) -> IPNetwork:
-    """A network from user text, strictly: says exactly what to fix when it is wrong."""
-    raw = text if isinstance(text, str) else str(text)
-    if raw != raw.strip() or " " in raw:
-        raise ValidationError(
-            f"“{raw.strip()}” has spaces in it: write the network without spaces."
-        )
+def _invalid(message: str) -> ValidationError:
+    # The text goes in as a parameter: a message may hold a "%" (an IPv6 zone index),
+    # and some consumers (django-filter) apply a ValidationError's params to its message.
+    return ValidationError("%(problem)s", code="invalid", params={"problem": message})
+
+
+def _text(value: object, what: str) -> str:
+    """The text with surrounding whitespace dropped; whitespace inside is refused."""
+    raw = (value if isinstance(value, str) else str(value)).strip()
+    if any(ch.isspace() for ch in raw):
+        raise _invalid(f"“{raw}” has spaces in it: write the {what} without spaces.")
+    return raw
+
+
+def parse_network(text: str, *, bare_address: bool = False) -> IPNetwork:
+    """A network from user text, strictly: says exactly what to fix when it is wrong.
+
+    The one parser for networks at every door (forms, API, CSV, commands, query
+    strings, scan targets), so the same text gets the same words everywhere.
+    Surrounding whitespace is dropped. With `bare_address`, an address without a
+    prefix length means that one address (/32 or /128), as in scan targets.
+    """
+    raw = _text(text, "network")
     if not raw:
-        raise ValidationError("Enter a network such as 192.0.2.0/24 or 2001:db8::/48.")
+        raise _invalid("Enter a network such as 192.0.2.0/24 or 2001:db8::/48.")
     if "/" not in raw:
-        raise ValidationError(
+        if bare_address:
+            address = parse_address(raw)
+            return ipaddress.ip_network(address)
+        raise _invalid(
             f"{raw} has no prefix length: write it as a network such as {raw}/24 "
             "(or /32 for a single IPv4 address, /128 for IPv6)."
         )
     addr_text, _, prefix_text = raw.partition("/")
     _refuse_zone(raw, addr_text)
     if ":" not in addr_text and _LEADING_ZERO.search(addr_text):
-        raise ValidationError(
+        raise _invalid(
             f"{raw} has a leading zero in an octet: write {_strip_zeros(addr_text)}/{prefix_text}."
         )
     if len(prefix_text) > 1 and prefix_text.startswith("0") and prefix_text.isdigit():
-        raise ValidationError(
+        raise _invalid(
             f"{raw} has a leading zero in the prefix length: write {addr_text}/{int(prefix_text)}."
         )
     try:
         address = ipaddress.ip_address(addr_text)
     except ValueError:
-        raise ValidationError(f"{addr_text} is not an IPv4 or IPv6 address.") from None
+        raise _invalid(f"{addr_text} is not an IPv4 or IPv6 address.") from None
     max_len = 32 if address.version == 4 else 128
     if not prefix_text.isdigit() or not 0 <= int(prefix_text) <= max_len:
-        raise ValidationError(
+        raise _invalid(
             f"{raw} is not a network: the prefix length must be 0–{max_len} "
             f"for IPv{address.version}."
         )
@@ -75,39 +94,38 @@ def parse_network(text: str) -> IPNetwork:
             if prefix >= 96
             else "enter the IPv4 network with an IPv4 prefix instead"
         )
-        raise ValidationError(f"{raw} is an IPv4-mapped IPv6 network: {hint}.")
+        raise _invalid(f"{raw} is an IPv4-mapped IPv6 network: {hint}.")
     try:
         return ipaddress.ip_network(raw, strict=True)
     except ValueError:
         network = ipaddress.ip_network(raw, strict=False)
-        raise ValidationError(
+        raise _invalid(
             f"{raw} has host bits set: the network is {network} (or use a longer prefix)."
         ) from None
 
 
 def parse_address(text: str) -> IPAddress:
-    """An address from user text, strictly; a /32 or /128 suffix is accepted."""
-    raw = text if isinstance(text, str) else str(text)
-    if raw != raw.strip() or " " in raw:
-        raise ValidationError(
-            f"“{raw.strip()}” has spaces in it: write the address without spaces."
-        )
+    """An address from user text, strictly; a /32 or /128 suffix is accepted.
+
+    The one parser for addresses at every door; surrounding whitespace is dropped.
+    """
+    raw = _text(text, "address")
     if not raw:
-        raise ValidationError("Enter an address such as 192.0.2.10 or 2001:db8::10.")
+        raise _invalid("Enter an address such as 192.0.2.10 or 2001:db8::10.")
     core, slash, prefix = raw.partition("/")
     _refuse_zone(raw, core)
     if slash and prefix != ("128" if ":" in core else "32"):
-        raise ValidationError(
+        raise _invalid(
             f"{raw} is a network, not an address: enter a single address such as {core}."
         )
     if ":" not in core and _LEADING_ZERO.search(core):
-        raise ValidationError(f"{raw} has a leading zero in an octet: write {_strip_zeros(core)}.")
+        raise _invalid(f"{raw} has a leading zero in an octet: write {_strip_zeros(core)}.")
     try:
         address = ipaddress.ip_address(core)
     except ValueError:
-        raise ValidationError(f"{raw} is not an IPv4 or IPv6 address.") from None
+        raise _invalid(f"{raw} is not an IPv4 or IPv6 address.") from None
     if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        raise ValidationError(
+        raise _invalid(
             f"{raw} is an IPv4-mapped IPv6 address: enter {address.ipv4_mapped} instead."
         )
     return address
@@ -116,7 +134,7 @@ def parse_address(text: str) -> IPAddress:
 def _refuse_zone(raw: str, address_text: str) -> None:
     if "%" in address_text:
         zone = address_text[address_text.index("%") :]
-        raise ValidationError(
+        raise _invalid(
             f"{raw} has a zone index ({zone}): leave it out, addresses are stored without one."
         )
 

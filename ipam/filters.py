@@ -11,18 +11,14 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from ipam.addresses import parse_address, parse_network
+from ipam.addresses import parse_network
 from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Site, Subnet, Tag
 from netkeep.filtering import FilterSet
 
 
 def _network(value: str) -> Any:
-    value = value.strip()
-    if "/" in value:
-        return parse_network(value)
     # A bare address is a /32 or /128 here ("contains 192.0.2.5").
-    address = parse_address(value)
-    return parse_network(f"{address}/{address.max_prefixlen}")
+    return parse_network(value, bare_address=True)
 
 
 class CIDRField(forms.CharField):
@@ -32,10 +28,7 @@ class CIDRField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        try:
-            return _network(value)
-        except ValidationError as error:
-            raise ValidationError(error.messages) from None
+        return _network(value)
 
 
 class CIDRFilter(django_filters.CharFilter):

@@ -198,7 +198,8 @@ class Subnet(models.Model):
         "sweep every (minutes)", default=5, validators=[MinValueValidator(1)]
     )
     nmap_profile = models.CharField("port scan profile", max_length=64, blank=True)
-    dns_resolver = models.GenericIPAddressField(
+    # An AddressField, not Django's GenericIPAddressField: one parser, one set of words.
+    dns_resolver = AddressField(
         "DNS resolver", null=True, blank=True, help_text="Empty: the system resolver."
     )
     created = models.DateTimeField(auto_now_add=True)

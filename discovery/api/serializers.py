@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from discovery import scope, scope_rules
 from discovery.models import OpenPort, Run
+from ipam.addresses import usable_count
 from netkeep.models import Event
 
 MAX_PING = 256
 MAX_SCAN_ADDRESSES = 4096
+
+Target = TypeVar("Target", scope.Network, scope.Address)
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -113,6 +118,24 @@ class HostHistorySerializer(serializers.Serializer):
     latency = LatencyPointSerializer(many=True)
 
 
+def _in_scope(texts: list[str], parse: Callable[[str], Target]) -> list[Target]:
+    """Each text parsed and inside the allowlist, or every problem as one field error."""
+    allowed = scope_rules.allowed_networks()
+    parsed: list[Target] = []
+    problems: list[str] = []
+    for text in texts:
+        try:
+            target = parse(text)
+            scope.check_scope(target, allowed)
+        except scope.ScopeError as error:
+            problems.append(str(error))
+            continue
+        parsed.append(target)
+    if problems:
+        raise serializers.ValidationError(problems)
+    return parsed
+
+
 class PingRequestSerializer(serializers.Serializer):
     ips = serializers.ListField(
         child=serializers.CharField(max_length=45),
@@ -120,6 +143,9 @@ class PingRequestSerializer(serializers.Serializer):
         max_length=MAX_PING,
         help_text=f"Up to {MAX_PING} addresses, all inside the scan allowlist.",
     )
+
+    def validate_ips(self, value: list[str]) -> list[scope.Address]:
+        return _in_scope(value, scope.parse_address)
 
 
 class PingResultSerializer(serializers.Serializer):
@@ -135,12 +161,29 @@ class ScanTargetSerializer(serializers.Serializer):
 
 class SweepRequestSerializer(serializers.Serializer):
     targets = ScanTargetSerializer(many=True, allow_empty=False)
-    dns_server = serializers.IPAddressField(required=False, allow_null=True)
+    dns_server = serializers.CharField(
+        max_length=45, required=False, allow_null=True, allow_blank=True
+    )
 
-    def validate_targets(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def validate_targets(
+        self, value: list[dict[str, Any]]
+    ) -> list[tuple[scope.Network, int | None]]:
+        """(network, VLAN) pairs, every network inside the allowlist and small enough in total."""
         if len(value) > 64:
             raise serializers.ValidationError("At most 64 targets per request.")
-        return value
+        networks = _in_scope([target["cidr"] for target in value], scope.parse_network)
+        total = sum(usable_count(network) for network in networks)
+        if total > MAX_SCAN_ADDRESSES:
+            raise serializers.ValidationError(
+                f"{total} addresses is more than the {MAX_SCAN_ADDRESSES} this endpoint sweeps"
+                " at once: split the request, or add the subnet with scanning on."
+            )
+        return [
+            (network, target.get("vlan")) for network, target in zip(networks, value, strict=True)
+        ]
+
+    def validate_dns_server(self, value: str | None) -> scope.Address | None:
+        return _in_scope([value], scope.parse_address)[0] if value else None
 
 
 class SweepHostSerializer(serializers.Serializer):

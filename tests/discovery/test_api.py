@@ -72,8 +72,8 @@ def test_ping_answers_alive_and_latency_per_address(ping: FakePing, erin: Any) -
         (["10.0.0.1"], "outside the networks allowed"),
         (["127.0.0.1"], "loopback"),
         (["198.18.0.1 -iL /etc/passwd"], "spaces"),
-        (["--script=vuln"], "not an IP address"),
-        (["198.18.0.1;id"], "not an IP address"),
+        (["--script=vuln"], "is not an IPv4 or IPv6 address"),
+        (["198.18.0.1;id"], "is not an IPv4 or IPv6 address"),
         (["198.18.0.0/24"], "is a network"),
     ],
 )

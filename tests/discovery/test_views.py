@@ -419,8 +419,8 @@ def test_an_admin_adds_a_network_in_canonical_form(admin_client: Client, db: Non
     [
         ("10.0.0.0/33", "prefix length"),
         ("127.0.0.0/8", "loopback"),
-        ("not-a-network", "is not an IP address"),
-        ("198.18.0.0 /24", "contains spaces"),
+        ("not-a-network", "is not an IPv4 or IPv6 address"),
+        ("198.18.0.0 /24", "has spaces in it"),
         ("", "This field is required"),
     ],
 )

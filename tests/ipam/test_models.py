@@ -24,6 +24,7 @@ from tests.factories import make_host, make_subnet, make_vrf
         ("2001:db8::/127", "2001:db8::/127"),
         ("2001:db8::1/128", "2001:db8::1/128"),
         ("2001:0DB8:0000::/48", "2001:db8::/48"),  # IPv6 leading zeros and case are fine
+        (" 192.0.2.0/24\t", "192.0.2.0/24"),  # surrounding whitespace is dropped at every door
     ],
 )
 def test_valid_networks_are_stored_canonically(text, canonical):
@@ -53,7 +54,6 @@ def test_valid_networks_are_stored_canonically(text, canonical):
             "192.0.2.0/024",
             "192.0.2.0/024 has a leading zero in the prefix length: write 192.0.2.0/24.",
         ),
-        (" 192.0.2.0/24", "“192.0.2.0/24” has spaces in it: write the network without spaces."),
         ("192.0.2.0 /24", "“192.0.2.0 /24” has spaces in it: write the network without spaces."),
         (
             "192.0.2.0",
@@ -88,6 +88,7 @@ def test_invalid_networks_say_what_to_fix(text, message):
         ("192.0.2.1/32", "192.0.2.1"),
         ("2001:DB8::0001", "2001:db8::1"),
         ("2001:db8::1/128", "2001:db8::1"),
+        ("192.0.2.1 ", "192.0.2.1"),
     ],
 )
 def test_valid_addresses(text, canonical):
@@ -115,7 +116,7 @@ def test_valid_addresses(text, canonical):
             "::ffff:192.0.2.1",
             "::ffff:192.0.2.1 is an IPv4-mapped IPv6 address: enter 192.0.2.1 instead.",
         ),
-        ("192.0.2.1 ", "“192.0.2.1” has spaces in it: write the address without spaces."),
+        ("192.0.2. 1", "“192.0.2. 1” has spaces in it: write the address without spaces."),
         ("192.0.2.256", "192.0.2.256 is not an IPv4 or IPv6 address."),
     ],
 )
