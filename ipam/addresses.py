@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from django.core.exceptions import ValidationError
@@ -70,13 +71,11 @@ def parse_network(text: str, *, bare_address: bool = False) -> IPNetwork:
     addr_text, _, prefix_text = raw.partition("/")
     _refuse_zone(raw, addr_text)
     if ":" not in addr_text and _LEADING_ZERO.search(addr_text):
-        raise _invalid(
-            f"{raw} has a leading zero in an octet: write {_strip_zeros(addr_text)}/{prefix_text}."
-        )
+        fixed = f"{_strip_zeros(addr_text)}/{prefix_text}"
+        raise _invalid(_leading_zero(raw, "an octet", fixed, parse_network))
     if len(prefix_text) > 1 and prefix_text.startswith("0") and prefix_text.isdigit():
-        raise _invalid(
-            f"{raw} has a leading zero in the prefix length: write {addr_text}/{int(prefix_text)}."
-        )
+        fixed = f"{addr_text}/{int(prefix_text)}"
+        raise _invalid(_leading_zero(raw, "the prefix length", fixed, parse_network))
     try:
         address = ipaddress.ip_address(addr_text)
     except ValueError:
@@ -119,7 +118,7 @@ def parse_address(text: str) -> IPAddress:
             f"{raw} is a network, not an address: enter a single address such as {core}."
         )
     if ":" not in core and _LEADING_ZERO.search(core):
-        raise _invalid(f"{raw} has a leading zero in an octet: write {_strip_zeros(core)}.")
+        raise _invalid(_leading_zero(raw, "an octet", _strip_zeros(core), parse_address))
     try:
         address = ipaddress.ip_address(core)
     except ValueError:
@@ -129,6 +128,19 @@ def parse_address(text: str) -> IPAddress:
             f"{raw} is an IPv4-mapped IPv6 address: enter {address.ipv4_mapped} instead."
         )
     return address
+
+
+def _leading_zero(raw: str, where: str, fixed: str, parse: Callable[[str], object]) -> str:
+    """The words for a leading zero: the fixed text, or what is wrong with it in turn.
+
+    A hint must never be refused itself: "192.0.2.01/24" is not told to write
+    192.0.2.1/24, which has host bits set, but is told that too.
+    """
+    try:
+        parse(fixed)
+    except ValidationError as error:
+        return f"{raw} has a leading zero in {where}, and {' '.join(error.messages)}"
+    return f"{raw} has a leading zero in {where}: write {fixed}."
 
 
 def _refuse_zone(raw: str, address_text: str) -> None:

@@ -50,7 +50,9 @@ class UtilisationSerializer(serializers.Serializer):
 class SubnetSerializer(FullCleanSerializer):
     tags = tag_field()
     utilisation = serializers.SerializerMethodField()
-    dns_resolver = serializers.IPAddressField(
+    # Parsed by the model's AddressField in full_clean(): the words every door uses.
+    dns_resolver = serializers.CharField(
+        max_length=45,
         allow_null=True,
         allow_blank=True,
         required=False,

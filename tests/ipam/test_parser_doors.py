@@ -30,7 +30,9 @@ from tests.factories import make_subnet
 pytestmark = pytest.mark.django_db
 
 BAD_NETWORKS = {
-    "192.0.2.01/24": "192.0.2.01/24 has a leading zero in an octet: write 192.0.2.1/24.",
+    "192.0.2.01/24": "192.0.2.01/24 has a leading zero in an octet, and 192.0.2.1/24 has host "
+    "bits set: the network is 192.0.2.0/24 (or use a longer prefix).",
+    "192.0.2.00/24": "192.0.2.00/24 has a leading zero in an octet: write 192.0.2.0/24.",
     "192.0.2.0/024": "192.0.2.0/024 has a leading zero in the prefix length: write 192.0.2.0/24.",
     "192.0.2.0 /24": "“192.0.2.0 /24” has spaces in it: write the network without spaces.",
     "192.0.2.0/33": "192.0.2.0/33 is not a network: the prefix length must be 0–32 for IPv4.",
