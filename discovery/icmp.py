@@ -12,6 +12,13 @@ replaces the rest with one loop that:
 - drains replies between send batches and matches each one to its address by
   source address + sequence number (+ identifier in privileged mode, where the
   raw socket also sees other programs' replies);
+- measures each reply the way ping does: from its own request's send time
+  (taken just before that packet's ``sendto``; the payload carries the attempt
+  number, so a late reply to the first request is not timed from the retry) to
+  the kernel's receive timestamp (``SO_TIMESTAMPNS``), not to the moment the
+  loop gets round to reading it — replies that arrive during a send batch
+  would otherwise read up to a batch's duration too slow, falling with address
+  order;
 - retries only addresses that have not answered, each once its own timeout
   has passed, and stops at ``last send + timeout`` (or as soon as every address
   has answered).
@@ -56,6 +63,11 @@ _ICMP_FILTER = 1
 _ICMP6_FILTER = 1
 _PROGRESS_EVERY_S = 0.1
 _SEND_BATCH = 256
+# Linux: the kernel stamps each received packet (CLOCK_REALTIME, struct timespec);
+# Python does not name the constants.
+_SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)
+_TIMESPEC = struct.Struct("@ll")
+_ANCILLARY = socket.CMSG_SPACE(_TIMESPEC.size)
 
 CAPABILITY_HINT = (
     "run as root, grant CAP_NET_RAW (for example AmbientCapabilities=CAP_NET_RAW in the"
@@ -177,6 +189,9 @@ class _Channel:
                 continue
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER)
+        # Without receive timestamps (not Linux), replies are timed when read.
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
         if not self.privileged:
             return
         # A raw socket sees every ICMP message in the namespace; let the kernel drop
@@ -236,8 +251,9 @@ def sweep(
     is pinged once and reported at each of its positions). ``privileged=None``
     uses a raw socket when allowed and falls back to a datagram socket;
     ``PingUnavailable`` says what to change when neither works. ``progress`` is
-    called with (addresses sent at least once, total) at most every 0.1 s and once
-    at the end.
+    called with (addresses done, total) at most every 0.1 s and once at the end;
+    an address is done once it answered or got its last attempt, and counts a
+    share for each attempt sent, so the retry phase moves the bar too.
     """
     if rate_pps <= 0:
         raise ValueError(
@@ -347,9 +363,15 @@ def _run(
     per address.
     """
     total = len(targets)
-    nonce = os.urandom(8)
-    payload = _MAGIC + nonce
+    attempts = retries + 1
+    # The payload's last byte is the attempt number (0 first, 1 for the first
+    # retry, ...), so each reply is timed from its own request.
+    nonce = os.urandom(7)
+    payloads = [_MAGIC + nonce + bytes([attempt]) for attempt in range(min(attempts, 256))]
+    payload = payloads[0]
     payload_len = len(payload)
+    marker = payload[:-1]
+    marker_len = len(marker)
     # Privileged sockets choose their identifier; a /16 needs more than 65,536
     # sequence numbers, so address i uses identifier base + i // 65536 and
     # sequence i % 65536. Datagram sockets get the identifier from the kernel and
@@ -359,6 +381,7 @@ def _run(
 
     index_of = {name: i for i, (name, _) in enumerate(targets)}
     packets: list[bytes] = []
+    sums: list[int] = []
     destinations: list[tuple[str, int]] = []
     sockets: list[socket.socket] = []
     payload_words = _words(payload)
@@ -369,21 +392,45 @@ def _run(
         sequence = i & 0xFFFF
         # The checksum of everything but the sequence number is the same for all
         # packets of a sweep; folding in the sequence is two additions (RFC 1071).
-        checksum = (icmp_type << 8) + ident + sequence + payload_words
-        checksum = (checksum & 0xFFFF) + (checksum >> 16)
+        # The attempt byte is the low byte of the payload's last word, so a
+        # retry's checksum adds the attempt number to the same sum.
+        total_sum = (icmp_type << 8) + ident + sequence + payload_words
+        checksum = (total_sum & 0xFFFF) + (total_sum >> 16)
         checksum = ~((checksum & 0xFFFF) + (checksum >> 16)) & 0xFFFF
         packets.append(pack(icmp_type, 0, checksum, ident, sequence, payload))
+        sums.append(total_sum)
         destinations.append((name, 0))
         sockets.append(channels[version].sock)
 
+    def retry_packet(index: int, attempt: int) -> bytes:
+        """The request for a later attempt: the same packet with its attempt byte."""
+        version = targets[index][1]
+        icmp_type = ICMP_ECHO_REQUEST if version == 4 else ICMPV6_ECHO_REQUEST
+        total_sum = sums[index] + attempt
+        checksum = (total_sum & 0xFFFF) + (total_sum >> 16)
+        checksum = ~((checksum & 0xFFFF) + (checksum >> 16)) & 0xFFFF
+        ident, sequence = idents[index >> 16], index & 0xFFFF
+        return pack(icmp_type, 0, checksum, ident, sequence, payloads[attempt])
+
     rtts = [-1.0] * total
-    sent_at = [0.0] * total
+    # Send times per attempt (perf_counter); kernel receive timestamps are wall-clock
+    # time, brought onto perf_counter by their difference, taken once per sweep.
+    sent_at = [[0.0] * total for _ in payloads]
+    wall_offset = time.time() - time.perf_counter()
+    # Progress in steps: each address is len(payloads) steps, one per attempt
+    # sent; an address that answers (or cannot be reached) completes its steps.
+    sends = [0] * total
+    steps_done = 0
+    steps_each = len(payloads)
     answered = 0
     channel_list = list(channels.values())
     read_socks = [channel.sock for channel in channel_list]
+    timespec = _TIMESPEC.unpack_from
+    timespec_size = _TIMESPEC.size
 
-    def drain(now_fn: Callable[[], float] = time.perf_counter) -> int:
+    def drain() -> int:
         """Read every queued reply from every socket; return how many were new."""
+        nonlocal steps_done
         found = 0
         for channel in channel_list:
             sock = channel.sock
@@ -392,10 +439,20 @@ def _run(
             with_ip_header = channel.header_from_packet
             while True:
                 try:
-                    data, source = sock.recvfrom(2048)
+                    data, ancillary, _, source = sock.recvmsg(2048, _ANCILLARY)
                 except (BlockingIOError, InterruptedError):
                     break
-                arrived = now_fn()
+                arrived = 0.0
+                for level, kind, cdata in ancillary:
+                    if (
+                        level == socket.SOL_SOCKET
+                        and kind == _SO_TIMESTAMPNS
+                        and len(cdata) >= timespec_size
+                    ):
+                        seconds, nanoseconds = timespec(cdata)
+                        arrived = seconds - wall_offset + nanoseconds * 1e-9
+                if not arrived:
+                    arrived = clock()
                 offset = (data[0] & 0x0F) << 2 if with_ip_header else 0
                 if len(data) < offset + 8 + payload_len or data[offset] != reply_type:
                     continue
@@ -411,11 +468,15 @@ def _run(
                 ident, sequence = struct.unpack_from("!HH", data, offset + 4)
                 if sequence != index & 0xFFFF or (check_ident and ident != idents[index >> 16]):
                     continue
-                if data[offset + 8 : offset + 8 + payload_len] != payload:
+                if data[offset + 8 : offset + 8 + marker_len] != marker:
+                    continue
+                attempt = data[offset + 8 + marker_len]
+                if attempt >= len(sent_at) or not sent_at[attempt][index]:
                     continue
                 if rtts[index] < 0:
-                    rtts[index] = arrived - sent_at[index]
+                    rtts[index] = max(0.0, arrived - sent_at[attempt][index])
                     found += 1
+                    steps_done += steps_each - sends[index]
         return found
 
     clock = time.perf_counter
@@ -432,7 +493,7 @@ def _run(
     last_fill = clock()
     last_send = last_fill
     last_progress = last_fill
-    retry_queue: deque[tuple[float, int, int]] = deque()  # (due, index, retries left)
+    retry_queue: deque[tuple[float, int, int]] = deque()  # (due, index, attempt)
     next_fresh = 0
     reported = -1
 
@@ -445,19 +506,24 @@ def _run(
         blocked = False
         while sent < budget:
             if retry_queue and retry_queue[0][0] <= now:
-                _, index, left = retry_queue.popleft()
+                _, index, attempt = retry_queue.popleft()
                 if rtts[index] >= 0:
                     continue
                 fresh = False
+                packet = retry_packet(index, attempt)
             elif next_fresh < total:
                 index = next_fresh
                 next_fresh += 1
-                left = retries
+                attempt = 0
                 fresh = True
+                packet = packets[index]
             else:
                 break
+            # Stamped before sendto: on a fast link the reply can arrive (and be
+            # stamped by the kernel) before sendto returns.
+            stamp = clock()
             try:
-                sockets[index].sendto(packets[index], destinations[index])
+                sockets[index].sendto(packet, destinations[index])
             except (BlockingIOError, InterruptedError):
                 blocked = True
             except OSError as error:
@@ -466,32 +532,33 @@ def _run(
                 else:
                     # No route or forbidden by a firewall: this address cannot be
                     # reached from here; it stays "no reply" and is not retried.
+                    steps_done += steps_each - sends[index]
+                    sends[index] = steps_each
                     continue
             if blocked:
                 # The send buffer is full: put the address back and wait a moment.
                 if fresh:
                     next_fresh -= 1
                 else:
-                    retry_queue.appendleft((now, index, left))
+                    retry_queue.appendleft((now, index, attempt))
                 break
-            stamp = clock()
-            sent_at[index] = stamp
+            sent_at[attempt][index] = stamp
+            sends[index] = attempt + 1
+            steps_done += 1
             last_send = stamp
             sent += 1
-            if left > 0:
-                retry_queue.append((stamp + timeout, index, left - 1))
+            if attempt + 1 < len(payloads):
+                retry_queue.append((stamp + timeout, index, attempt + 1))
         tokens -= sent
 
         answered += drain()
         now = clock()
-        if (
-            progress is not None
-            and next_fresh != reported
-            and now - last_progress >= _PROGRESS_EVERY_S
-        ):
-            progress(next_fresh, total)
-            reported = next_fresh
-            last_progress = now
+        if progress is not None and now - last_progress >= _PROGRESS_EVERY_S:
+            done = steps_done // steps_each
+            if done != reported:
+                progress(done, total)
+                reported = done
+                last_progress = now
         if answered >= total:
             break
 

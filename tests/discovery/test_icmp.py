@@ -54,7 +54,13 @@ class FakeHosts:
         self.answer_on_attempt: dict[str, int] = {}
         self.damage: dict[str, dict[str, object]] = {}
         self.ours, self.theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sources: deque[str] = deque()
+        self.sources: deque[tuple[str, float | None]] = deque()
+        # Kernel receive timestamps: address -> seconds after the answered send.
+        self.stamp_after: dict[str, float] = {}
+        # Addresses that answer their first request only once the retry has gone out.
+        self.late: set[str] = set()
+        self.first_packet: dict[str, tuple[bytes, float]] = {}
+        self.send_times: list[float] = []
 
     # The socket API the engine uses.
     def sendto(self, packet: bytes, destination: tuple[str, int]) -> int:
@@ -63,19 +69,34 @@ class FakeHosts:
         if struct.unpack("!H", packet[2:4])[0] != ICMPSocket._checksum(None, zeroed):  # type: ignore[arg-type]
             return len(packet)
         address = destination[0]
+        now = time.time()
+        self.send_times.append(time.monotonic())
         self.sent[address] += 1
-        if self.answer_on_attempt.get(address) == self.sent[address]:
-            damage = dict(self.damage.get(address, {}))
-            if not self.privileged:
-                # A datagram socket's kernel replaces the identifier with its own.
-                damage.setdefault("ident", 0xBEEF)
-            self.theirs.send(reply_from(packet, ip_header=self.privileged, **damage))  # type: ignore[arg-type]
-            self.sources.append(address)
+        self.first_packet.setdefault(address, (packet, now))
+        if address in self.late and self.sent[address] == 2:
+            packet, now = self.first_packet[address]
+        elif self.answer_on_attempt.get(address) != self.sent[address]:
+            return len(packet)
+        damage = dict(self.damage.get(address, {}))
+        if not self.privileged:
+            # A datagram socket's kernel replaces the identifier with its own.
+            damage.setdefault("ident", 0xBEEF)
+        self.theirs.send(reply_from(packet, ip_header=self.privileged, **damage))  # type: ignore[arg-type]
+        after = self.stamp_after.get(address)
+        self.sources.append((address, None if after is None else now + after))
         return len(packet)
 
-    def recvfrom(self, size: int) -> tuple[bytes, tuple[str, int]]:
+    def recvmsg(
+        self, size: int, ancillary_size: int = 0
+    ) -> tuple[bytes, list[tuple[int, int, bytes]], int, tuple[str, int]]:
         data = self.ours.recv(size)  # raises BlockingIOError when empty
-        return data, (self.sources.popleft(), 0)
+        address, stamp = self.sources.popleft()
+        ancillary = []
+        if stamp is not None:
+            seconds = int(stamp)
+            timespec = struct.pack("@ll", seconds, round((stamp - seconds) * 1e9))
+            ancillary.append((socket.SOL_SOCKET, 35, timespec))
+        return data, ancillary, 0, (address, 0)
 
     def fileno(self) -> int:
         return self.ours.fileno()
@@ -188,6 +209,42 @@ def test_progress_is_reported_up_to_the_total(fake: FakeHosts) -> None:
     )
     assert calls[-1] == (50, 50)
     assert all(done <= total for done, total in calls)
+
+
+def test_progress_counts_the_retry_phase(fake: FakeHosts) -> None:
+    calls: list[tuple[float, int]] = []
+    fake.answer_on_attempt = {"198.18.0.1": 1}
+    sweep(
+        addresses(*range(1, 201)),
+        rate_pps=1000,
+        timeout=0.3,
+        retries=2,
+        progress=lambda d, t: calls.append((time.monotonic(), d)),
+    )
+    assert sum(fake.sent.values()) == 1 + 199 * 3
+    first_retry, last_send = fake.send_times[200], fake.send_times[-1]
+    # Every address went out once before the first retry: a third of the work.
+    before_retries = [done for at, done in calls if at < first_retry]
+    assert before_retries and max(before_retries) <= 200 // 3 + 1
+    assert all(done < 200 for at, done in calls if at < last_send)
+    assert calls[-1][1] == 200
+
+
+def test_each_reply_is_timed_by_its_kernel_receive_timestamp(fake: FakeHosts) -> None:
+    fake.answer_on_attempt = {str(a): 1 for a in addresses(*range(1, 201))}
+    fake.stamp_after = {str(a): 0.0004 for a in addresses(*range(1, 201))}
+    results = sweep(addresses(*range(1, 201)), timeout=0.5, retries=0)
+    # However late the loop reads a reply, it is timed from send to kernel arrival.
+    assert all(r.alive for r in results)
+    assert [r.rtt_ms for r in results] == pytest.approx([0.4] * 200, abs=0.05)
+
+
+def test_a_late_reply_to_the_first_request_is_timed_from_that_request(fake: FakeHosts) -> None:
+    fake.late = {"198.18.0.7"}
+    fake.stamp_after = {"198.18.0.7": 0.25}  # the first request's reply arrives 0.25 s after it
+    [result] = sweep(addresses(7), timeout=0.2, retries=1)
+    assert result.alive
+    assert result.rtt_ms == pytest.approx(250, abs=1)
 
 
 def test_an_empty_sweep_sends_nothing(fake: FakeHosts) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
+import statistics
 import subprocess
 from typing import Any
 
 import pytest
 
-from discovery import dns, tasks
+from discovery import dns, icmp, scope, tasks
 from discovery.models import OpenPort, Run, RunKind, RunStatus
 from ipam.models import Host, HostStatus, Subnet
 from tests.lab.netns import Lab
@@ -111,3 +113,37 @@ def test_a_quick_port_scan_after_a_standard_one_keeps_what_service_detection_fou
     standard = scan("standard")
     assert standard[8000][1], "service detection names the lab's HTTP server's product"
     assert scan("quick") == standard
+
+
+def fping_latencies(lab: Lab, addresses: list[str]) -> dict[str, float]:
+    """Per address, the median of `fping -C 3` (ms)."""
+    done = lab.exec(["fping", "-C", "3", "-q", "-t", "500", *addresses], timeout=60)
+    medians: dict[str, float] = {}
+    for line in str(done.stderr).splitlines():
+        address, _, figures = line.partition(" : ")
+        values = [float(v) for v in figures.split() if v != "-"]
+        if values:
+            medians[address.strip()] = statistics.median(values)
+    return medians
+
+
+@pytest.mark.skipif(shutil.which("fping") is None, reason="fping is not installed")
+def test_sweep_latency_matches_fping_and_does_not_trend_with_position(lab: Lab) -> None:
+    hosts = list(scope.sweep_addresses(lab.net24))
+    alive = sorted(lab.alive_in(lab.net24), key=lambda a: ipaddress.ip_address(a))
+    rounds: list[dict[str, float]] = []
+    with lab.enter():
+        for _ in range(3):
+            results = icmp.sweep(hosts, timeout=0.5, retries=0)
+            rounds.append({r.address: r.rtt_ms for r in results if r.rtt_ms is not None})
+    ours = {a: statistics.median(r[a] for r in rounds) for a in alive}
+    theirs = fping_latencies(lab, alive)
+    assert set(theirs) == set(alive)
+    differences = [abs(ours[a] - theirs[a]) for a in alive]
+    assert statistics.median(differences) <= 0.1, (ours, theirs)
+    # No trend with the position in the sweep: the first and last alive hosts of the
+    # /24 (.1 and .254 are 253 addresses apart) read alike.
+    third = len(alive) // 3
+    first = statistics.median(ours[a] for a in alive[:third])
+    last = statistics.median(ours[a] for a in alive[-third:])
+    assert abs(first - last) <= 0.1, (ours, theirs)
