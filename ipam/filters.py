@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from ipam.addresses import parse_network
 from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Site, Subnet, Tag
+from ipam.querysets import HostQuerySet
 from netkeep.filtering import FilterSet
 
 
@@ -123,7 +124,8 @@ class SubnetFilter(FilterSet):
 class HostFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     subnet = django_filters.ModelChoiceFilter(queryset=Subnet.objects.all())
-    vrf = django_filters.ModelChoiceFilter(field_name="subnet__vrf", queryset=VRF.objects.all())
+    # Hosts carry their VRF as `vrf_key`: filtering on it keeps to the host table's index.
+    vrf = django_filters.ModelChoiceFilter(queryset=VRF.objects.all(), method="filter_vrf")
     vlan = django_filters.ModelChoiceFilter(
         field_name="subnet__vlan", queryset=VLAN.objects.all(), label="VLAN"
     )
@@ -160,5 +162,9 @@ class HostFilter(FilterSet):
             | Q(tags__name=value)
         ).distinct()
 
+    def filter_vrf(self, qs: QuerySet[Host], name: str, value: VRF) -> QuerySet[Host]:
+        return qs.filter(vrf_key=value.pk)
+
     def filter_within(self, qs: QuerySet[Host], name: str, value: Any) -> QuerySet[Host]:
-        return qs.filter(pk__in=Host.objects.in_network(value).values("pk"))
+        # A range on the (VRF, family, key) index, not a subquery over every host.
+        return cast(HostQuerySet, qs).in_network(value)

@@ -23,7 +23,8 @@ class HostCursorPagination(CursorPagination):
     max_page_size = 1000
 
     def _get_position_from_instance(self, instance: Any, ordering: Any) -> str:
-        return f"{instance.vrf_key}:{instance.family}:{instance.key}"
+        row = instance if isinstance(instance, dict) else vars(instance)
+        return f"{row['vrf_key']}:{row['family']}:{row['key']}"
 
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: Any = None

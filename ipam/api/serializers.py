@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
 from netkeep.api.serializers import FullCleanSerializer
@@ -103,6 +107,97 @@ def utilisation(subnet: Subnet) -> dict[str, int]:
     return {"used": used, "usable": usable, "alive": alive, "free": max(0, usable - used)}
 
 
+class HostVRFField(serializers.PrimaryKeyRelatedField):
+    """A host's VRF id read from the host row itself (its `vrf_key`), never from a join."""
+
+    def get_attribute(self, instance: Host) -> PKOnlyObject | None:
+        return PKOnlyObject(pk=instance.vrf_key) if instance.vrf_key else None
+
+
+def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
+    """DRF's ISO 8601 form of a datetime in the current time zone ("Z" for UTC)."""
+    if value is None:
+        return None
+    text = (value if value.tzinfo is zone else value.astimezone(zone)).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+HOST_TIMES = ("first_seen", "last_seen", "status_changed_at", "created", "updated")
+HOST_FIELDS = [
+    "id",
+    "address",
+    "family",
+    "vrf",
+    "subnet",
+    "hostname",
+    "hostname_source",
+    "ptr_name",
+    "description",
+    "notes",
+    "tags",
+    "mac",
+    "origin",
+    "status",
+    "latency_ms",
+    *HOST_TIMES,
+]
+# What a host list row reads: `HostViewSet` pages `.values(*HOST_COLUMNS)`, no model objects;
+# tags come in one query per page, `key` feeds the cursor.
+HOST_COLUMNS = (
+    *({"vrf": "vrf_key", "subnet": "subnet_id"}.get(f, f) for f in HOST_FIELDS if f != "tags"),
+    "key",
+)
+
+
+class HostListSerializer(serializers.ListSerializer):
+    """Host lists written field by field: the same output as HostSerializer, ten times faster.
+
+    DRF's generic path costs about a millisecond per host (field lookups,
+    time-zone handling per value); walking a /8 of 100,000 hosts took minutes.
+    `tests/ipam/test_api.py` checks that a list row equals the detail of the host.
+    """
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        zone: tzinfo = timezone.get_current_timezone()
+        if getattr(zone, "key", "") == "UTC":
+            zone = UTC  # the database's own: no conversion per value
+        rows = data.all() if isinstance(data, models.manager.BaseManager) else data
+        # List pages come as rows of HOST_COLUMNS (HostViewSet); other callers give hosts.
+        hosts = [
+            h if isinstance(h, dict) else {c: getattr(h, c) for c in HOST_COLUMNS} for h in rows
+        ]
+        # The tags of the whole page in one query (prefetch_related costs more per row).
+        tags: dict[int, list[str]] = {h["id"]: [] for h in hosts}
+        links = Host.tags.through.objects.filter(host_id__in=tags).order_by("tag__name")
+        for host_id, name in links.values_list("host_id", "tag__name"):
+            tags[host_id].append(name)
+        return [
+            {
+                "id": h["id"],
+                "address": h["address"],
+                "family": h["family"],
+                "vrf": h["vrf_key"] or None,
+                "subnet": h["subnet_id"],
+                "hostname": h["hostname"],
+                "hostname_source": h["hostname_source"],
+                "ptr_name": h["ptr_name"],
+                "description": h["description"],
+                "notes": h["notes"],
+                "tags": tags[h["id"]],
+                "mac": h["mac"],
+                "origin": h["origin"],
+                "status": h["status"],
+                "latency_ms": h["latency_ms"],
+                "first_seen": _timestamp(h["first_seen"], zone),
+                "last_seen": _timestamp(h["last_seen"], zone),
+                "status_changed_at": _timestamp(h["status_changed_at"], zone),
+                "created": _timestamp(h["created"], zone),
+                "updated": _timestamp(h["updated"], zone),
+            }
+            for h in hosts
+        ]
+
+
 class HostSerializer(FullCleanSerializer):
     tags = tag_field()
     subnet = serializers.PrimaryKeyRelatedField(
@@ -110,7 +205,7 @@ class HostSerializer(FullCleanSerializer):
         required=False,
         help_text="Leave out to use the most specific subnet of the VRF that contains the address.",
     )
-    vrf = serializers.PrimaryKeyRelatedField(
+    vrf = HostVRFField(
         queryset=VRF.objects.all(),
         required=False,
         allow_null=True,
@@ -119,45 +214,10 @@ class HostSerializer(FullCleanSerializer):
 
     class Meta:
         model = Host
-        fields = [
-            "id",
-            "address",
-            "family",
-            "vrf",
-            "subnet",
-            "hostname",
-            "hostname_source",
-            "ptr_name",
-            "description",
-            "notes",
-            "tags",
-            "mac",
-            "origin",
-            "status",
-            "latency_ms",
-            "first_seen",
-            "last_seen",
-            "status_changed_at",
-            "created",
-            "updated",
-        ]
-        read_only_fields = [
-            "family",
-            "ptr_name",
-            "status",
-            "latency_ms",
-            "first_seen",
-            "last_seen",
-            "status_changed_at",
-            "created",
-            "updated",
-        ]
+        list_serializer_class = HostListSerializer
+        fields = HOST_FIELDS
+        read_only_fields = ["family", "ptr_name", "status", "latency_ms", *HOST_TIMES]
         validators: list[Any] = []
-
-    def to_representation(self, instance: Host) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["vrf"] = instance.subnet.vrf_id if instance.subnet_id else None
-        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         vrf = attrs.pop("vrf", None)
