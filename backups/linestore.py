@@ -22,6 +22,7 @@ import re
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -76,14 +77,21 @@ def decode_ids(blob: bytes) -> list[int]:
 
 
 def encode_postings(ids: array[int]) -> bytes:
-    """A sorted array of device ids (a line's postings), compressed."""
-    return zlib.compress(ids.tobytes(), 1)
+    """A sorted array of device ids (a line's postings): raw when short, else compressed.
+
+    Most lines belong to one device or a few, where zlib's own header would double
+    the size; the first byte says which form follows.
+    """
+    raw = ids.tobytes()
+    if len(ids) <= 8:
+        return b"\x00" + raw
+    return b"\x01" + zlib.compress(raw, 1)
 
 
 def decode_postings(blob: bytes) -> array[int]:
     ids = array("I")
     if blob:
-        ids.frombytes(zlib.decompress(blob))
+        ids.frombytes(blob[1:] if blob[0] == 0 else zlib.decompress(blob[1:]))
     return ids
 
 
@@ -97,43 +105,125 @@ def add_posting(blob: bytes, device_id: int) -> bytes | None:
     return encode_postings(ids)
 
 
+def _changed_regions(old: Sequence[int], new: Sequence[int]) -> list[tuple[int, int, int, int]]:
+    """Regions (i1, i2, j1, j2) where old[i1:i2] became new[j1:j2], in order.
+
+    Patience diff: lines that occur once in each list and keep their order are
+    anchors (a longest increasing subsequence); only the short stretches between
+    anchors go to difflib. Configs are mostly unique lines with a few edits, so
+    this is linear in practice where difflib alone is quadratic on repeats like "!".
+    """
+    count_old = Counter(old)
+    count_new = Counter(new)
+    where_new = {v: j for j, v in enumerate(new) if count_new[v] == 1}
+    pairs = [(i, where_new[v]) for i, v in enumerate(old) if count_old[v] == 1 and v in where_new]
+    # Longest increasing subsequence of the j's (pairs are in i order).
+    tails: list[int] = []
+    tail_index: list[int] = []
+    parent = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        at = bisect_left(tails, j)
+        if at == len(tails):
+            tails.append(j)
+            tail_index.append(k)
+        else:
+            tails[at] = j
+            tail_index[at] = k
+        parent[k] = tail_index[at - 1] if at else -1
+    anchors: list[tuple[int, int]] = []
+    k = tail_index[-1] if tail_index else -1
+    while k != -1:
+        anchors.append(pairs[k])
+        k = parent[k]
+    anchors.reverse()
+    anchors.append((len(old), len(new)))
+    regions: list[tuple[int, int, int, int]] = []
+    i = j = 0
+    for ai, aj in anchors:
+        # Grow the equal run before the anchor backwards, after the previous one forwards.
+        while i < ai and j < aj and old[i] == new[j]:
+            i += 1
+            j += 1
+        end_i, end_j = ai, aj
+        while end_i > i and end_j > j and old[end_i - 1] == new[end_j - 1]:
+            end_i -= 1
+            end_j -= 1
+        if i < end_i or j < end_j:
+            if i == end_i or j == end_j:
+                regions.append((i, end_i, j, end_j))
+            else:
+                matcher = SequenceMatcher(None, old[i:end_i], new[j:end_j], autojunk=False)
+                for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+                    if tag != "equal":
+                        regions.append((i + i1, i + i2, j + j1, j + j2))
+        i, j = ai + 1, aj + 1
+    return regions
+
+
 def encode_edit(old: Sequence[int], new: Sequence[int]) -> bytes:
-    """An edit script turning `old` into `new`: (position, deleted count, inserted ids) runs."""
-    start = 0
-    limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
-        start += 1
-    end_old, end_new = len(old), len(new)
-    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
-        end_old -= 1
-        end_new -= 1
+    """An edit script turning `old` into `new`.
+
+    Runs of (position, deleted count, inserted count, deleted ids, inserted ids):
+    the deleted ids are redundant for applying the script, but they let a search
+    follow which lines come and go along a chain without rebuilding every version.
+    """
     out = bytearray()
-    # autojunk only changes which matches difflib tries first (lines such as "!" that
-    # recur everywhere); the script it yields is still exact, and it is 5x faster.
-    matcher = SequenceMatcher(None, old[start:end_old], new[start:end_new], autojunk=True)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        _put_varint(out, start + i1)
+    for i1, i2, j1, j2 in _changed_regions(old, new):
+        _put_varint(out, i1)
         _put_varint(out, i2 - i1)
         _put_varint(out, j2 - j1)
-        for value in new[start + j1 : start + j2]:
+        for value in old[i1:i2]:
+            _put_varint(out, value)
+        for value in new[j1:j2]:
             _put_varint(out, value)
     return zlib.compress(bytes(out), 6)
 
 
-def apply_edit(old: Sequence[int], script: bytes) -> list[int]:
+def edit_ops(script: bytes) -> Iterator[tuple[int, list[int], list[int]]]:
+    """The runs of an edit script: (position, deleted ids, inserted ids)."""
     values = _varints(zlib.decompress(script))
-    result: list[int] = []
-    cursor = 0
     for position in values:
         deleted = next(values)
         inserted = next(values)
+        gone = [next(values) for _ in range(deleted)]
+        added = [next(values) for _ in range(inserted)]
+        yield position, gone, added
+
+
+def apply_edit(old: Sequence[int], script: bytes) -> list[int]:
+    result: list[int] = []
+    cursor = 0
+    for position, gone, added in edit_ops(script):
         result.extend(old[cursor:position])
-        result.extend(next(values) for _ in range(inserted))
-        cursor = position + deleted
+        result.extend(added)
+        cursor = position + len(gone)
     result.extend(old[cursor:])
     return result
+
+
+def presence(links: Sequence[Link], wanted: set[int]) -> list[bool]:
+    """For each version of a chain, whether it holds any of `wanted`.
+
+    Only keyframes are decoded; between them the edit scripts' deleted and inserted
+    ids keep a count of the wanted lines present.
+    """
+    flags: list[bool] = []
+    present: Counter[int] = Counter()
+    for index, link in enumerate(links):
+        if link.keyframe:
+            present = Counter(i for i in decode_ids(link.blob) if i in wanted)
+        elif index == 0:
+            raise ValueError("a version chain must start with a keyframe")
+        else:
+            for _, gone, added in edit_ops(link.blob):
+                for i in gone:
+                    if i in wanted:
+                        present[i] -= 1
+                for i in added:
+                    if i in wanted:
+                        present[i] += 1
+        flags.append(any(n > 0 for n in present.values()))
+    return flags
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,9 @@ class LinePack(models.Model):
 class ConfigLine(models.Model):
     """One distinct config line: its text lives in a pack; `devices` lists who ever held it."""
 
-    id = models.BigIntegerField(primary_key=True)
+    # Assigned by the store, not by the database; an auto field only so that SQLite
+    # makes it the rowid (a plain bigint key would get a second index).
+    id = models.BigAutoField(primary_key=True)
     # 64-bit BLAKE2b of the text: two different lines colliding is about 1 in 10^10
     # for a billion lines, and a collision only merges two lines' postings.
     digest = models.BigIntegerField(unique=True)
@@ -62,6 +64,7 @@ class ConfigVersion(models.Model):
         null=True,
         on_delete=models.SET_NULL,
         related_name="config_versions",
+        db_index=False,  # the (device, seq) constraint's index serves every lookup by device
     )
     device_name = models.CharField(max_length=100, help_text="Kept when the device is removed.")
     seq = models.PositiveIntegerField(help_text="1 for a device's first version, then 2, 3, …")
@@ -84,7 +87,6 @@ class ConfigVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "seq"], name="backups_one_version_per_seq")
         ]
-        indexes = [models.Index(fields=["device", "-seq"]), models.Index(fields=["first_seen"])]
         permissions = [
             ("view_raw_config", "Can view configurations unmasked"),
             ("run_backups", "Can run backups"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from backups import linestore, store
-from backups.models import ConfigLine
+from backups.models import ConfigLine, ConfigVersion
 
 MAX_LINES = 20_000
 MAX_PATTERN = 200
@@ -137,12 +137,17 @@ def search(
     names = devices if devices is not None else _names(holders)
     ordered = sorted(holders, key=lambda d: (names.get(d, ""), d))
     hits: list[DeviceHits] = []
-    for device_id in ordered:
+    # Devices are looked at a page at a time; with current_only some may not qualify.
+    for page_start in range(0, len(ordered), limit):
         if len(hits) >= limit:
             break
-        hit = _device_hits(device_id, names.get(device_id, ""), matched, context)
-        if hit is not None and (hit.current or not current_only):
-            hits.append(hit)
+        page = ordered[page_start : page_start + limit]
+        chains = _chains(page)
+        for device_id in page:
+            rows = chains.get(device_id)
+            hit = _device_hits(rows, names.get(device_id, ""), matched, context) if rows else None
+            if hit is not None and (hit.current or not current_only) and len(hits) < limit:
+                hits.append(hit)
     _fill_texts(hits)
     return Results(
         query=query,
@@ -156,8 +161,6 @@ def search(
 
 
 def _names(device_ids: set[int]) -> dict[int, str]:
-    from backups.models import ConfigVersion
-
     rows = (
         ConfigVersion.objects.filter(device_id__in=device_ids)
         .values_list("device_id", "device_name")
@@ -166,31 +169,47 @@ def _names(device_ids: set[int]) -> dict[int, str]:
     return {d: n for d, n in rows if d is not None}
 
 
-def _device_hits(device_id: int, name: str, matched: set[int], context: int) -> DeviceHits | None:
-    versions = store.chain(device_id)
-    if not versions:
-        return None
-    flags = [not matched.isdisjoint(ids) for _, ids in versions]
+def _chains(device_ids: list[int]) -> dict[int, list[ConfigVersion]]:
+    """Each device's versions, oldest first, in one query."""
+    chains: dict[int, list[ConfigVersion]] = {}
+    rows = (
+        ConfigVersion.objects.filter(device_id__in=device_ids)
+        .order_by("device_id", "seq")
+        .only(
+            "id", "device_id", "device_name", "seq", "keyframe", "lines", "first_seen", "last_seen"
+        )
+    )
+    for row in rows:
+        chains.setdefault(row.device_id, []).append(row)  # type: ignore[arg-type]
+    return chains
+
+
+def _device_hits(
+    versions: list[ConfigVersion], name: str, matched: set[int], context: int
+) -> DeviceHits | None:
+    links = [linestore.Link(v.keyframe, bytes(v.lines)) for v in versions]
+    flags = linestore.presence(links, matched)
     spans = linestore.ranges(flags)
     if not spans:
         return None
     ranges = [
         VersionRange(
-            first_seq=versions[a][0].seq,
-            last_seq=versions[b][0].seq,
-            first_seen=versions[a][0].first_seen,
-            last_seen=versions[b][0].last_seen,
+            first_seq=versions[a].seq,
+            last_seq=versions[b].seq,
+            first_seen=versions[a].first_seen,
+            last_seen=versions[b].last_seen,
         )
         for a, b in spans
     ]
     newest = spans[-1][1]
-    ids = versions[newest][1]
+    keyframe = max(i for i in range(newest + 1) if versions[i].keyframe)
+    ids = linestore.decode_chain(links[keyframe : newest + 1])[-1]
     hits = DeviceHits(
-        device_id=device_id,
-        device_name=name or versions[-1][0].device_name,
+        device_id=versions[0].device_id or 0,
+        device_name=name or versions[-1].device_name,
         current=flags[-1],
         ranges=list(reversed(ranges)),
-        latest_seq=versions[newest][0].seq,
+        latest_seq=versions[newest].seq,
     )
     positions = [i for i, line_id in enumerate(ids) if line_id in matched][:5]
     for position in positions:

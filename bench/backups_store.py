@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +66,11 @@ def load_store(devices: int, versions: int) -> float:
     loader = HistoryLoader()
     for i in range(devices):
         history = (
-            (when, lines, hashlib.sha256("\n".join(lines[1:]).encode()).hexdigest())
+            (
+                when.replace(tzinfo=UTC),
+                lines,
+                hashlib.sha256("\n".join(lines[1:]).encode()).hexdigest(),
+            )
             for when, lines in synthetic_configs.history(i, versions)
         )
         loader.add(by_name[f"sw-{i:05d}"], history)
@@ -112,7 +117,14 @@ def store_size(database_url: str, sqlite_path: Path | None) -> int:
     from django.db import connection
 
     if sqlite_path is not None:
-        connection.cursor().execute("VACUUM")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")
+            cursor.execute(
+                "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE '%%backups%%' "
+                "GROUP BY name ORDER BY 2 DESC"
+            )
+            parts = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in cursor.fetchall())
+        print(f"store tables and indexes: {parts}")
         return sqlite_path.stat().st_size
     with connection.cursor() as cursor:
         cursor.execute(
@@ -136,7 +148,7 @@ def time_search(query: str, regex: bool, repeats: int) -> tuple[float, float, in
 
 
 def time_git_grep(repo: Path, query: str, regex: bool, history: bool) -> tuple[float, int]:
-    revs = ["HEAD"]
+    revs = ["main"]
     if history:
         revs = subprocess.run(
             ["git", "rev-list", "--all"], cwd=repo, capture_output=True, text=True, check=True
@@ -200,7 +212,7 @@ def main() -> None:
         print()
         print(
             "| query | Netkeep cold | Netkeep warm (median) | devices | lines "
-            "| git grep HEAD | git grep history |"
+            "| git grep current | git grep history |"
         )
         print("|---|---|---|---|---|---|---|")
         for label, query, regex in QUERIES:

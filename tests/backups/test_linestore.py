@@ -75,3 +75,22 @@ def test_a_regex_is_anchored_at_line_ends() -> None:
 def test_ranges_are_runs_of_true() -> None:
     assert linestore.ranges([False, True, True, False, True]) == [(1, 2), (4, 4)]
     assert linestore.ranges([]) == []
+
+
+def test_presence_follows_lines_along_a_chain_without_rebuilding_versions() -> None:
+    v1, v2, v3, v4 = [1, 2, 3], [1, 2, 9, 3], [1, 3], [1, 9, 9, 3]
+    links = [Link(True, linestore.encode_ids(v1))]
+    for old, new in ((v1, v2), (v2, v3), (v3, v4)):
+        links.append(Link(False, linestore.encode_edit(old, new)))
+    assert linestore.presence(links, {9}) == [False, True, False, True]
+    assert linestore.presence(links, {2}) == [True, True, False, False]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_edit_scripts_survive_repeated_lines(seed: int) -> None:
+    rng = random.Random(seed)
+    old = [rng.choice([0, 0, 0, 1, 2, rng.randrange(100)]) for _ in range(300)]
+    new = [x for x in old if rng.random() > 0.05]
+    for _ in range(5):
+        new.insert(rng.randrange(len(new) + 1), rng.choice([0, 1, 500]))
+    assert linestore.apply_edit(old, linestore.encode_edit(old, new)) == new
