@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from discovery import history, icmp, scope, scope_rules
 from discovery.models import Run, RunKind, RunStatus
-from ipam.addresses import IPAddress, address_key, to_key
-from ipam.models import Host, HostOrigin, HostStatus, Subnet
+from ipam.addresses import IPAddress, address_key
+from ipam.models import Host, HostOrigin, Subnet
 from netkeep import events
 from netkeep.models import EventKind
 
@@ -229,24 +229,6 @@ def write_status(hosts: Sequence[Host]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _new_host(address: IPAddress, subnet: Subnet, rtt: float | None, now: datetime) -> Host:
-    # bulk_create skips Host.save(): derive what save() would.
-    return Host(
-        address=str(address),
-        family=address.version,
-        key=address_key(address),
-        next_key=to_key(int(address) + 1),
-        subnet=subnet,
-        vrf_key=subnet.vrf_key,
-        origin=HostOrigin.DISCOVERED,
-        status=HostStatus.UP,
-        latency_ms=rtt,
-        first_seen=now,
-        last_seen=now,
-        status_changed_at=now,
-    )
-
-
 def _best_subnet(address: IPAddress, subnets: Sequence[Subnet]) -> Subnet | None:
     for subnet in subnets:  # most specific first
         if subnet.contains(address):
@@ -276,28 +258,17 @@ def record(results: Sequence[icmp.PingResult], plan: Plan, *, create: bool) -> d
             continue
         known.add(address)
         samples.append((host.pk, result.alive, result.rtt_ms))
-        before = host.status
-        if result.alive:
-            counts["alive"] += 1
-            host.status = HostStatus.UP
-            host.latency_ms = result.rtt_ms
-            host.last_seen = now
-            host.first_seen = host.first_seen or now
-            if before != HostStatus.UP:
-                host.status_changed_at = now
-                counts["came_up"] += 1
-                if before == HostStatus.DOWN:
-                    to_announce.append((EventKind.HOST_UP, host, {"rtt_ms": result.rtt_ms}))
+        change = host.observe(alive=result.alive, rtt_ms=result.rtt_ms, at=now)
+        counts["alive"] += result.alive
+        counts["came_up"] += change.came_up
+        counts["went_down"] += change.went_down
+        if change.write:
             changed.append(host)
-        elif before != HostStatus.DOWN:
-            host.status = HostStatus.DOWN
-            host.latency_ms = None
-            host.status_changed_at = now
-            changed.append(host)
-            if before == HostStatus.UP:
-                counts["went_down"] += 1
-                last_seen = host.last_seen.isoformat() if host.last_seen else None
-                to_announce.append((EventKind.HOST_DOWN, host, {"last_seen": last_seen}))
+        if change.came_back:
+            to_announce.append((EventKind.HOST_UP, host, {"rtt_ms": result.rtt_ms}))
+        elif change.went_down:
+            last_seen = host.last_seen.isoformat() if host.last_seen else None
+            to_announce.append((EventKind.HOST_DOWN, host, {"last_seen": last_seen}))
     new_hosts: list[Host] = []
     if create:
         for address, result in observed.items():
@@ -308,7 +279,7 @@ def record(results: Sequence[icmp.PingResult], plan: Plan, *, create: bool) -> d
             if subnet is None:
                 counts["unrecorded"] += 1
                 continue
-            new_hosts.append(_new_host(address, subnet, result.rtt_ms, now))
+            new_hosts.append(Host.discovered(address, subnet, result.rtt_ms, now))
     else:
         counts["alive"] += sum(1 for a, r in observed.items() if r.alive and a not in known)
     networks = {s.pk: s.network for s in plan.subnets}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -428,6 +429,30 @@ class HostOrigin(models.TextChoices):
     DISCOVERED = "discovered", "Discovered"
 
 
+@dataclass(slots=True)
+class StatusChange:
+    """What one observation did to a host's status: whether to write the row, and from what."""
+
+    write: bool
+    was: str
+    now: str
+
+    @property
+    def came_up(self) -> bool:
+        """Answered after being down or unknown."""
+        return self.now == HostStatus.UP and self.was != HostStatus.UP
+
+    @property
+    def came_back(self) -> bool:
+        """Answered after being down: the "host up" event."""
+        return self.now == HostStatus.UP and self.was == HostStatus.DOWN
+
+    @property
+    def went_down(self) -> bool:
+        """Silent after being up: the "host down" event (unknown to down is no news)."""
+        return self.now == HostStatus.DOWN and self.was == HostStatus.UP
+
+
 class Host(models.Model):
     """An IP address in use, seen or annotated: never one row per possible address."""
 
@@ -492,7 +517,43 @@ class Host(models.Model):
     def vrf(self) -> VRF | None:
         return self.subnet.vrf if self.subnet_id else None
 
-    def _derive(self) -> None:
+    @classmethod
+    def discovered(
+        cls, address: IPAddress, subnet: Subnet, rtt_ms: float | None, at: datetime
+    ) -> Host:
+        """A host a sweep found alive, ready for bulk_create (which skips save())."""
+        host = cls(address=str(address), subnet=subnet, origin=HostOrigin.DISCOVERED)
+        host.derive()
+        host.observe(alive=True, rtt_ms=rtt_ms, at=at)
+        return host
+
+    def observe(self, *, alive: bool, rtt_ms: float | None, at: datetime) -> StatusChange:
+        """Apply one ping result to the status fields; says what changed (nothing is saved).
+
+        An answer refreshes latency and last_seen every time; silence changes the
+        row only the first time, so a host that stays down is not written again.
+        """
+        was = self.status
+        if alive:
+            self.status = HostStatus.UP
+            self.latency_ms = rtt_ms
+            self.last_seen = at
+            self.first_seen = self.first_seen or at
+            if was != HostStatus.UP:
+                self.status_changed_at = at
+            return StatusChange(write=True, was=was, now=self.status)
+        if was == HostStatus.DOWN:
+            return StatusChange(write=False, was=was, now=was)
+        self.status = HostStatus.DOWN
+        self.latency_ms = None
+        self.status_changed_at = at
+        return StatusChange(write=True, was=was, now=self.status)
+
+    def derive(self) -> None:
+        """Fill the fields computed from the address and subnet, as save() does.
+
+        For callers that bulk_create hosts, which skips save().
+        """
         address = parse_address(self.address)
         self.address = str(address)
         self.family = address.version
@@ -509,7 +570,7 @@ class Host(models.Model):
 
     def clean(self) -> None:
         try:
-            self._derive()
+            self.derive()
         except ValidationError:
             # full_clean() reports it once already, from the field's to_python().
             return
@@ -547,7 +608,7 @@ class Host(models.Model):
             raise ValidationError({"address": f"{address} is already in use in {where}."})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self._derive()
+        self.derive()
         # A host belongs to the most specific subnet that contains it.
         if self.subnet_id and "update_fields" not in kwargs:
             known = getattr(self, "_home", None)

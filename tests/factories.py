@@ -48,7 +48,7 @@ def make_hosts(subnet: Subnet, addresses: Iterable[str], **fields: Any) -> int:
     hosts = []
     for address in addresses:
         host = Host(address=address, subnet=subnet, **fields)
-        host._derive()
+        host.derive()
         hosts.append(host)
     Host.objects.bulk_create(hosts, batch_size=2000)
     return len(hosts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import AuditEntry
 from ipam.addresses import parse_address, parse_network, to_key, usable_count
@@ -434,3 +435,31 @@ def test_default_routes_are_the_roots_of_their_family_only():
     host = make_host("203.0.113.9", subnet=v4)
     assert host.subnet == v4
     assert [str(a) for a in v4.next_free(2)] == ["0.0.0.1", "0.0.0.2"]
+
+
+# --- status transitions ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("was", "alive", "now", "write", "came_up", "came_back", "went_down"),
+    [
+        ("unknown", True, "up", True, True, False, False),
+        ("down", True, "up", True, True, True, False),
+        ("up", True, "up", True, False, False, False),
+        ("up", False, "down", True, False, False, True),
+        ("unknown", False, "down", True, False, False, False),
+        ("down", False, "down", False, False, False, False),
+    ],
+)
+def test_a_host_observed_says_what_changed(was, alive, now, write, came_up, came_back, went_down):
+    at = timezone.now()
+    host = Host(address="192.0.2.5", status=was, latency_ms=9.0)
+    change = host.observe(alive=alive, rtt_ms=1.5 if alive else None, at=at)
+    assert host.status == now
+    assert (change.write, change.came_up, change.came_back, change.went_down) == (
+        write,
+        came_up,
+        came_back,
+        went_down,
+    )
+    assert host.status_changed_at == (at if was != now else None)
+    assert host.latency_ms == (1.5 if alive else 9.0 if was == "down" else None)
+    assert host.last_seen == (at if alive else None)
