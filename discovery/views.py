@@ -237,7 +237,8 @@ def reconcile_decide(request: AuthedRequest) -> HttpResponse:
 
 
 def _back_to_reconcile(request: AuthedRequest) -> str:
-    query = request.POST.get("query", "")
+    # The page's own query string, as {% querystring %} wrote it ("?days=7&kind=...").
+    query = request.POST.get("query", "").removeprefix("?")
     return reverse("discovery:reconcile") + (f"?{query}" if query else "")
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from ipam.exporting import stream_csv
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter
 from ipam.importing import KINDS, ImportFileError, decode, run_import
 from ipam.models import VLAN, Host, Subnet
+from netkeep.responses import plain_error
 
 MODELS = {"vlans": "vlan", "subnets": "subnet", "hosts": "host"}
 SALT = "ipam.import"
@@ -124,7 +126,7 @@ def import_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def export_csv(request: HttpRequest, kind: str) -> HttpResponseBase:
     """The list as CSV, with the same filters as the page (`?q=…&tag=…&within=…`)."""
     if kind not in KINDS:
         raise Http404("Export kinds are vlans, subnets and hosts.")
@@ -135,7 +137,7 @@ def export_csv(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     filterset = filters(request.GET, queryset=base[kind].all())  # type: ignore[attr-defined]
     if not filterset.is_valid():
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
-        return StreamingHttpResponse([f"Invalid filter: {errors}\n"], status=400)
+        return plain_error(f"Invalid filter: {errors}\n")
     response = StreamingHttpResponse(
         stream_csv(kind, filterset.qs), content_type="text/csv; charset=utf-8"
     )

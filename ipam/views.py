@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import ModelForm
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -45,6 +45,7 @@ from ipam.heatmap import heatmap, tile_prefix
 from ipam.models import VLAN, VRF, Host, HostStatus, Subnet, Tag
 from ipam.querysets import SubnetQuerySet
 from netkeep.params import parse_pk
+from netkeep.responses import plain_error
 from netkeep.types import AuthedRequest
 
 # Page sizes: every page is bounded by what it shows, never by the data's size.
@@ -381,10 +382,10 @@ def subnet_free(request: AuthedRequest, pk: int) -> HttpResponse:
         first = parse_address(request.GET.get("first", ""))
         last = parse_address(request.GET.get("last", ""))
     except ValidationError as error:
-        return HttpResponseBadRequest(" ".join(error.messages))
+        return plain_error(" ".join(error.messages))
     low, high = (int(k, 16) for k in subnet.usable_keys())
     if not (subnet.contains(first) and subnet.contains(last)) or int(first) > int(last):
-        return HttpResponseBadRequest(f"{first} – {last} is not a range of {subnet.network}.")
+        return plain_error(f"{first} – {last} is not a range of {subnet.network}.")
     start, end = max(int(first), low), min(int(last), high)
     addresses, rest = _free_addresses(subnet, start, end)
     # Rows of one run share its first address, so that the run collapses as a whole

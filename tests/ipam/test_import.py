@@ -466,3 +466,21 @@ def test_the_command_reads_standard_input(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "line 2: create 198.51.100.9" in out and "Applied: 1 create" in out
     assert Host.objects.get().address == "198.51.100.9"
+
+
+@pytest.mark.parametrize(
+    "kind, param",
+    [
+        ("hosts", "tag"),
+        ("hosts", "status"),
+        ("hosts", "within"),
+        ("subnets", "tag"),
+        ("subnets", "within"),
+    ],
+)
+def test_an_export_filter_error_answers_plain_text_never_markup(viewer_client, kind, param):
+    payload = "<script>alert(1)</script>"
+    response = viewer_client.get(reverse("ipam:export", args=[kind]), {param: payload})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Invalid filter" in response.content.decode()

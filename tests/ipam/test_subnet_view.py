@@ -493,3 +493,14 @@ def test_a_range_inside_a_child_opens_the_child(viewer_client: Client) -> None:
     assert response["Location"] == child.get_absolute_url() + "?range=198.18.17.0/24"
     # A range larger than the child stays here.
     assert viewer_client.get(top.get_absolute_url() + "?range=198.18.0.0/18").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"first": "<svg/onload=alert(1)>", "last": "1"}, {"first": "10.0.0.1", "last": "<b>x</b>"}],
+)
+def test_a_free_run_with_bad_bounds_answers_plain_text_never_markup(viewer_client, query):
+    subnet = make_subnet("198.51.100.0/24")
+    response = viewer_client.get(reverse("ipam:subnet_free", args=[subnet.pk]), query)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
