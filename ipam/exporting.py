@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from django.db.models import QuerySet
@@ -71,42 +72,74 @@ def subnet_row(subnet: Subnet) -> list[Any]:
     ]
 
 
-def host_row(host: Host) -> list[Any]:
-    return [
-        host.address,
-        host.subnet.vrf.name if host.subnet.vrf else "",
-        host.subnet.network,
-        host.hostname,
-        host.description,
-        host.mac,
-        _tags(host),
-        host.notes,
-        host.status,
-        host.last_seen.isoformat() if host.last_seen else "",
-        host.origin,
-    ]
+# What a host row reads: plain values, no model objects (100,000 rows stream in seconds).
+HOST_VALUES = (
+    "id",
+    "address",
+    "subnet_id",
+    "hostname",
+    "description",
+    "mac",
+    "notes",
+    "status",
+    "last_seen",
+    "origin",
+)
+
+
+def _host_rows(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
+    """Host rows in chunks: per chunk one query for tags and one for subnets not seen yet."""
+    subnets: dict[int, tuple[str, str]] = {}
+    rows = queryset.values_list(*HOST_VALUES).iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        tags: dict[int, list[str]] = {row[0]: [] for row in chunk}
+        links = Host.tags.through.objects.filter(host_id__in=tags).order_by("tag__name")
+        for host_id, name in links.values_list("host_id", "tag__name"):
+            tags[host_id].append(name)
+        missing = {row[2] for row in chunk} - subnets.keys()
+        if missing:
+            found = Subnet.objects.filter(pk__in=missing).values_list("pk", "network", "vrf__name")
+            subnets.update({pk: (network, vrf or "") for pk, network, vrf in found})
+        for pk, address, subnet_id, hostname, desc, mac, notes, status, seen, origin in chunk:
+            network, vrf = subnets[subnet_id]
+            yield [
+                address,
+                vrf,
+                network,
+                hostname,
+                desc,
+                mac,
+                ",".join(tags[pk]),
+                notes,
+                status,
+                seen.isoformat() if seen else "",
+                origin,
+            ]
 
 
 def prepare(kind: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
     """The queryset with what each row needs, fetched in bulk: a few queries per chunk."""
-    if kind == "hosts":
-        return queryset.select_related("subnet__vrf").prefetch_related("tags")
     if kind == "subnets":
         subnets: Any = queryset.select_related("vrf", "vlan").prefetch_related("tags")
         return subnets.with_usage()
     return queryset.prefetch_related("tags")
 
 
-ROWS = {"vlans": vlan_row, "subnets": subnet_row, "hosts": host_row}
+ROWS = {"vlans": vlan_row, "subnets": subnet_row}
 
 
 def stream_csv(kind: str, queryset: QuerySet[Any]) -> Iterator[str]:
     """CSV lines of the queryset, read in chunks so memory stays flat for big sets."""
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS[kind])
-    row: Any = ROWS[kind]
-    for obj in prepare(kind, queryset).iterator(chunk_size=CHUNK):
-        yield writer.writerow([_safe(v) for v in row(obj)])
+    if kind == "hosts":
+        rows = _host_rows(queryset)
+    else:
+        row: Any = ROWS[kind]
+        rows = (row(obj) for obj in prepare(kind, queryset).iterator(chunk_size=CHUNK))
+    # Lines go out in blocks: one write per line made the response a stream of tiny pieces.
+    while block := list(islice(rows, 500)):
+        yield "".join(writer.writerow([_safe(v) for v in values]) for values in block)
 
 
 def _safe(value: Any) -> Any:

@@ -134,6 +134,11 @@ class HostFilter(FilterSet):
     family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
     tag = TagFilter()
     within = CIDRFilter(method="filter_within", label="Within CIDR")
+    within_subnet = django_filters.ModelChoiceFilter(
+        queryset=Subnet.objects.all(),
+        method="filter_within_subnet",
+        label="Inside subnet (its child subnets too)",
+    )
     mac = django_filters.CharFilter(field_name="mac", lookup_expr="icontains")
 
     class Meta:
@@ -148,6 +153,7 @@ class HostFilter(FilterSet):
             "family",
             "tag",
             "within",
+            "within_subnet",
             "mac",
         ]
 
@@ -168,3 +174,7 @@ class HostFilter(FilterSet):
     def filter_within(self, qs: QuerySet[Host], name: str, value: Any) -> QuerySet[Host]:
         # A range on the (VRF, family, key) index, not a subquery over every host.
         return cast(HostQuerySet, qs).in_network(value)
+
+    def filter_within_subnet(self, qs: QuerySet[Host], name: str, value: Subnet) -> QuerySet[Host]:
+        # The hosts the subnet page counts as used: its range in its VRF, children included.
+        return cast(HostQuerySet, qs).in_network(value.ip_network, vrf_key=value.vrf_key)

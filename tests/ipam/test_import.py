@@ -484,3 +484,26 @@ def test_an_export_filter_error_answers_plain_text_never_markup(viewer_client, k
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/plain")
     assert "Invalid filter" in response.content.decode()
+
+
+def test_a_subnets_export_holds_every_host_the_page_counts_as_used(viewer_client):
+    import re
+
+    from tests.factories import make_hosts, make_vrf
+
+    big = make_subnet("198.18.0.0/16")
+    child = make_subnet("198.18.5.0/24")
+    make_hosts(big, [f"198.18.1.{i}" for i in range(1, 40)])
+    make_hosts(child, [f"198.18.5.{i}" for i in range(1, 30)])
+    make_host("198.18.9.9", subnet=big, hostname="tagged").tags.add(make_tag("web"))
+    # The same addresses in another VRF and outside the /16 are not this subnet's.
+    make_host("198.18.1.1", subnet=make_subnet("198.18.1.0/24", vrf=make_vrf("red")))
+    make_host("198.19.0.1", subnet=make_subnet("198.19.0.0/24"))
+    page = viewer_client.get(reverse("ipam:subnet_detail", args=[big.pk]))
+    used = page.context["subnet"].used
+    link = re.search(r'href="([^"]*export/hosts\.csv[^"]*)"', page.content.decode())
+    assert link is not None
+    rows = _rows(viewer_client.get(link.group(1).replace("&amp;", "&")))
+    assert len(rows) - 1 == used == 39 + 29 + 1
+    assert {r[2] for r in rows[1:]} == {"198.18.0.0/16", "198.18.5.0/24"}
+    assert [r for r in rows if r[0] == "198.18.9.9"][0][6] == "web"
