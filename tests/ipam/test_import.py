@@ -506,4 +506,4 @@ def test_a_subnets_export_holds_every_host_the_page_counts_as_used(viewer_client
     rows = _rows(viewer_client.get(link.group(1).replace("&amp;", "&")))
     assert len(rows) - 1 == used == 39 + 29 + 1
     assert {r[2] for r in rows[1:]} == {"198.18.0.0/16", "198.18.5.0/24"}
-    assert [r for r in rows if r[0] == "198.18.9.9"][0][6] == "web"
+    assert next(r for r in rows if r[0] == "198.18.9.9")[6] == "web"
