@@ -16,6 +16,12 @@ class DiscoveryConfig(AppConfig):
         audit.register(ScanProfileDef)
         audit.register(ReconciliationItem, exclude=("updated",))
 
+        # Connection tests, service checks and backups stay inside the same allowlist.
+        from discovery.scope_rules import check
+        from netkeep import outbound
+
+        outbound.register(check)
+
         # A subnet's resolver and profile are refused when saved, not only when a run starts.
         if check_scan_policy not in SCAN_POLICY_CHECKS:
             SCAN_POLICY_CHECKS.append(check_scan_policy)

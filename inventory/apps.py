@@ -7,7 +7,13 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit
-        from inventory.models import CredentialSet, Device, DeviceCredential, Interface
+        from inventory.models import (
+            CredentialSet,
+            Device,
+            DeviceCredential,
+            Interface,
+            ServiceCheck,
+        )
         from inventory.owners import device_owners
         from ipam import owners
 
@@ -16,5 +22,18 @@ class InventoryConfig(AppConfig):
         audit.register(DeviceCredential)
         audit.register(
             CredentialSet, exclude=("created", "updated"), secret=CredentialSet.SECRET_FIELDS
+        )
+        audit.register(
+            ServiceCheck,
+            exclude=(
+                "status",
+                "latency_ms",
+                "message",
+                "cert_expires",
+                "last_checked",
+                "last_change",
+                "next_due",
+                "created",
+            ),
         )
         owners.register(device_owners)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Case, IntegerField, Q, QuerySet, When
 
-from inventory.models import CredentialSet, Device, DeviceRole, Platform
+from inventory.models import (
+    CheckKind,
+    CheckStatus,
+    CredentialSet,
+    Device,
+    DeviceRole,
+    Platform,
+    ServiceCheck,
+)
 from ipam.filters import TagFilter
 from ipam.models import Site
 
@@ -100,4 +108,21 @@ class CredentialSetFilter(django_filters.FilterSet):
             Q(name__icontains=value)
             | Q(username__icontains=value)
             | Q(description__icontains=value)
+        )
+
+
+class ServiceCheckFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.ChoiceFilter(choices=CheckStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=CheckKind.choices)
+    device = django_filters.ModelChoiceFilter(queryset=Device.objects.all())
+    site = django_filters.ModelChoiceFilter(field_name="device__site", queryset=Site.objects.all())
+
+    class Meta:
+        model = ServiceCheck
+        fields = ["q", "status", "kind", "device", "site"]
+
+    def search(self, qs: QuerySet[ServiceCheck], name: str, value: str) -> QuerySet[ServiceCheck]:
+        return qs.filter(
+            Q(name__icontains=value) | Q(url__icontains=value) | Q(target__icontains=value)
         )

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from inventory.addressing import claimed_by, resolve
 from inventory.devices import InterfaceRow
-from inventory.models import CredentialSet, Device
+from inventory.models import CredentialSet, Device, ServiceCheck
 from ipam.forms import TaggedModelForm
 from ipam.models import MAC, VLAN, VRF, Host, Site, normalise_mac
 
@@ -281,3 +281,25 @@ class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
         fields = ["name", "description"]
+
+
+class ServiceCheckForm(forms.ModelForm):
+    url = forms.URLField(label="URL", required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = ServiceCheck
+        fields = [
+            "name",
+            "kind",
+            "device",
+            "url",
+            "target",
+            "expected_status",
+            "expected_text",
+            "verify_tls",
+            "interval_s",
+            "timeout_s",
+            "degraded_ms",
+            "cert_warn_days",
+            "enabled",
+        ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -150,6 +151,9 @@ class Device(models.Model):
         related_name="managed_devices",
         verbose_name="management address",
     )
+    ssh_port = models.PositiveIntegerField(
+        "SSH port", default=22, validators=[MinValueValidator(1), MaxValueValidator(65535)]
+    )
     is_gateway = models.BooleanField("gateway", default=False)
     virtualisation = models.CharField(
         max_length=10, choices=Virtualisation.choices, default=Virtualisation.BAREMETAL
@@ -185,6 +189,10 @@ class Device(models.Model):
     last_test_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_test_ok = models.BooleanField(null=True, blank=True, editable=False)
     last_test_message = models.CharField(max_length=500, blank=True, editable=False)
+    last_test_diagnosis = models.CharField(max_length=24, blank=True, editable=False)
+    last_prompt = models.CharField(max_length=200, blank=True, editable=False)
+    # Platform detection's guess, offered on the device page until someone confirms it.
+    suggested_platform = models.CharField(max_length=40, blank=True, editable=False)
     unavailable_reason = models.CharField(max_length=300, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -337,3 +345,141 @@ class Interface(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.mac = normalise_mac(self.mac)
         super().save(*args, **kwargs)
+
+
+class CheckKind(models.TextChoices):
+    HTTP = "http", "HTTP(S)"
+    TCP = "tcp", "TCP port"
+
+
+class CheckStatus(models.TextChoices):
+    UP = "up", "Up"
+    DEGRADED = "degraded", "Degraded"
+    DOWN = "down", "Down"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ServiceCheckQuerySet(models.QuerySet["ServiceCheck"]):
+    def due(self, now: Any) -> ServiceCheckQuerySet:
+        return self.filter(enabled=True, next_due__lte=now)
+
+
+class ServiceCheck(models.Model):
+    """A URL or host:port polled on an interval: up, down or degraded, with latency."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=4, choices=CheckKind.choices, default=CheckKind.HTTP)
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.CASCADE, related_name="service_checks"
+    )
+    host = models.ForeignKey(
+        Host, null=True, blank=True, on_delete=models.CASCADE, related_name="service_checks"
+    )
+    url = models.URLField(
+        "URL", max_length=500, blank=True, help_text="For HTTP(S) checks: http:// or https://."
+    )
+    target = models.CharField(
+        max_length=260, blank=True, help_text="For TCP checks: host:port, e.g. 198.18.0.5:443."
+    )
+    expected_status = models.PositiveSmallIntegerField(
+        default=200, validators=[MinValueValidator(100), MaxValueValidator(599)]
+    )
+    expected_text = models.CharField(
+        max_length=200, blank=True, help_text="Optional: the page must contain this text."
+    )
+    verify_tls = models.BooleanField("verify TLS certificate", default=True)
+    interval_s = models.PositiveIntegerField(
+        "every (seconds)", default=30, validators=[MinValueValidator(10), MaxValueValidator(86400)]
+    )
+    timeout_s = models.FloatField(
+        "timeout (seconds)", default=5.0, validators=[MinValueValidator(0.5), MaxValueValidator(60)]
+    )
+    degraded_ms = models.PositiveIntegerField(
+        "degraded above (ms)", default=2000, help_text="Slower answers count as degraded."
+    )
+    cert_warn_days = models.PositiveSmallIntegerField(
+        "warn days before the certificate expires", default=14
+    )
+    enabled = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=8, choices=CheckStatus.choices, default=CheckStatus.UNKNOWN, editable=False
+    )
+    latency_ms = models.FloatField(null=True, blank=True, editable=False)
+    message = models.CharField(max_length=300, blank=True, editable=False)
+    cert_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    last_checked = models.DateTimeField(null=True, blank=True, editable=False)
+    last_change = models.DateTimeField(null=True, blank=True, editable=False)
+    next_due = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:check_detail", args=[self.pk])
+
+    @property
+    def where(self) -> str:
+        return self.url if self.kind == CheckKind.HTTP else self.target
+
+    def clean(self) -> None:
+        if self.kind == CheckKind.HTTP:
+            if not self.url:
+                raise ValidationError(
+                    {"url": "An HTTP(S) check needs a URL such as https://nas.lan/."}
+                )
+            if not self.url.lower().startswith(("http://", "https://")):
+                raise ValidationError({"url": "Use an http:// or https:// URL."})
+        else:
+            from inventory.http_check import parse_target
+
+            try:
+                parse_target(self.target)
+            except ValueError as error:
+                raise ValidationError({"target": str(error)}) from None
+        if self.timeout_s and self.interval_s and self.timeout_s >= self.interval_s:
+            raise ValidationError({"timeout_s": "The timeout must be shorter than the interval."})
+
+
+class CheckChange(models.Model):
+    """A service check's status change: the history is its changes plus hourly buckets."""
+
+    service_check = models.ForeignKey(
+        ServiceCheck, on_delete=models.CASCADE, related_name="changes"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=8, choices=CheckStatus.choices)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["service_check", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.service_check} {self.status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CheckHour(models.Model):
+    """One hour of a check's results: how many, how many up, latency sum (for uptime %)."""
+
+    service_check = models.ForeignKey(ServiceCheck, on_delete=models.CASCADE, related_name="hours")
+    hour = models.DateTimeField()
+    samples = models.PositiveIntegerField(default=0)
+    up = models.PositiveIntegerField(default=0)
+    latency_sum_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["service_check", "hour"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_check", "hour"], name="inventory_checkhour_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_check} {self.hour:%Y-%m-%d %H}:00 {self.up}/{self.samples}"

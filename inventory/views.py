@@ -17,18 +17,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from inventory import checks
 from inventory.devices import save_device
 from inventory.exporting import stream_devices
-from inventory.filters import CredentialSetFilter, DeviceFilter, SiteFilter
+from inventory.filters import CredentialSetFilter, DeviceFilter, ServiceCheckFilter, SiteFilter
 from inventory.forms import (
     BaseInterfaceFormSet,
     CredentialSetForm,
     DeviceForm,
     InterfaceFormSet,
+    ServiceCheckForm,
     SiteForm,
     interface_initial,
 )
-from inventory.models import CredentialSet, Device
+from inventory.models import CredentialSet, Device, ServiceCheck
 from ipam.models import VRF, Site
 from ipam.views import _any_labels, _delete, _edit
 from netkeep.params import parse_pk
@@ -68,6 +70,7 @@ def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {
         "device": device,
         "interfaces": interfaces,
+        "service_checks": device.service_checks.select_related("device")[:100],
         "credentials": device.credential_order()
         if request.user.has_perm("inventory.view_credentialset")
         else None,
@@ -254,3 +257,66 @@ def credentialset_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     cred = get_object_or_404(CredentialSet, pk=pk)
     after = reverse("inventory:credentialset_list")
     return _delete(request, cred, noun="Credential set", after=after, cancel=after)
+
+
+# --- service checks ------------------------------------------------------------------
+
+
+@permission_required("inventory.view_servicecheck", raise_exception=True)
+def check_list(request: AuthedRequest) -> HttpResponse:
+    queryset = ServiceCheck.objects.select_related("device").order_by("name", "id")
+    filterset = _any_labels(ServiceCheckFilter(request.GET, queryset=queryset))
+    page = Paginator(filterset.qs, LIST_PAGE).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page}
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "inventory/_check_table.html", context)
+    return render(request, "inventory/check_list.html", context)
+
+
+@permission_required("inventory.view_servicecheck", raise_exception=True)
+def check_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    check = get_object_or_404(ServiceCheck.objects.select_related("device"), pk=pk)
+    context = {
+        "check": check,
+        "uptime": {days: checks.uptime(check, days) for days in (1, 7, 30)},
+        "changes": check.changes.all()[:50],
+    }
+    return render(request, "inventory/check_detail.html", context)
+
+
+@permission_required("inventory.add_servicecheck", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def check_create(request: AuthedRequest) -> HttpResponse:
+    device = Device.objects.filter(pk=parse_pk(request.GET.get("device")) or 0).first()
+    form = ServiceCheckForm(request.POST or None, initial={"device": device})
+    return _edit(
+        request,
+        form,
+        title="New service check",
+        cancel=reverse("inventory:check_list"),
+        noun="Service check",
+    )
+
+
+@permission_required("inventory.change_servicecheck", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def check_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    check = get_object_or_404(ServiceCheck, pk=pk)
+    form = ServiceCheckForm(request.POST or None, instance=check)
+    return _edit(
+        request,
+        form,
+        title=f"Edit {check}",
+        cancel=check.get_absolute_url(),
+        noun="Service check",
+    )
+
+
+@permission_required("inventory.delete_servicecheck", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def check_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    check = get_object_or_404(ServiceCheck, pk=pk)
+    after = reverse("inventory:check_list")
+    return _delete(
+        request, check, noun="Service check", after=after, cancel=check.get_absolute_url()
+    )

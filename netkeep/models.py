@@ -26,6 +26,8 @@ class EventKind(models.TextChoices):
     CONFIG_CHANGED = "config_changed", "Configuration changed"
     BACKUP_FAILED = "backup_failed", "Backup failed"
     SERVICE_DOWN = "service_down", "Service down"
+    SERVICE_UP = "service_up", "Service up"
+    SERVICE_DEGRADED = "service_degraded", "Service degraded"
 
 
 class EventQuerySet(models.QuerySet["Event"]):

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from inventory.addressing import claimed_by, resolve
 from inventory.devices import InterfaceRow, save_device
-from inventory.models import CredentialSet, Device, Interface
+from inventory.models import CheckChange, CredentialSet, Device, Interface, ServiceCheck
 from ipam.api.serializers import tag_field
 from ipam.models import MAC, VLAN, VRF, Host, Site, normalise_mac
 from netkeep.api.serializers import FullCleanSerializer
@@ -315,3 +315,76 @@ class DeviceSerializer(FullCleanSerializer):
         if not self.partial and "interfaces" not in validated_data:
             validated_data["interfaces"] = []
         return self._save(instance, validated_data)
+
+
+class ServiceCheckSerializer(FullCleanSerializer):
+    url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    device = serializers.PrimaryKeyRelatedField(
+        queryset=Device.objects.all(), required=False, allow_null=True
+    )
+    host = serializers.PrimaryKeyRelatedField(
+        queryset=Host.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = ServiceCheck
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "device",
+            "host",
+            "url",
+            "target",
+            "expected_status",
+            "expected_text",
+            "verify_tls",
+            "interval_s",
+            "timeout_s",
+            "degraded_ms",
+            "cert_warn_days",
+            "enabled",
+            "status",
+            "latency_ms",
+            "message",
+            "cert_expires",
+            "last_checked",
+            "last_change",
+            "created",
+        ]
+        read_only_fields = [
+            "status",
+            "latency_ms",
+            "message",
+            "cert_expires",
+            "last_checked",
+            "last_change",
+            "created",
+        ]
+
+
+class CheckChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CheckChange
+        fields = ["at", "status", "message"]
+        read_only_fields = fields
+
+
+class CheckHistorySerializer(serializers.Serializer):
+    uptime_24h = serializers.FloatField(allow_null=True)
+    uptime_7d = serializers.FloatField(allow_null=True)
+    uptime_30d = serializers.FloatField(allow_null=True)
+    changes = CheckChangeSerializer(many=True)
+
+
+class ServiceSnapshotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    where = serializers.CharField()
+    device = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    latency_ms = serializers.FloatField(allow_null=True)
+    message = serializers.CharField()
+    last_checked = serializers.DateTimeField(allow_null=True)
+    last_change = serializers.DateTimeField(allow_null=True)

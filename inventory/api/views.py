@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from inventory import checks
 from inventory.api import serializers
-from inventory.filters import CredentialSetFilter, DeviceFilter, SiteFilter
-from inventory.models import CredentialSet, Device
+from inventory.filters import (
+    CredentialSetFilter,
+    DeviceFilter,
+    ServiceCheckFilter,
+    SiteFilter,
+)
+from inventory.models import CredentialSet, Device, ServiceCheck
 from ipam.api.views import CleanDeleteMixin
 from ipam.models import Site
 from netkeep.api.pagination import StandardPagination
@@ -45,3 +56,35 @@ class CredentialSetViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
     pagination_class = StandardPagination
     filterset_class = CredentialSetFilter
     ordering_fields = ["name", "priority"]
+
+
+class ServiceCheckViewSet(viewsets.ModelViewSet):
+    """Service checks (HTTP(S) and TCP) with their history."""
+
+    queryset = ServiceCheck.objects.select_related("device").order_by("name", "id")
+    serializer_class = serializers.ServiceCheckSerializer
+    pagination_class = StandardPagination
+    filterset_class = ServiceCheckFilter
+    ordering_fields = ["name", "status", "last_change"]
+
+    @extend_schema(responses=serializers.CheckHistorySerializer)
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        check = self.get_object()
+        data = {
+            "uptime_24h": checks.uptime(check, 1),
+            "uptime_7d": checks.uptime(check, 7),
+            "uptime_30d": checks.uptime(check, 30),
+            "changes": check.changes.all()[:200],
+        }
+        return Response(serializers.CheckHistorySerializer(data).data)
+
+
+class ServicesView(APIView):
+    """The live snapshot of every service check in one call: status, latency, last change."""
+
+    queryset = ServiceCheck.objects.none()  # for the model permission check (view_servicecheck)
+
+    @extend_schema(responses=serializers.ServiceSnapshotSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(serializers.ServiceSnapshotSerializer(checks.snapshot(), many=True).data)
