@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from inventory import checks
+from inventory import checks, topology
 from inventory.devices import save_device
 from inventory.exporting import stream_devices
 from inventory.filters import CredentialSetFilter, DeviceFilter, ServiceCheckFilter, SiteFilter
@@ -320,3 +320,8 @@ def check_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     return _delete(
         request, check, noun="Service check", after=after, cancel=check.get_absolute_url()
     )
+
+
+@permission_required("inventory.view_device", raise_exception=True)
+def topology_view(request: AuthedRequest) -> HttpResponse:
+    return render(request, "inventory/topology.html", {"cards": topology.build()})
