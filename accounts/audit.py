@@ -11,11 +11,13 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
+
+from netkeep import bulk
 
 MASK = "••••••"
 
@@ -140,6 +142,45 @@ def record(instance: models.Model, action: str, changes: dict[str, Any]) -> None
     `changes` maps field → [old, new]; mask secret values before passing them.
     """
     _write(instance, action, changes)
+
+
+# (object id, its text, action, changes) of one object written in bulk.
+Entry: TypeAlias = tuple[Any, str, str, dict[str, Any]]
+
+
+def record_many(model: type[models.Model], entries: list[Entry]) -> None:
+    """Write entries for a bulk write in batches: (object id, its text, action, changes).
+
+    For imports that insert and update with bulk_create/bulk_update, which send
+    no signals. Only registered models are recorded; mask secret values first.
+    """
+    from accounts.models import AuditEntry
+
+    if model not in _registry or not entries:
+        return
+    ctx = _current.get() or Context(door="job")
+    user = ctx.actor()
+    content_type = ContentType.objects.get_for_model(model)
+    common = {
+        "user_id": user.pk if getattr(user, "pk", None) else None,
+        "username": getattr(user, "username", "") or "",
+        "door": ctx.door,
+        "content_type_id": content_type.pk,
+    }
+    # A plain multi-row INSERT: an import of 100,000 rows writes 100,000 entries.
+    bulk.insert(
+        AuditEntry,
+        (
+            {
+                **common,
+                "action": action,
+                "object_id": str(pk),
+                "object_repr": text[:200],
+                "changes": changes,
+            }
+            for pk, text, action, changes in entries
+        ),
+    )
 
 
 def _post_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:

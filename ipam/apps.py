@@ -29,6 +29,7 @@ class IpamConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit
+        from ipam import importing  # noqa: F401  (registers the CSV importers)
         from ipam.models import VLAN, VRF, Host, Site, Subnet, Tag
 
         for model in (VRF, VLAN, Tag, Site):

@@ -1,34 +1,44 @@
-"""CSV import of VLANs, subnets and hosts: one function behind the page, the command and the API.
+"""CSV import of VLANs, subnets and hosts: the importers behind the page, the command, the API.
 
-An import runs every row inside one transaction, each row in its own savepoint,
-and then either keeps the transaction (apply) or rolls it back (preview, or any
-error). The preview is therefore exactly what applying would do, later rows
-seeing earlier ones (a subnet created on line 3 receives the host on line 9).
+Hosts are imported in batches (netkeep.importing): every row is parsed and
+checked against lookups loaded once per file (VRFs, each VRF's subnets for the
+longest-prefix match, every existing address in one query per chunk), then
+written with bulk inserts and updates. Subnets and VLANs are saved row by row
+in savepoints inside one transaction, so later rows see earlier ones (a subnet
+on line 3 becomes the parent of one on line 9); their files are small.
 Headers of phpIPAM's address, subnet and VLAN exports are accepted too.
 """
 
 from __future__ import annotations
 
-import contextvars
-import csv
-import io
 import ipaddress
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models
+from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import audit
-from ipam.addresses import parse_address, parse_network
-from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from ipam.addresses import IPAddress, address_key, parse_address, parse_network, to_key
+from ipam.models import VLAN, VRF, Host, Subnet, Tag, normalise_mac
+from netkeep import bulk, importing
+from netkeep.importing import (
+    MODES,
+    Importer,
+    ImportFileError,
+    ImportResult,
+    Progress,
+    RowError,
+    RowOutcome,
+    Rows,
+    decode,
+    messages_of,
+)
 
 KINDS = ("vlans", "subnets", "hosts")
-MODES = ("update", "skip")
-MAX_ROWS = 200_000
+__all__ = ["KINDS", "MODES", "ImportFileError", "ImportResult", "decode", "run_import"]
 
 # Normalised header (lower case, spaces and dashes as "_") → our column.
 ALIASES: dict[str, dict[str, str]] = {
@@ -87,247 +97,30 @@ ALIASES: dict[str, dict[str, str]] = {
         "tags": "tags",
     },
 }
-REQUIRED = {"hosts": "address", "subnets": "network", "vlans": "name"}
 # phpIPAM's numeric address states (older exports).
 PHPIPAM_STATES = {"0": "offline", "1": "used", "2": "reserved", "3": "dhcp"}
 TRUE = {"1", "true", "yes", "y", "on"}
 FALSE = {"0", "false", "no", "n", "off"}
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (no header, unknown kind, required column missing)."""
-
-
-@dataclass
-class RowOutcome:
-    """What happens (or happened) to one data row."""
-
-    line: int
-    action: str  # create, update, skip or error
-    label: str
-    message: str = ""
-
-
-@dataclass
-class ImportResult:
-    """Outcome of every row, and whether anything was written."""
-
-    kind: str
-    mode: str
-    rows: list[RowOutcome] = field(default_factory=list)
-    applied: bool = False
-    dry_run: bool = True
-    valid_only: bool = False
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counted = Counter(r.action for r in self.rows)
-        return {a: counted.get(a, 0) for a in ("create", "update", "skip", "error")}
-
-    @property
-    def errors(self) -> list[RowOutcome]:
-        return [r for r in self.rows if r.action == "error"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    PREVIEW_LIMIT = 500
-
-    @property
-    def shown_rows(self) -> list[RowOutcome]:
-        """Every error, then the other rows up to PREVIEW_LIMIT, in file order."""
-        budget = self.PREVIEW_LIMIT
-        shown = []
-        for row in self.rows:
-            if row.action == "error":
-                shown.append(row)
-            elif budget > 0:
-                shown.append(row)
-                budget -= 1
-        return shown
-
-    @property
-    def hidden_count(self) -> int:
-        return len(self.rows) - len(self.shown_rows)
-
-    def summary(self) -> str:
-        c = self.counts
-        text = (
-            f"{c['create']} to create, {c['update']} to update, {c['skip']} to skip, "
-            f"{c['error']} with errors"
-        )
-        if self.applied:
-            text = text.replace(" to ", " ")
-            text = f"Applied: {text}."
-            if self.errors:
-                text += " Rows with errors were left out."
-        elif self.dry_run:
-            text = f"Preview, nothing written: {text}."
-        else:
-            text = f"Nothing written: {text}. Fix the rows with errors and import again."
-        return text
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "mode": self.mode,
-            "dry_run": self.dry_run,
-            "valid_only": self.valid_only,
-            "applied": self.applied,
-            "counts": self.counts,
-            "summary": self.summary(),
-            "rows": [r.__dict__ for r in self.rows],
-        }
-
-
-class RowError(Exception):
-    """A row that cannot be imported, with the reason to show the user."""
-
-
-def read_rows(text: str, kind: str) -> list[tuple[int, dict[str, str]]]:
-    """Rows as (line number, {our column: value}), with headers mapped through ALIASES."""
-    if kind not in KINDS:
-        raise ImportFileError(f"Unknown kind “{kind}”: choose one of {', '.join(KINDS)}.")
-    text = text.lstrip("\ufeff")
-    # The separator is the one the header line uses most (spreadsheets in many
-    # locales write ";"); guessing from the data would trip over descriptions.
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if any(c in first_line for c in ",;\t") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        return _read(reader, kind)
-    except csv.Error as error:
-        raise ImportFileError(
-            f"Line {reader.line_num} is not valid CSV ({error}): check its quotes."
-        ) from None
-
-
-def _read(reader: Any, kind: str) -> list[tuple[int, dict[str, str]]]:
-    header = next(reader, None)
-    if not header:
-        raise ImportFileError("The file is empty: the first line must name the columns.")
-    aliases = ALIASES[kind]
-    columns = [aliases.get(_norm(h)) for h in header]
-    if REQUIRED[kind] not in columns:
-        raise ImportFileError(
-            f"No “{REQUIRED[kind]}” column: the first line must name the columns, for "
-            f"example {', '.join(_example_columns(kind))}."
-        )
-    rows: list[tuple[int, dict[str, str]]] = []
-    for values in reader:
-        if not any(v.strip() for v in values):
-            continue
-        if len(rows) >= MAX_ROWS:
-            raise ImportFileError(f"More than {MAX_ROWS} rows: split the file.")
-        row: dict[str, str] = {}
-        for column, value in zip(columns, values, strict=False):
-            value = value.strip()
-            # Undo the formula guard of our own export ("'=x" was written for "=x").
-            if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
-                value = value[1:]
-            if column and value and column not in row:
-                row[column] = value
-        rows.append((reader.line_num, row))
-    return rows
-
-
-def _norm(header: str) -> str:
-    return header.strip().lower().replace(" ", "_").replace("-", "_")
-
-
-def _example_columns(kind: str) -> list[str]:
-    return {
-        "hosts": ["address", "hostname", "description", "mac", "tags", "notes", "subnet", "vrf"],
-        "subnets": ["network", "name", "description", "vrf", "vlan", "tags", "scan_enabled"],
-        "vlans": ["vid", "name", "description", "colour", "tags"],
-    }[kind]
-
-
-def run_import(
-    text: str,
-    kind: str,
-    mode: str = "skip",
-    dry_run: bool = True,
-    valid_only: bool = False,
-    user: Any = None,
-    door: str = "import",
-) -> ImportResult:
-    """Import CSV text; write only when not a dry run and every row is valid (or `valid_only`)."""
-    if mode not in MODES:
-        raise ImportFileError(f"Unknown mode “{mode}”: choose update or skip.")
-    rows = read_rows(text, kind)
-    result = ImportResult(kind=kind, mode=mode, dry_run=dry_run, valid_only=valid_only)
-    handler = HANDLERS[kind]
-    # Tags created in a savepoint that is rolled back must not stay cached: the cache
-    # lives for one run, and a row's error discards only what that row created.
-    token = _tag_cache.set({})
-    # Only host imports may use a snapshot of the subnets: they do not change them.
-    index_token = _subnet_index.set({} if kind == "hosts" else None)
-    try:
-        with audit.context(door=door, user=user), transaction.atomic():
-            _run_rows(result, rows, kind, handler, mode)
-            keep = not dry_run and (result.ok or valid_only)
-            if not keep:
-                transaction.set_rollback(True)
-            result.applied = keep
-    finally:
-        _tag_cache.reset(token)
-        _subnet_index.reset(index_token)
-    return result
-
-
-def _run_rows(
-    result: ImportResult,
-    rows: list[tuple[int, dict[str, str]]],
-    kind: str,
-    handler: Callable[[int, dict[str, str], str], RowOutcome],
-    mode: str,
-) -> None:
-    """Each row in its own savepoint: a failing row leaves no trace, the others stay."""
-    cache = _tag_cache.get()
-    if cache is None:
-        cache = {}
-    for line, row in rows:
-        known = set(cache)
-        try:
-            with transaction.atomic():
-                result.rows.append(handler(line, row, mode))
-            continue
-        except RowError as error:
-            message = str(error)
-        except ValidationError as error:
-            message = _messages(error)
-        except IntegrityError as error:
-            message = f"Conflicts with data: {error}"
-        result.rows.append(RowOutcome(line, "error", _label(kind, row), message))
-        # Tags this row created were rolled back with it.
-        for name in set(cache) - known:
-            del cache[name]
-
-
-def _label(kind: str, row: dict[str, str]) -> str:
-    return row.get(REQUIRED[kind], "") or row.get("vid", "") or "(empty)"
-
-
-def _messages(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):
-        return "; ".join(
-            f"{name}: {' '.join(msgs)}" if name != "__all__" else " ".join(msgs)
-            for name, msgs in error.message_dict.items()
-        )
-    return " ".join(error.messages)
-
-
-# --- values ------------------------------------------------------------------
-def _vrf(row: dict[str, str]) -> VRF | None:
+# --- values shared by the importers -------------------------------------------------
+def _vrf_name(row: dict[str, str]) -> str:
     name = row.get("vrf", "")
-    if not name or name.lower() in ("global", "none", "default"):
+    return "" if name.lower() in ("global", "none", "default") else name
+
+
+def _vrf(row: dict[str, str]) -> VRF | None:
+    name = _vrf_name(row)
+    if not name:
         return None
     vrf = VRF.objects.filter(models.Q(name=name) | models.Q(rd=name)).first()
     if vrf is None:
-        raise RowError(f"VRF “{name}” does not exist: create it first or leave the column empty.")
+        raise RowError(_no_vrf(name))
     return vrf
+
+
+def _no_vrf(name: str) -> str:
+    return f"VRF “{name}” does not exist: create it first or leave the column empty."
 
 
 def _vlan(value: str) -> VLAN:
@@ -340,51 +133,22 @@ def _vlan(value: str) -> VLAN:
     return found[0]
 
 
-_tag_cache: contextvars.ContextVar[dict[str, Tag] | None] = contextvars.ContextVar(
-    "import_tags", default=None
-)
+_TAG_NAME = Tag._meta.get_field("name")
 
 
-_subnet_index: contextvars.ContextVar[
-    dict[tuple[int, int], dict[tuple[int, int], Subnet]] | None
-] = contextvars.ContextVar("import_subnets", default=None)
-
-
-def _best_match(vrf_key: int, address: Any) -> Subnet | None:
-    """Longest matching prefix, from the VRF's subnets loaded once per import of hosts."""
-    index = _subnet_index.get()
-    if index is None:
-        return Subnet.objects.best_match(vrf_key, address)
-    table = index.get((vrf_key, address.version))
-    if table is None:
-        table = {
-            (s.prefix_length, int(s.start_key, 16)): s
-            for s in Subnet.objects.filter(vrf_key=vrf_key, family=address.version)
-        }
-        index[(vrf_key, address.version)] = table
-    value = int(address)
-    for length in range(address.max_prefixlen, -1, -1):
-        start = value & ~((1 << (address.max_prefixlen - length)) - 1)
-        found = table.get((length, start))
-        if found is not None:
-            return found
-    return None
-
-
-def _tags(value: str) -> list[Tag]:
-    cache = _tag_cache.get()
-    if cache is None:
-        cache = {}
-    tags = []
+def tag_names(value: str) -> list[str]:
+    """Tag names in a cell ("web; prod|x"), as slugs, checked like the Tag form checks them."""
+    names: list[str] = []
     for part in value.replace(";", ",").replace("|", ",").split(","):
         name = slugify(part.strip(), allow_unicode=True)
-        if not name:
+        if not name or name in names:
             continue
-        if name not in cache:
-            cache[name] = Tag.objects.get_or_create(name=name)[0]
-        if cache[name] not in tags:
-            tags.append(cache[name])
-    return tags
+        try:
+            _TAG_NAME.run_validators(name)
+        except ValidationError as error:
+            raise RowError(f"tags: “{name[:20]}…”: {' '.join(error.messages)}") from None
+        names.append(name)
+    return names
 
 
 def _bool(value: str, column: str) -> bool:
@@ -409,157 +173,496 @@ def _network_text(row: dict[str, str], column: str) -> str:
     return f"{value}/{mask}"
 
 
-def _apply(
-    obj: models.Model,
-    line: int,
-    label: str,
-    values: dict[str, Any],
-    tags: list[Tag] | None,
-    mode: str,
-    created: bool,
-    extra: Callable[[], None] | None = None,
-) -> RowOutcome:
-    """Save a new object, or update/skip an existing one, after full_clean()."""
-    if not created:
-        if mode == "skip":
-            return RowOutcome(line, "skip", label, "Already exists; skipped.")
-        changed = [k for k, v in values.items() if getattr(obj, k) != v]
-        tag_change = tags is not None and {t.pk for t in tags} != set(
-            obj.tags.values_list("pk", flat=True)  # type: ignore[attr-defined]
+# --- VLANs and subnets: row by row ------------------------------------------------------
+class _RowByRow(Importer):
+    """Saves each row with full_clean() and save(); tags are created as rows need them."""
+
+    batched = False
+
+    def __init__(self) -> None:
+        self.tags: dict[str, Tag] = {}
+        self.tags_before: set[str] = set()
+
+    def _tags(self, value: str) -> list[Tag]:
+        found = []
+        for name in tag_names(value):
+            if name not in self.tags:
+                self.tags[name] = Tag.objects.get_or_create(name=name)[0]
+            found.append(self.tags[name])
+        return found
+
+    def save_row(self, line: int, row: dict[str, str], mode: str) -> RowOutcome:
+        self.tags_before = set(self.tags)
+        return self.import_row(line, row, mode)
+
+    def row_failed(self) -> None:
+        # Tags this row created were rolled back with it.
+        for name in set(self.tags) - self.tags_before:
+            del self.tags[name]
+
+    def import_row(self, line: int, row: dict[str, str], mode: str) -> RowOutcome:
+        raise NotImplementedError
+
+    def _apply(
+        self,
+        obj: models.Model,
+        line: int,
+        label: str,
+        values: dict[str, Any],
+        tags: list[Tag] | None,
+        mode: str,
+        created: bool,
+    ) -> RowOutcome:
+        """Save a new object, or update/skip an existing one, after full_clean()."""
+        if not created:
+            if mode == "skip":
+                return RowOutcome(line, "skip", label, "Already exists; skipped.")
+            changed = [k for k, v in values.items() if getattr(obj, k) != v]
+            tag_change = tags is not None and {t.pk for t in tags} != set(
+                obj.tags.values_list("pk", flat=True)  # type: ignore[attr-defined]
+            )
+            if not changed and not tag_change:
+                return RowOutcome(line, "skip", label, "Already exists with the same values.")
+        else:
+            changed = list(values)
+            tag_change = bool(tags)
+        for name, value in values.items():
+            setattr(obj, name, value)
+        obj.full_clean()
+        obj.save()
+        if tags and created:
+            obj.tags.add(*tags)  # type: ignore[attr-defined]
+        elif tags is not None and tag_change:
+            obj.tags.set(tags)  # type: ignore[attr-defined]
+        fields = changed + (["tags"] if tag_change else [])
+        if created:
+            return RowOutcome(line, "create", label, "")
+        return RowOutcome(line, "update", label, "Changes " + ", ".join(fields) + ".")
+
+
+@importing.register
+class VLANImporter(_RowByRow):
+    kind = "vlans"
+    label = "VLANs"
+    model = VLAN
+    aliases = ALIASES["vlans"]
+    required = "name"
+    example_columns = ("vid", "name", "description", "colour", "tags")
+
+    def row_label(self, row: dict[str, str]) -> str:
+        return row.get("name", "") or row.get("vid", "") or "(empty)"
+
+    def import_row(self, line: int, row: dict[str, str], mode: str) -> RowOutcome:
+        name = row.get("name", "")
+        vid_text = row.get("vid", "")
+        if vid_text and not vid_text.isdigit():
+            raise RowError(f"VLAN id “{vid_text}” is not a number: write 1–4094 or leave it empty.")
+        vid = int(vid_text) if vid_text else None
+        if not name:
+            raise RowError("The name is empty: every VLAN needs a name.")
+        existing = (
+            VLAN.objects.filter(vid=vid).order_by("pk").first()
+            if vid is not None
+            else VLAN.objects.filter(vid__isnull=True, name=name).first()
         )
-        if not changed and not tag_change:
-            return RowOutcome(line, "skip", label, "Already exists with the same values.")
-    else:
-        changed = list(values)
-        tag_change = bool(tags)
-    for name, value in values.items():
-        setattr(obj, name, value)
-    obj.full_clean()
-    obj.save()
-    if tags and created:
-        obj.tags.add(*tags)  # type: ignore[attr-defined]
-    elif tags is not None and tag_change:
-        obj.tags.set(tags)  # type: ignore[attr-defined]
-    if extra is not None:
-        extra()
-    fields = changed + (["tags"] if tag_change else [])
-    if created:
-        return RowOutcome(line, "create", label, "")
-    return RowOutcome(line, "update", label, "Changes " + ", ".join(fields) + ".")
+        values: dict[str, Any] = {"vid": vid, "name": name}
+        for column in ("description", "colour"):
+            if column in row:
+                values[column] = row[column]
+        tags = self._tags(row["tags"]) if "tags" in row else None
+        label = f"{vid} {name}" if vid else name
+        obj = existing or VLAN()
+        return self._apply(obj, line, label, values, tags, mode, existing is None)
 
 
-# --- one row of each kind --------------------------------------------------------
-def import_vlan(line: int, row: dict[str, str], mode: str) -> RowOutcome:
-    name = row.get("name", "")
-    vid_text = row.get("vid", "")
-    if vid_text and not vid_text.isdigit():
-        raise RowError(f"VLAN id “{vid_text}” is not a number: write 1–4094 or leave it empty.")
-    vid = int(vid_text) if vid_text else None
-    if not name:
-        raise RowError("The name is empty: every VLAN needs a name.")
-    existing = (
-        VLAN.objects.filter(vid=vid).order_by("pk").first()
-        if vid is not None
-        else VLAN.objects.filter(vid__isnull=True, name=name).first()
-    )
-    values: dict[str, Any] = {"vid": vid, "name": name}
-    for column in ("description", "colour"):
-        if column in row:
-            values[column] = row[column]
-    tags = _tags(row["tags"]) if "tags" in row else None
-    label = f"{vid} {name}" if vid else name
-    obj = existing or VLAN()
-    return _apply(obj, line, label, values, tags, mode, existing is None)
+@importing.register
+class SubnetImporter(_RowByRow):
+    kind = "subnets"
+    label = "Subnets"
+    model = Subnet
+    aliases = ALIASES["subnets"]
+    required = "network"
+    example_columns = ("network", "name", "description", "vrf", "vlan", "tags", "scan_enabled")
 
-
-def import_subnet(line: int, row: dict[str, str], mode: str) -> RowOutcome:
-    try:
-        network = str(parse_network(_network_text(row, "network")))
-    except ValidationError as error:
-        raise RowError(" ".join(error.messages)) from None
-    vrf = _vrf(row)
-    existing = Subnet.objects.filter(vrf_key=vrf.pk if vrf else 0, network=network).first()
-    values: dict[str, Any] = {"network": network, "vrf": vrf}
-    for column in ("name", "description"):
-        if column in row:
-            values[column] = row[column]
-    if "vlan" in row:
-        values["vlan"] = _vlan(row["vlan"])
-    if "scan_enabled" in row:
-        values["scan_enabled"] = _bool(row["scan_enabled"], "scan_enabled")
-    if "scan_interval" in row:
-        if not row["scan_interval"].isdigit():
-            raise RowError(f"scan_interval “{row['scan_interval']}” is not a number of minutes.")
-        values["scan_interval"] = int(row["scan_interval"])
-    tags = _tags(row["tags"]) if "tags" in row else None
-    obj = existing or Subnet()
-    label = f"{network} ({vrf})" if vrf else network
-    return _apply(obj, line, label, values, tags, mode, existing is None)
-
-
-def import_host(line: int, row: dict[str, str], mode: str) -> RowOutcome:
-    try:
-        address = parse_address(row["address"])
-    except ValidationError as error:
-        raise RowError(" ".join(error.messages)) from None
-    vrf = _vrf(row)
-    vrf_key = vrf.pk if vrf else 0
-    where = f"VRF {vrf}" if vrf else "the global table"
-    if "subnet" in row:
+    def import_row(self, line: int, row: dict[str, str], mode: str) -> RowOutcome:
         try:
-            network = str(parse_network(_network_text(row, "subnet")))
+            network = str(parse_network(_network_text(row, "network")))
         except ValidationError as error:
-            raise RowError("subnet: " + " ".join(error.messages)) from None
-        subnet = Subnet.objects.filter(vrf_key=vrf_key, network=network).first()
-        if subnet is None:
-            raise RowError(f"Subnet {network} does not exist in {where}: import subnets first.")
-    else:
-        subnet = _best_match(vrf_key, address)
-        if subnet is None:
+            raise RowError(" ".join(error.messages)) from None
+        vrf = _vrf(row)
+        existing = Subnet.objects.filter(vrf_key=vrf.pk if vrf else 0, network=network).first()
+        values: dict[str, Any] = {"network": network, "vrf": vrf}
+        for column in ("name", "description"):
+            if column in row:
+                values[column] = row[column]
+        if "vlan" in row:
+            values["vlan"] = _vlan(row["vlan"])
+        if "scan_enabled" in row:
+            values["scan_enabled"] = _bool(row["scan_enabled"], "scan_enabled")
+        if "scan_interval" in row:
+            if not row["scan_interval"].isdigit():
+                raise RowError(
+                    f"scan_interval “{row['scan_interval']}” is not a number of minutes."
+                )
+            values["scan_interval"] = int(row["scan_interval"])
+        tags = self._tags(row["tags"]) if "tags" in row else None
+        obj = existing or Subnet()
+        label = f"{network} ({vrf})" if vrf else network
+        return self._apply(obj, line, label, values, tags, mode, existing is None)
+
+
+# --- hosts: planned for the whole file, written in batches ------------------------------
+class SubnetIndex:
+    """Longest-prefix match against one VRF's subnets, loaded once (no query per address)."""
+
+    def __init__(self, vrf_key: int, family: int) -> None:
+        self.by_start: dict[tuple[int, int], Subnet] = {}
+        self.by_network: dict[str, Subnet] = {}
+        for subnet in Subnet.objects.filter(vrf_key=vrf_key, family=family):
+            self.by_start[(subnet.prefix_length, int(subnet.start_key, 16))] = subnet
+            self.by_network[subnet.network] = subnet
+        self.max_bits = 32 if family == 4 else 128
+        # Only the prefix lengths that exist, longest first: a handful of dict probes.
+        self.lengths = sorted({length for length, _ in self.by_start}, reverse=True)
+
+    def best_match(self, address: IPAddress) -> Subnet | None:
+        value = int(address)
+        for length in self.lengths:
+            start = value & ~((1 << (self.max_bits - length)) - 1)
+            found = self.by_start.get((length, start))
+            if found is not None:
+                return found
+        return None
+
+
+# Columns copied from a row onto the host as they are (checked by the model's fields).
+HOST_TEXT = ("hostname", "description", "mac", "notes")
+HOST_FIELDS: dict[str, Any] = {name: Host._meta.get_field(name) for name in HOST_TEXT}
+# Existing hosts are looked up this many keys per query (SQLite allows 999 parameters).
+LOOKUP_CHUNK = 900
+WRITE_BATCH = 2000
+
+
+@importing.register
+class HostImporter(Importer):
+    kind = "hosts"
+    label = "Hosts (IP addresses)"
+    model = Host
+    aliases = ALIASES["hosts"]
+    required = "address"
+    example_columns = (
+        "address",
+        "hostname",
+        "description",
+        "mac",
+        "tags",
+        "notes",
+        "subnet",
+        "vrf",
+    )
+
+    def __init__(self) -> None:
+        self.tag_cells: dict[str, list[str]] = {}
+        self.vrfs: dict[str, VRF] = {}
+        self.indexes: dict[tuple[int, int], SubnetIndex] = {}
+        self.subnets_by_pk: dict[int, Subnet] = {}
+
+    # --- planning ---------------------------------------------------------
+    def plan_rows(self, rows: Rows, mode: str, progress: Progress) -> list[RowOutcome]:
+        for vrf in VRF.objects.all():
+            self.vrfs.setdefault(vrf.rd, vrf)
+        for vrf in VRF.objects.all():
+            self.vrfs[vrf.name] = vrf  # a name wins over another VRF's RD
+        parsed: list[tuple[int, dict[str, str], Any]] = []
+        for line, row in rows:
+            try:
+                parsed.append((line, row, self._parse(row)))
+            except RowError as error:
+                parsed.append((line, row, error))
+        progress(len(rows) // 3, len(rows))
+        existing = self._existing([p for _, _, p in parsed if not isinstance(p, RowError)], mode)
+        progress(len(rows) * 2 // 3, len(rows))
+        planned: dict[tuple[int, int, str], dict[str, Any]] = {}
+        outcomes = []
+        for line, row, item in parsed:
+            if isinstance(item, RowError):
+                outcomes.append(RowOutcome(line, "error", self.row_label(row), str(item)))
+                continue
+            try:
+                outcomes.append(self._decide(line, row, item, mode, existing, planned))
+            except RowError as error:
+                outcomes.append(RowOutcome(line, "error", str(item["address"]), str(error)))
+        progress(len(rows), len(rows))
+        return outcomes
+
+    def _parse(self, row: dict[str, str]) -> dict[str, Any]:
+        """One row's values, checked on their own (no database)."""
+        try:
+            address = parse_address(row["address"])
+        except ValidationError as error:
+            raise RowError(" ".join(error.messages)) from None
+        vrf_name = _vrf_name(row)
+        vrf = self.vrfs.get(vrf_name) if vrf_name else None
+        if vrf_name and vrf is None:
+            raise RowError(_no_vrf(vrf_name))
+        values: dict[str, Any] = {c: row[c] for c in HOST_TEXT if c in row}
+        if "mac" in values:
+            values["mac"] = normalise_mac(values["mac"])
+        notes = [row["notes"]] if "notes" in row else []
+        notes += [f"{c.title()}: {row[c]}" for c in ("owner", "device", "port") if c in row]
+        if notes:
+            values["notes"] = "\n".join(notes)
+        errors = {}
+        for name, value in values.items():
+            try:
+                HOST_FIELDS[name].clean(value, None)
+            except ValidationError as error:
+                errors[name] = error.messages
+        if errors:
+            raise RowError(messages_of(ValidationError(errors)))
+        names = [row["tags"]] if "tags" in row else []
+        if "state" in row:
+            names.append(PHPIPAM_STATES.get(row["state"], row["state"]))
+        network = None
+        if "subnet" in row:
+            try:
+                network = str(parse_network(_network_text(row, "subnet")))
+            except ValidationError as error:
+                raise RowError("subnet: " + " ".join(error.messages)) from None
+        return {
+            "address": address,
+            "vrf": vrf,
+            "values": values,
+            "tags": self._tag_names(",".join(names)) if names else None,
+            "network": network,
+        }
+
+    def _tag_names(self, cell: str) -> list[str]:
+        # Files repeat a few tag cells many times: parse each distinct cell once.
+        names = self.tag_cells.get(cell)
+        if names is None:
+            names = self.tag_cells[cell] = tag_names(cell)
+        return names
+
+    def _index(self, vrf_key: int, family: int) -> SubnetIndex:
+        index = self.indexes.get((vrf_key, family))
+        if index is None:
+            index = self.indexes[(vrf_key, family)] = SubnetIndex(vrf_key, family)
+            for subnet in index.by_network.values():
+                self.subnets_by_pk[subnet.pk] = subnet
+        return index
+
+    def _existing(self, items: list[dict[str, Any]], mode: str) -> dict[tuple[int, int, str], Any]:
+        """Every host the file names that exists already: one query per chunk of keys."""
+        wanted: dict[tuple[int, int], list[str]] = {}
+        for item in items:
+            vrf_key = item["vrf"].pk if item["vrf"] else 0
+            key = address_key(item["address"])
+            item["key"], item["vrf_key"] = key, vrf_key
+            wanted.setdefault((vrf_key, item["address"].version), []).append(key)
+        found: dict[tuple[int, int, str], Any] = {}
+        columns = ("pk", "vrf_key", "family", "key", "subnet_id", *HOST_TEXT)
+        for (vrf_key, family), keys in wanted.items():
+            for i in range(0, len(keys), LOOKUP_CHUNK):
+                chunk = keys[i : i + LOOKUP_CHUNK]
+                hosts = Host.objects.filter(vrf_key=vrf_key, family=family, key__in=chunk)
+                for values in hosts.values(*columns):
+                    found[(vrf_key, family, values["key"])] = values
+        if mode == "update" and found:
+            tags: dict[int, set[str]] = {}
+            pks = [h["pk"] for h in found.values()]
+            through = Host.tags.through
+            for i in range(0, len(pks), LOOKUP_CHUNK):
+                rows = through.objects.filter(host_id__in=pks[i : i + LOOKUP_CHUNK])
+                for host_id, name in rows.values_list("host_id", "tag__name"):
+                    tags.setdefault(host_id, set()).add(name)
+            for host in found.values():
+                host["tags"] = tags.get(host["pk"], set())
+        return found
+
+    def _decide(
+        self,
+        line: int,
+        row: dict[str, str],
+        item: dict[str, Any],
+        mode: str,
+        existing: dict[tuple[int, int, str], Any],
+        planned: dict[tuple[int, int, str], dict[str, Any]],
+    ) -> RowOutcome:
+        address: IPAddress = item["address"]
+        vrf_key, key, label = item["vrf_key"], item["key"], str(address)
+        ident = (vrf_key, address.version, key)
+        index = self._index(vrf_key, address.version)
+        where = f"VRF {item['vrf']}" if item["vrf"] else "the global table"
+        home = index.best_match(address)
+        if item["network"] is not None:
+            subnet = index.by_network.get(item["network"])
+            if subnet is None:
+                raise RowError(
+                    f"Subnet {item['network']} does not exist in {where}: import subnets first."
+                )
+            if not subnet.contains(address):
+                raise RowError(
+                    f"address: {address} is not inside {subnet.network}: pick an address in it "
+                    "or another subnet."
+                )
+        elif home is None:
             raise RowError(
                 f"No subnet in {where} contains {address}: create or import its subnet first."
             )
-    existing = Host.objects.at(address, vrf_key).first()
-    values: dict[str, Any] = {"address": str(address), "subnet": subnet}
-    for column in ("hostname", "description", "mac"):
-        if column in row:
-            values[column] = row[column]
-    if "mac" in values:
-        from ipam.models import normalise_mac
-
-        values["mac"] = normalise_mac(values["mac"])
-    notes = [row["notes"]] if "notes" in row else []
-    notes += [f"{c.title()}: {row[c]}" for c in ("owner", "device", "port") if c in row]
-    if notes:
-        values["notes"] = "\n".join(notes)
-    tag_names = [row["tags"]] if "tags" in row else []
-    if "state" in row:
-        tag_names.append(PHPIPAM_STATES.get(row["state"], row["state"]))
-    tags = _tags(",".join(tag_names)) if tag_names else None
-    if existing is not None:
+        else:
+            subnet = home
+        # A host belongs to the most specific subnet that contains it (as Host.save() does).
+        if home is not None and home.prefix_length > subnet.prefix_length:
+            subnet = home
+        _check_usable(address, subnet)
+        values = dict(item["values"])
+        tags = item["tags"]
+        earlier = planned.get(ident)
+        if earlier is not None:
+            # A second row for an address earlier in the file: skip it or merge it in.
+            if mode == "skip":
+                return RowOutcome(
+                    line, "skip", label, f"Same address as line {earlier['line']}; skipped."
+                )
+            earlier["values"].update(values)
+            if tags is not None:
+                earlier["tags"] = tags
+            return RowOutcome(line, "skip", label, f"Merged into line {earlier['line']}.")
+        old = existing.get(ident)
+        if old is None:
+            values.update(
+                address=label,
+                family=address.version,
+                key=key,
+                next_key=to_key(int(address) + 1),
+                vrf_key=vrf_key,
+                subnet_id=subnet.pk,
+            )
+            data = {"line": line, "values": values, "tags": tags}
+            planned[ident] = data
+            return RowOutcome(line, "create", label, "", data)
+        if mode == "skip":
+            return RowOutcome(line, "skip", label, "Already exists; skipped.")
         # Updating never moves a host to a less specific subnet than where it lives.
-        values["subnet"] = existing.subnet if "subnet" not in row else subnet
-    obj = existing or Host()
-    return _apply(obj, line, str(address), values, tags, mode, existing is None)
+        if item["network"] is not None:
+            values["subnet_id"] = subnet.pk
+        changed = {k: [old[k], v] for k, v in values.items() if old[k] != v}
+        tags_changed = tags is not None and set(tags) != old["tags"]
+        if not changed and not tags_changed:
+            return RowOutcome(line, "skip", label, "Already exists with the same values.")
+        fields = [k.removesuffix("_id") for k in changed] + (["tags"] if tags_changed else [])
+        data = {
+            "line": line,
+            "pk": old["pk"],
+            "repr": f"{label} {values.get('hostname', old['hostname'])}".strip(),
+            "values": {k: v for k, (_, v) in changed.items()},
+            "old": {k: o for k, (o, _) in changed.items()},
+            "tags": tags if tags_changed else None,
+            "old_tags": sorted(old["tags"]) if tags_changed else None,
+        }
+        planned[ident] = data
+        return RowOutcome(line, "update", label, "Changes " + ", ".join(fields) + ".", data)
+
+    # --- writing ------------------------------------------------------------
+    def write(self, outcomes: list[RowOutcome], progress: Progress) -> None:
+        total = len(outcomes)
+        creates = [o.data for o in outcomes if o.action == "create" and o.data]
+        updates = [o.data for o in outcomes if o.action == "update" and o.data]
+        tags = _ensure_tags({n for d in creates + updates for n in d["tags"] or ()})
+        entries: list[audit.Entry] = []
+        through = Host.tags.through
+        done = 0
+        for i in range(0, len(creates), WRITE_BATCH):
+            batch = creates[i : i + WRITE_BATCH]
+            bulk.insert(Host, (d["values"] for d in batch))
+            ids = _host_ids(batch)
+            links = []
+            for data in batch:
+                values = data["values"]
+                pk = ids[(values["vrf_key"], values["family"], values["key"])]
+                changes = {k: [None, v] for k, v in _audited(values).items() if v}
+                if data["tags"]:
+                    changes["tags"] = [None, data["tags"]]
+                    links += [{"host_id": pk, "tag_id": tags[n]} for n in data["tags"]]
+                text = f"{values['address']} {values.get('hostname', '')}".strip()
+                entries.append((pk, text, "create", changes))
+            bulk.insert(through, links)
+            done += len(batch)
+            progress(done, total)
+        now = timezone.now()
+        for i in range(0, len(updates), WRITE_BATCH):
+            batch = updates[i : i + WRITE_BATCH]
+            by_fields: dict[tuple[str, ...], list[Host]] = {}
+            for data in batch:
+                host = Host(pk=data["pk"], updated=now, **data["values"])
+                by_fields.setdefault(tuple(sorted(data["values"])), []).append(host)
+                changes = {k: [data["old"][k], v] for k, v in _audited(data["values"]).items()}
+                if data["tags"] is not None:
+                    changes["tags"] = [data["old_tags"], data["tags"]]
+                entries.append((data["pk"], data["repr"], "update", changes))
+            for fields, hosts in by_fields.items():
+                if fields:
+                    Host.objects.bulk_update(hosts, [*fields, "updated"])
+            retag = [d for d in batch if d["tags"] is not None]
+            through.objects.filter(host_id__in=[d["pk"] for d in retag]).delete()
+            through.objects.bulk_create(
+                [through(host_id=d["pk"], tag_id=tags[n]) for d in retag for n in d["tags"]]
+            )
+            done += len(batch)
+            progress(done, total)
+        audit.record_many(Host, entries)
 
 
-HANDLERS: dict[str, Callable[[int, dict[str, str], str], RowOutcome]] = {
-    "vlans": import_vlan,
-    "subnets": import_subnet,
-    "hosts": import_host,
-}
+def _host_ids(batch: list[dict[str, Any]]) -> dict[tuple[int, int, str], int]:
+    """The ids of hosts just inserted, by (VRF, family, key): one query per chunk of keys."""
+    wanted: dict[tuple[int, int], list[str]] = {}
+    for data in batch:
+        values = data["values"]
+        wanted.setdefault((values["vrf_key"], values["family"]), []).append(values["key"])
+    ids = {}
+    for (vrf_key, family), keys in wanted.items():
+        for i in range(0, len(keys), LOOKUP_CHUNK):
+            hosts = Host.objects.filter(
+                vrf_key=vrf_key, family=family, key__in=keys[i : i + LOOKUP_CHUNK]
+            )
+            for key, pk in hosts.values_list("key", "pk"):
+                ids[(vrf_key, family, key)] = pk
+    return ids
 
 
-def decode(data: bytes) -> str:
-    """Text of an uploaded file: UTF-8 (with or without BOM), else Latin-1 as spreadsheets write."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+def _check_usable(address: IPAddress, subnet: Subnet) -> None:
+    """IPv4 networks up to /30 keep their network and broadcast addresses back."""
+    net = subnet.ip_network
+    edges = (int(net.network_address), int(net.broadcast_address))
+    if net.version == 4 and net.prefixlen <= 30 and int(address) in edges:
+        which = "network" if address == net.network_address else "broadcast"
+        raise RowError(
+            f"address: {address} is the {which} address of {net}: hosts use "
+            f"{net.network_address + 1}–{net.broadcast_address - 1}."
+        )
 
 
-def label_rows(result: ImportResult) -> Iterable[str]:
-    """One line per row that is not applied cleanly, for the command line."""
-    for row in result.rows:
-        if row.action == "error":
-            yield f"line {row.line}: {row.label}: {row.message}"
+def _audited(values: dict[str, Any]) -> dict[str, Any]:
+    """The values the audit trail records for a host (as its registration says)."""
+    from ipam.apps import DERIVED_FIELDS
+
+    named = {k.removesuffix("_id") if k == "subnet_id" else k: v for k, v in values.items()}
+    return {k: v for k, v in named.items() if k not in DERIVED_FIELDS}
+
+
+def _ensure_tags(names: Iterable[str]) -> dict[str, int]:
+    """Tag ids by name, creating the missing tags in one insert."""
+    names = set(names)
+    if not names:
+        return {}
+    ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+    missing = names - set(ids)
+    if missing:
+        Tag.objects.bulk_create([Tag(name=n) for n in sorted(missing)], ignore_conflicts=True)
+        ids.update(Tag.objects.filter(name__in=missing).values_list("name", "pk"))
+    return ids
+
+
+# Every door (page, API, command, job) imports through netkeep.importing.
+run_import = importing.run_import

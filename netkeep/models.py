@@ -1,4 +1,4 @@
-"""Cross-cutting records: events from every app and the webhooks they fan out to.
+"""Cross-cutting records: events and the webhooks they fan out to; stored CSV import previews.
 
 This module must not import any app (ipam, discovery, ...): events point at
 their object through a content type and an id.
@@ -6,6 +6,7 @@ their object through a content type and an id.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -60,6 +61,78 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.object_repr}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    PREVIEWING = "previewing", "Checking rows"
+    READY = "ready", "Preview ready"
+    APPLYING = "applying", "Applying"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+
+
+class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
+    def visible_to(self, user: Any) -> ImportBatchQuerySet:
+        """A user sees their own uploads."""
+        return self.filter(user=user) if getattr(user, "pk", None) else self.none()
+
+    def prune(self, older_than: timedelta = timedelta(days=1)) -> int:
+        """Forget previews nobody applied and finished imports older than a day."""
+        horizon = timezone.now() - older_than
+        return self.filter(created__lt=horizon).delete()[0]
+
+
+class ImportBatch(models.Model):
+    """One uploaded CSV file: its stored preview (every row's planned outcome) and its fate."""
+
+    kind = models.CharField(max_length=30)
+    mode = models.CharField(max_length=8)
+    user = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.CASCADE, related_name="import_batches"
+    )
+    filename = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0, help_text="Data rows in the file.")
+    counts = models.JSONField(default=dict, blank=True, help_text="create/update/skip/error.")
+    # The upload (zlib) until the preview is computed; kept for row-by-row importers,
+    # whose apply runs the rows again.
+    source = models.BinaryField(default=b"")
+    # The batched importer's plan (zlib JSON): what apply writes without checking again.
+    plan = models.BinaryField(default=b"")
+    valid_only = models.BooleanField(default=False)
+    message = models.TextField(blank=True, help_text="Why it failed, or the outcome.")
+    run_id = models.PositiveIntegerField(null=True, blank=True, help_text="The job doing it.")
+    finished = models.DateTimeField(null=True, blank=True)
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.kind} import #{self.pk} ({self.get_status_display()})"
+
+
+class ImportRow(models.Model):
+    """One row's outcome in a stored preview, kept for paging through it."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    action = models.CharField(max_length=8)
+    label = models.CharField(max_length=200)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["line"]
+        indexes = [models.Index(fields=["batch", "action", "line"])]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.action} {self.label}"
 
 
 class WebhookFormat(models.TextChoices):

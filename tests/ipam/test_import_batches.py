@@ -1,0 +1,158 @@
+"""Batched host import: stored previews applied as planned, bad input as row errors, bulk audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import AuditEntry, User
+from ipam.importing import HostImporter, run_import
+from ipam.models import Host, Subnet, Tag
+from netkeep import importing
+from netkeep.models import ImportBatch, ImportRow, ImportStatus
+from tests.factories import make_host, make_subnet
+
+pytestmark = pytest.mark.django_db
+
+
+def _preview(text: str, user: User | None = None, mode: str = "skip") -> ImportBatch:
+    batch = importing.create_batch(text, "hosts", mode, user)
+    return importing.preview_batch(batch.pk)
+
+
+def test_a_stored_preview_is_applied_as_planned_without_checking_rows_again(
+    erin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_subnet("198.51.100.0/24")
+    batch = _preview("address,hostname,tags\n198.51.100.10,web1,web\n198.51.100.11,web2,\n", erin)
+    assert batch.status == ImportStatus.READY
+    assert batch.counts == {"create": 2, "update": 0, "skip": 0, "error": 0}
+    assert list(batch.rows.values_list("line", "action")) == [(2, "create"), (3, "create")]
+    assert not Host.objects.exists()
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("apply must not plan again")
+
+    monkeypatch.setattr(HostImporter, "plan_rows", refuse)
+    result = importing.apply_batch(batch.pk)
+    assert result.applied
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLIED and batch.message.startswith("Applied: 2 create")
+    web1 = Host.objects.get(address="198.51.100.10")
+    assert web1.hostname == "web1" and list(web1.tags.values_list("name", flat=True)) == ["web"]
+    # Applying twice writes nothing more.
+    assert not importing.apply_batch(batch.pk).applied
+    assert Host.objects.count() == 2
+
+
+def test_a_preview_with_bad_rows_applies_only_when_asked_to_keep_the_good_ones(erin: User) -> None:
+    make_subnet("198.51.100.0/24")
+    batch = _preview("address\n198.51.100.10\n198.51.100.300\n203.0.113.1\n", erin)
+    errors = list(batch.rows.filter(action="error").values_list("line", "message"))
+    assert [line for line, _ in errors] == [3, 4]
+    assert "is not an IPv4 or IPv6 address" in errors[0][1]
+    assert not importing.apply_batch(batch.pk).applied
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.READY and batch.message.startswith("Nothing written")
+    assert not Host.objects.exists()
+    assert importing.apply_batch(batch.pk, valid_only=True).applied
+    assert list(Host.objects.values_list("address", flat=True)) == ["198.51.100.10"]
+
+
+def test_data_that_changed_after_the_preview_fails_the_apply_and_writes_nothing(
+    erin: User,
+) -> None:
+    net = make_subnet("198.51.100.0/24")
+    batch = _preview("address\n198.51.100.10\n198.51.100.11\n", erin)
+    make_host("198.51.100.11", subnet=net, hostname="meanwhile")
+    assert not importing.apply_batch(batch.pk).applied
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.FAILED
+    assert "changed since the preview" in batch.message
+    assert list(Host.objects.values_list("hostname", flat=True)) == ["meanwhile"]
+
+
+def test_nul_characters_and_overlong_values_are_row_errors_on_every_kind() -> None:
+    make_subnet("198.51.100.0/24")
+    long_tag = "t" * 65
+    hosts = run_import(
+        f"address,hostname,tags\n198.51.100.5,a\x00b,\n198.51.100.6,ok,{long_tag}\n"
+        f"198.51.100.7,{'h' * 254},\n198.51.100.8,fine,\n",
+        "hosts",
+        dry_run=False,
+    )
+    assert [r.action for r in hosts.rows] == ["error", "error", "error", "create"]
+    assert "NUL character" in hosts.rows[0].message
+    assert "tags:" in hosts.rows[1].message and "64" in hosts.rows[1].message
+    assert hosts.rows[2].message.startswith("hostname:")
+    assert not hosts.applied and not Host.objects.exists()
+    subnets = run_import(
+        f"network,name,tags\n198.18.0.0/24,a\x00,\n198.18.1.0/24,x,{long_tag}\n", "subnets"
+    )
+    assert [r.action for r in subnets.rows] == ["error", "error"]
+    assert not Tag.objects.exists()
+
+
+def test_an_address_repeated_in_a_file_is_skipped_or_merged_into_its_first_row() -> None:
+    make_subnet("198.51.100.0/24")
+    text = "address,hostname,description\n198.51.100.5,first,one\n198.51.100.5,second,\n"
+    skipped = run_import(text, "hosts", mode="skip", dry_run=False)
+    assert [(r.action, r.message) for r in skipped.rows] == [
+        ("create", ""),
+        ("skip", "Same address as line 2; skipped."),
+    ]
+    assert Host.objects.get().hostname == "first"
+    Host.objects.all().delete()
+    merged = run_import(text, "hosts", mode="update", dry_run=False)
+    assert [r.action for r in merged.rows] == ["create", "skip"]
+    host = Host.objects.get()
+    assert (host.hostname, host.description) == ("second", "one")
+
+
+def test_updates_in_bulk_change_fields_and_tags_and_are_audited_old_to_new(erin: User) -> None:
+    net = make_subnet("198.51.100.0/24")
+    host = make_host("198.51.100.5", subnet=net, hostname="old", description="keep")
+    host.tags.add(Tag.objects.create(name="legacy"))
+    result = run_import(
+        "address,hostname,tags\n198.51.100.5,new,web;db\n",
+        "hosts",
+        mode="update",
+        dry_run=False,
+        user=erin,
+    )
+    assert [(r.action, r.message) for r in result.rows] == [("update", "Changes hostname, tags.")]
+    host.refresh_from_db()
+    assert (host.hostname, host.description) == ("new", "keep")
+    assert sorted(host.tags.values_list("name", flat=True)) == ["db", "web"]
+    entry = AuditEntry.objects.get(door="import", action="update", object_id=str(host.pk))
+    assert entry.user == erin and entry.object_repr == "198.51.100.5 new"
+    assert entry.changes == {"hostname": ["old", "new"], "tags": [["legacy"], ["web", "db"]]}
+
+
+def test_hosts_written_in_bulk_match_hosts_saved_one_by_one(erin: User) -> None:
+    make_subnet("198.51.100.0/24")
+    inner = make_subnet("198.51.100.0/28")
+    run_import("address,mac\n198.51.100.9,00-1A-2B-3C-4D-5E\n", "hosts", dry_run=False, user=erin)
+    imported = Host.objects.get()
+    saved = make_host("198.51.100.10", subnet=Subnet.objects.get(network="198.51.100.0/24"))
+    assert imported.subnet == inner and saved.subnet == inner
+    for name in ("family", "vrf_key", "status", "origin", "hostname_source"):
+        assert getattr(imported, name) == getattr(saved, name), name
+    assert imported.key < saved.key and imported.next_key == saved.key
+    assert imported.mac == "00:1a:2b:3c:4d:5e" and imported.created is not None
+    entry = AuditEntry.objects.get(door="import", object_id=str(imported.pk))
+    assert entry.user == erin and entry.action == "create"
+    assert entry.changes["address"] == [None, "198.51.100.9"]
+    assert entry.changes["subnet"] == [None, inner.pk]
+
+
+def test_old_batches_are_forgotten_when_a_new_upload_arrives(erin: User) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_subnet("198.51.100.0/24")
+    old = _preview("address\n198.51.100.5\n", erin)
+    ImportBatch.objects.filter(pk=old.pk).update(created=timezone.now() - timedelta(days=2))
+    _preview("address\n198.51.100.6\n", erin)
+    assert not ImportBatch.objects.filter(pk=old.pk).exists()
+    assert not ImportRow.objects.filter(batch_id=old.pk).exists()
