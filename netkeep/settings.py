@@ -4,49 +4,47 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-import environ
-from django.core.exceptions import ImproperlyConfigured
-from environ.fileaware_mapping import FileAwareMapping
+from netkeep.config import (
+    env_bool,
+    env_choice,
+    env_db,
+    env_float,
+    env_int,
+    env_list,
+    env_optional_bool,
+    env_optional_int,
+    env_str,
+    env_time_zone,
+    read_env_file,
+    stop,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# Every variable is read through netkeep/config.py: a bad or out-of-range value
+# stops the start with one line naming it. FOO_FILE may hold any FOO (secrets).
+read_env_file(BASE_DIR / ".env")
 
-class _SecretFiles(FileAwareMapping):
-    """FOO_FILE contents without the trailing newline that `echo` and editors leave."""
-
-    def __getitem__(self, key: str) -> str:
-        value: str = super().__getitem__(key)
-        return value.rstrip("\r\n") if self.env.get(key + "_FILE") else value
-
-
-class _Env(environ.FileAwareEnv):
-    ENVIRON = _SecretFiles()
-
-
-# FileAwareEnv also reads FOO_FILE for every FOO, so secrets can come from files
-# (Docker/Kubernetes secrets) instead of the process environment.
-env = _Env()
-_Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-DEBUG = env.bool("DEBUG", default=False)
-DATA_DIR = Path(env.str("NETKEEP_DATA_DIR", default=str(BASE_DIR / "data")))
+DEBUG = env_bool("DEBUG", False)
+DATA_DIR = Path(env_str("NETKEEP_DATA_DIR", str(BASE_DIR / "data")))
 
 DEV_SECRET_KEY = "django-insecure-netkeep-development-key-do-not-use-in-production"
-SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 if not DEBUG and (
     SECRET_KEY == DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 32
 ):
-    raise ImproperlyConfigured(
-        "SECRET_KEY is missing or is the development key. Set SECRET_KEY (or SECRET_KEY_FILE) "
+    stop(
+        "SECRET_KEY is missing or is the development key: set SECRET_KEY (or SECRET_KEY_FILE) "
         "to a random string of at least 32 characters, for example the output of "
         "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, or set DEBUG=true "
         "for local development."
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_TZ = True
 USE_I18N = False
 LANGUAGE_CODE = "en-us"
@@ -109,11 +107,11 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'netkeep.sqlite3'}")}
+DATABASES = {"default": env_db("DATABASE_URL", f"sqlite:///{DATA_DIR / 'netkeep.sqlite3'}")}
 # The password may live apart from the URL (DATABASE_PASSWORD_FILE: a Docker secret
 # that the postgres container reads too).
-if env.str("DATABASE_PASSWORD", default=""):
-    DATABASES["default"]["PASSWORD"] = env.str("DATABASE_PASSWORD")
+if env_str("DATABASE_PASSWORD", ""):
+    DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + busy timeout + IMMEDIATE transactions: the web process and the
     # workers write at the same time without "database is locked".
@@ -155,26 +153,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.passwords.CommonPasswordValidator"},
     {"NAME": "accounts.passwords.NumericPasswordValidator"},
 ]
-NETKEEP_ADMIN_USER = env.str("NETKEEP_ADMIN_USER", default="")
-NETKEEP_ADMIN_PASSWORD = env.str("NETKEEP_ADMIN_PASSWORD", default="")
+NETKEEP_ADMIN_USER = env_str("NETKEEP_ADMIN_USER", "")
+NETKEEP_ADMIN_PASSWORD = env_str("NETKEEP_ADMIN_PASSWORD", "")
 # Login throttling: failures allowed per window, per client IP and per username.
-LOGIN_THROTTLE_IP = (env.int("LOGIN_THROTTLE_IP_LIMIT", default=20), 60)
-LOGIN_THROTTLE_USER = (env.int("LOGIN_THROTTLE_USER_LIMIT", default=10), 15 * 60)
+LOGIN_THROTTLE_IP = (env_int("LOGIN_THROTTLE_IP_LIMIT", 20, low=1, high=100_000), 60)
+LOGIN_THROTTLE_USER = (env_int("LOGIN_THROTTLE_USER_LIMIT", 10, low=1, high=100_000), 15 * 60)
 # Behind a reverse proxy, set this to the number of proxies that append to X-Forwarded-For.
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+NUM_PROXIES = env_int("NUM_PROXIES", 0, low=0, high=10)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+SESSION_COOKIE_AGE = env_int(
+    "SESSION_COOKIE_AGE", 12 * 3600, low=60, high=366 * 86400, unit="seconds"
+)
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from <body hx-headers>, not the cookie
-SECURE_HTTPS = env.bool("SECURE_HTTPS", default=not DEBUG)
+SECURE_HTTPS = env_bool("SECURE_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_HTTPS
 CSRF_COOKIE_SECURE = SECURE_HTTPS
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, low=0, high=2 * 366 * 86400, unit="seconds")
 # Only sent when SECURE_HSTS_SECONDS > 0, i.e. once the operator opted in to HSTS.
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 # The container health probe talks plain HTTP to the web process itself.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -182,11 +182,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if NUM_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", [])
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -221,12 +221,16 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "rest_framework.views.exception_handler",
 }
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=1)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=env_int("JWT_ACCESS_MINUTES", 5, low=1, high=24 * 60, unit="minutes")
+    ),
+    "REFRESH_TOKEN_LIFETIME": timedelta(
+        days=env_int("JWT_REFRESH_DAYS", 1, low=1, high=365, unit="days")
+    ),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "SIGNING_KEY": env_str("JWT_SIGNING_KEY", "") or SECRET_KEY,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Netkeep API",
@@ -249,13 +253,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Background work --------------------------------------------------------
-Q_CLUSTER = {
-    "name": env.str("Q_CLUSTER_NAME", default="netkeep"),
+Q_TIMEOUT = env_int("Q_TIMEOUT", 600, low=30, high=7 * 86400, unit="seconds")
+Q_CLUSTER: dict[str, Any] = {
+    "name": env_str("Q_CLUSTER_NAME", "netkeep"),
     "orm": "default",
-    "workers": env.int("Q_WORKERS", default=2),
-    "timeout": env.int("Q_TIMEOUT", default=600),
+    "workers": env_int("Q_WORKERS", 2, low=1, high=64),
+    "timeout": Q_TIMEOUT,
     # retry must stay above the longest timeout, or a slow task runs twice at once.
-    "retry": env.int("Q_TIMEOUT", default=600) + 60,
+    "retry": Q_TIMEOUT + 60,
     "max_attempts": 3,
     "catch_up": False,
     "save_limit": 1000,
@@ -267,32 +272,35 @@ Q_CLUSTER = {
 
 # --- Netkeep ----------------------------------------------------------------
 # Nothing is swept or port-scanned outside these networks. Empty by default.
-SCAN_ALLOWED_NETWORKS = env.list("SCAN_ALLOWED_NETWORKS", default=[])
+SCAN_ALLOWED_NETWORKS = env_list("SCAN_ALLOWED_NETWORKS", [])
 # Keys for secrets stored in the database (credential sets, webhook secrets):
 # a comma-separated list, newest first, so keys can be rotated (MultiFernet).
-NETKEEP_SECRET_KEYS = env.list("NETKEEP_SECRET_KEYS", default=[])
+NETKEEP_SECRET_KEYS = env_list("NETKEEP_SECRET_KEYS", [])
 # Discovery tuning. The sweep engine paces its sends at this rate (packets per
 # second), waits this long for replies and retries silent addresses this often.
-NETKEEP_PING_RATE_PPS = env.int("NETKEEP_PING_RATE_PPS", default=20000)
-NETKEEP_PING_TIMEOUT_S = env.float("NETKEEP_PING_TIMEOUT_S", default=1.0)
-NETKEEP_PING_RETRIES = env.int("NETKEEP_PING_RETRIES", default=1)
-# Empty: detect (raw socket as root / CAP_NET_RAW, else ping_group_range).
-NETKEEP_PING_PRIVILEGED = (
-    env.bool("NETKEEP_PING_PRIVILEGED") if env.str("NETKEEP_PING_PRIVILEGED", default="") else None
+NETKEEP_PING_RATE_PPS = env_int(
+    "NETKEEP_PING_RATE_PPS", 20000, low=1, high=1_000_000, unit="packets per second"
 )
-NETKEEP_DNS_TIMEOUT_S = env.float("NETKEEP_DNS_TIMEOUT_S", default=2.0)
-NETKEEP_WEBHOOK_TIMEOUT = env.float("NETKEEP_WEBHOOK_TIMEOUT", default=10.0)
+NETKEEP_PING_TIMEOUT_S = env_float("NETKEEP_PING_TIMEOUT_S", 1.0, low=0.01, high=60, unit="seconds")
+NETKEEP_PING_RETRIES = env_int("NETKEEP_PING_RETRIES", 1, low=0, high=10)
+# Empty: detect (raw socket as root / CAP_NET_RAW, else ping_group_range).
+NETKEEP_PING_PRIVILEGED = env_optional_bool("NETKEEP_PING_PRIVILEGED")
+NETKEEP_DNS_TIMEOUT_S = env_float("NETKEEP_DNS_TIMEOUT_S", 2.0, low=0.1, high=60, unit="seconds")
+NETKEEP_WEBHOOK_TIMEOUT = env_float(
+    "NETKEEP_WEBHOOK_TIMEOUT", 10.0, low=0.5, high=300, unit="seconds"
+)
 # A running job with no progress for this long is marked failed (worker lost).
 # Empty: derived from the task timeout.
-NETKEEP_STALE_RUN_S = (
-    env.int("NETKEEP_STALE_RUN_S") if env.str("NETKEEP_STALE_RUN_S", default="") else None
-)
+NETKEEP_STALE_RUN_S = env_optional_int("NETKEEP_STALE_RUN_S", low=30, unit="seconds")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

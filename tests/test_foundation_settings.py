@@ -100,6 +100,7 @@ def test_it_refuses_to_start_without_debug_and_a_real_secret_key(
     result = run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "SECRET_KEY is missing or is the development key" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1  # one line, no traceback
     assert "SECRET_KEY_FILE" in result.stderr  # it says how to fix it
 
 
