@@ -7,6 +7,7 @@ class InventoryConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit
+        from inventory import importing  # noqa: F401  (registers the CSV importers)
         from inventory.models import (
             CredentialSet,
             Device,

@@ -19,6 +19,7 @@ from ipam.exporting import stream_csv
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter
 from ipam.importing import KINDS, ImportFileError, decode, run_import
 from ipam.models import VLAN, Host, Subnet
+from netkeep import importing
 from netkeep.responses import plain_error
 
 MODELS = {"vlans": "vlan", "subnets": "subnet", "hosts": "host"}
@@ -30,9 +31,8 @@ MAX_UPLOAD = 20 * 1024 * 1024
 class ImportForm(forms.Form):
     """The upload: a file or pasted text, what it holds and what to do with existing rows."""
 
-    kind = forms.ChoiceField(
-        choices=[("hosts", "Hosts (IP addresses)"), ("subnets", "Subnets"), ("vlans", "VLANs")]
-    )
+    # Every kind an app registered with the import framework (IPAM's, inventory's devices, ...).
+    kind = forms.ChoiceField(choices=lambda: _kind_choices())
     file = forms.FileField(required=False, help_text="A CSV file with a header line.")
     text = forms.CharField(
         required=False,
@@ -62,11 +62,36 @@ class ImportForm(forms.Form):
         return data
 
 
+IPAM_LABELS = {"hosts": "Hosts (IP addresses)", "subnets": "Subnets", "vlans": "VLANs"}
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    """IPAM's kinds first, then those other apps registered."""
+    others = sorted((k, c.label) for k, c in importing.REGISTRY.items() if k not in IPAM_LABELS)
+    return list(IPAM_LABELS.items()) + others
+
+
 def _check_perms(request: HttpRequest, kind: str, mode: str) -> None:
-    model = MODELS[kind]
-    needed = [f"ipam.add_{model}"] + ([f"ipam.change_{model}"] if mode == "update" else [])
+    try:
+        needed = importing.get_importer(kind).permissions(mode)
+    except ImportFileError:
+        raise PermissionDenied from None
     if not request.user.has_perms(needed):
         raise PermissionDenied
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """A CSV file holding just the header line of a kind: the template to fill in."""
+    try:
+        importer = importing.get_importer(kind)
+    except ImportFileError as error:
+        raise Http404(str(error)) from None
+    if not request.user.has_perms(importer.permissions("skip")):
+        raise PermissionDenied
+    response = HttpResponse(",".join(importer.example_columns) + "\r\n", content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="netkeep-{kind}-template.csv"'
+    return response
 
 
 @login_required
@@ -79,7 +104,9 @@ def import_csv(request: HttpRequest) -> HttpResponse:
             payload = signing.loads(request.POST["token"], salt=SALT, max_age=MAX_AGE)
         except signing.BadSignature:
             messages.error(request, "The preview expired or was altered: upload the file again.")
-            return render(request, "ipam/import.html", {"form": ImportForm()})
+            return render(
+                request, "ipam/import.html", {"form": ImportForm(), "other_kinds": _other_kinds()}
+            )
         _check_perms(request, payload["kind"], payload["mode"])
         result = run_import(
             payload["csv"],
@@ -122,7 +149,16 @@ def import_csv(request: HttpRequest) -> HttpResponse:
             "ipam/_import_preview.html" if "result" in context else "ipam/_import_errors.html"
         )
         return render(request, fragment, context)
+    context["other_kinds"] = _other_kinds()
     return render(request, "ipam/import.html", context)
+
+
+def _other_kinds() -> list[tuple[str, str, tuple[str, ...]]]:
+    return [
+        (k, c.label, c.example_columns)
+        for k, c in sorted(importing.REGISTRY.items())
+        if k not in IPAM_LABELS
+    ]
 
 
 @login_required
