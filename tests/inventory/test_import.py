@@ -75,7 +75,11 @@ def test_a_name_twice_in_one_file_is_an_error(world: None) -> None:
 
 def test_interfaces_import_with_vlans_and_addresses(world: None) -> None:
     make_device("r1")
-    text = "device,name,address,vlan,mac,is_upstream\nr1,eth0,198.18.0.1,20,00-11-22-33-44-55,yes\nr1,eth1,,99,,\n"
+    text = (
+        "device,name,address,vlan,mac,is_upstream\n"
+        "r1,eth0,198.18.0.1,20,00-11-22-33-44-55,yes\n"
+        "r1,eth1,,99,,\n"
+    )
     result = run_import(text, "interfaces", "skip", dry_run=False)
     assert not result.applied
     assert "No VLAN “99”" in result.errors[0].message
