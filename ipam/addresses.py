@@ -19,7 +19,8 @@ IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
 
 KEY_WIDTH = 32
-_LEADING_ZERO = re.compile(r"(^|\.)0\d")
+# Only whole decimal octets: "001a.2b3c" (a MAC) has no octet to fix, and hinting it looped.
+_LEADING_ZERO = re.compile(r"(^|\.)0\d+(?=\.|$)")
 
 
 def to_key(value: int) -> str:

@@ -1,15 +1,22 @@
 """The subnet view's address flow: hosts, child subnets and collapsed free runs, in order.
 
+Also the paging of that view: which page a request's parameters ask for
+(`address_page`), the "alive first" order, and where a jump into a child goes.
+
 Work per page is bounded by the page size: at most `limit` direct hosts and
 `limit` children are read after the cursor, whatever the subnet's size.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ipam.addresses import IPAddress, from_key, to_key, usable_bounds
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from ipam.addresses import IPAddress, from_key, parse_address, parse_network, to_key, usable_bounds
 
 if TYPE_CHECKING:
     from ipam.models import Flow, Host, Subnet
@@ -97,3 +104,136 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
             items.append(gap)
     next_cursor = to_key(position - 1) if more else None
     return Flow(items=items, next_cursor=next_cursor)
+
+
+# --- one page of the subnet view ------------------------------------------------------
+
+# Every page is bounded by what it shows, never by the subnet's size.
+FLOW_PAGE = 256
+
+
+@dataclass
+class AddressPage:
+    """What the address flow of the subnet view shows for one request."""
+
+    items: list[Any]
+    next_url: str
+    mode: str  # "flow" or "alive"
+    start: IPAddress | None = None
+    range: Any = None
+    error: str = ""
+
+
+def flow_url(subnet: Subnet, **params: Any) -> str:
+    """The subnet view's URL with the given query parameters (empty ones left out)."""
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
+    return f"{reverse('ipam:subnet_detail', args=[subnet.pk])}?{query}"
+
+
+def _clip_to(items: list[Any], end: int) -> tuple[list[Any], bool]:
+    """Items up to the address `end`; True when the flow went past it."""
+    kept: list[Any] = []
+    for item in items:
+        if isinstance(item, FreeRun):
+            if int(item.first) > end:
+                return kept, True
+            if int(item.last) > end:
+                kept.append(FreeRun(item.first, from_key(to_key(end), item.first.version)))
+                return kept, True
+        elif isinstance(item, HostItem):
+            if int(item.host.ip_address) > end:
+                return kept, True
+        elif int(item.subnet.start_key, 16) > end:
+            return kept, True
+        kept.append(item)
+    return kept, False
+
+
+def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
+    """Parse the subnet view's parameters (start, range, cursor, order) and read one page."""
+    if params.get("order") == "alive":
+        return alive_page(subnet, params.get("after", ""))
+    after = params.get("after") or None
+    if after and (len(after) != 32 or not all(c in "0123456789abcdef" for c in after)):
+        return AddressPage([], "", "flow", error="That page link is damaged: start again.")
+    start: IPAddress | None = None
+    span = None
+    try:
+        if params.get("range"):
+            span = parse_network(params["range"].strip())
+            start = span.network_address
+        elif params.get("jump"):
+            start = parse_address(params["jump"].strip())
+    except ValidationError as error:
+        return AddressPage([], "", "flow", error=" ".join(error.messages))
+    if start is not None and not subnet.contains(start):
+        return AddressPage([], "", "flow", error=f"{start} is not inside {subnet.network}.")
+    if after is None and start is not None and int(start) > int(subnet.start_key, 16):
+        after = to_key(int(start) - 1)
+    flow = subnet.flow(after=after, limit=FLOW_PAGE)
+    items, cursor = flow.items, flow.next_cursor
+    if span is not None:
+        items, past_end = _clip_to(items, int(span.broadcast_address))
+        cursor = None if past_end else cursor
+    next_url = flow_url(subnet, after=cursor, range=span or "") if cursor else ""
+    _child_usage(items)
+    return AddressPage(items, next_url, "flow", start=start, range=span)
+
+
+def alive_page(subnet: Subnet, after: str) -> AddressPage:
+    """Hosts of the subnet's whole range, those up first; the cursor is <phase><key>."""
+    from ipam.models import HostStatus
+
+    phase, key = (after[:1], after[1:]) if after else ("u", "")
+    hosts = subnet.host_range().prefetch_related("tags").order_by("key")
+    rows: list[Host] = []
+    if phase == "u":
+        rows = list(hosts.filter(status=HostStatus.UP, key__gt=key)[: FLOW_PAGE + 1])
+        if len(rows) <= FLOW_PAGE:
+            phase, key = "o", ""
+    if phase == "o":
+        rest = hosts.exclude(status=HostStatus.UP).filter(key__gt=key)
+        rows += list(rest[: FLOW_PAGE + 1 - len(rows)])
+    more = len(rows) > FLOW_PAGE
+    rows = rows[:FLOW_PAGE]
+    next_url = ""
+    if more:
+        last = rows[-1]
+        cursor = ("u" if last.status == HostStatus.UP else "o") + last.key
+        next_url = flow_url(subnet, order="alive", after=cursor)
+    return AddressPage([HostItem(h) for h in rows], next_url, "alive")
+
+
+def _child_usage(items: list[Any]) -> None:
+    """Give the child blocks of a flow page their usage counts, in one query."""
+    from ipam.models import Subnet
+
+    children = {i.subnet.pk: i.subnet for i in items if isinstance(i, ChildItem)}
+    if not children:
+        return
+    usage = Subnet.objects.filter(pk__in=children).with_usage().values("pk", "used", "alive")  # type: ignore[misc]
+    for row in usage:
+        children[row["pk"]].used = row["used"]  # type: ignore[attr-defined]
+        children[row["pk"]].alive = row["alive"]  # type: ignore[attr-defined]
+
+
+def child_target(subnet: Subnet, params: Mapping[str, str]) -> str:
+    """The child subnet view to show instead, when a jump address or a range lies in a child."""
+    jump, span = params.get("jump", "").strip(), params.get("range", "").strip()
+    try:
+        if span:
+            network = parse_network(span)
+            first, last = network[0], network[-1]
+        elif jump:
+            first = last = parse_address(jump)
+        else:
+            return ""
+    except ValidationError:
+        return ""  # the page itself explains the mistake
+    if not (subnet.contains(first) and subnet.contains(last)):
+        return ""
+    lo, hi = to_key(int(first)), to_key(int(last))
+    child = subnet.children.filter(start_key__lte=lo, end_key__gte=hi).first()
+    if child is None:
+        return ""
+    return flow_url(child, range=span) if span else flow_url(child, jump=jump)

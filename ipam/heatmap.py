@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
-from ipam.addresses import IPNetwork, usable_count
+from ipam.addresses import IPNetwork, to_key, usable_count
 
 if TYPE_CHECKING:
     from ipam.models import Subnet
@@ -71,3 +71,42 @@ def heatmap(subnet: Subnet, tiles_log2: int = 8) -> list[Tile]:
         used, alive = counts.get(index, (0, 0))
         tiles.append(Tile(network=network, used=used, alive=alive))
     return tiles
+
+
+@dataclass
+class TileLink:
+    """A heatmap tile as the subnet page draws it: where a click goes and how dark it is."""
+
+    tile: Tile
+    url: str
+    child: Subnet | None
+    level: float
+
+
+def wants_heatmap(subnet: Subnet) -> bool:
+    """Subnets bigger than a /24 (IPv6: a /120) get a heatmap of 256 tiles."""
+    return subnet.prefix_length < (24 if subnet.family == 4 else 120)
+
+
+def tile_links(subnet: Subnet) -> list[TileLink]:
+    """Heatmap tiles, each linking to the child subnet holding it or to its range here."""
+    from ipam.flow import flow_url
+
+    size = tile_prefix(subnet)
+    if size is None or not wants_heatmap(subnet):
+        return []
+    # Direct children are disjoint, so at most 256 of them can hold a whole tile.
+    holders = list(subnet.children.filter(prefix_length__lte=size).order_by("start_key"))
+    links = []
+    for tile in heatmap(subnet):
+        first, last = to_key(int(tile.network[0])), to_key(int(tile.network[-1]))
+        child = next((c for c in holders if c.start_key <= first and c.end_key >= last), None)
+        if child is None:
+            url = flow_url(subnet, range=tile.network) + "#flow"
+        elif child.prefix_length == size:
+            url = child.get_absolute_url()
+        else:
+            url = flow_url(child, range=tile.network) + "#flow"
+        level = 0.0 if not tile.used else max(0.15, tile.ratio)
+        links.append(TileLink(tile, url, child, round(level, 2)))
+    return links

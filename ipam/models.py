@@ -399,6 +399,34 @@ class Subnet(models.Model):
 
         return [from_key(k, self.family) for k in next_free_keys(self, count, after)]
 
+    def free_addresses(self, start: int, end: int, limit: int = 64) -> tuple[list[IPAddress], Any]:
+        """Up to `limit` free addresses from `start` to `end`, and the run left after them.
+
+        Checked against hosts and children now, however old the page that asks is.
+        """
+        from ipam.flow import FreeRun
+
+        window_end = min(end, start + limit - 1)
+        lo, hi = to_key(start), to_key(window_end)
+        in_window = self.host_range().filter(key__gte=lo, key__lte=hi)
+        taken = set(in_window.values_list("key", flat=True))
+        blocks = list(
+            self.children.filter(start_key__lte=hi, end_key__gte=lo).values_list(
+                "start_key", "end_key"
+            )
+        )
+        addresses = []
+        for value in range(start, window_end + 1):
+            key = to_key(value)
+            if key in taken or any(b[0] <= key <= b[1] for b in blocks):
+                continue
+            addresses.append(from_key(key, self.family))
+        rest = None
+        if window_end < end:
+            first, last = to_key(window_end + 1), to_key(end)
+            rest = FreeRun(from_key(first, self.family), from_key(last, self.family))
+        return addresses, rest
+
     def utilisation(self) -> tuple[int, int]:
         """(used addresses, usable addresses), children's hosts included."""
         return self.host_range().count(), self.usable

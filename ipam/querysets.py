@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -59,6 +59,17 @@ class SubnetQuerySet(models.QuerySet["Subnet"]):
         used = in_range.values("vrf_key").annotate(n=Count("key")).values("n")
         alive = in_range.filter(status="up").values("vrf_key").annotate(n=Count("key")).values("n")
         return self.annotate(used=Coalesce(Subquery(used), 0), alive=Coalesce(Subquery(alive), 0))
+
+    def for_tree(self) -> SubnetQuerySet:
+        """Subnets as the tree shows them: usage in the same query, whether they have children."""
+        from ipam.models import Subnet
+
+        return (
+            self.with_usage()
+            .select_related("vrf", "vlan")
+            .prefetch_related("tags")
+            .annotate(has_children=Exists(Subnet.objects.filter(parent=OuterRef("pk"))))
+        )
 
 
 class HostQuerySet(models.QuerySet["Host"]):

@@ -6,31 +6,28 @@ includes (templates whose names start with "_").
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef, ProtectedError, Q, QuerySet, Subquery
+from django.db.models import OuterRef, ProtectedError, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import ModelForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from ipam import owners
-from ipam.addresses import IPAddress, from_key, parse_address, parse_network, to_key
+from ipam.addresses import parse_address
 from ipam.allocation import SubnetFull, allocate
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
-from ipam.flow import ChildItem, FreeRun, HostItem
+from ipam.flow import FreeRun, HostItem, address_page, child_target, flow_url
 from ipam.forms import (
     AllocateForm,
     HostForm,
@@ -41,19 +38,18 @@ from ipam.forms import (
     VLANForm,
     VRFForm,
 )
-from ipam.heatmap import heatmap, tile_prefix
-from ipam.models import VLAN, VRF, Host, HostStatus, Subnet, Tag
-from ipam.querysets import SubnetQuerySet
+from ipam.heatmap import tile_links
+from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from ipam.search import SEARCH_LIMIT
+from ipam.search import search as search_groups
 from netkeep.params import parse_pk
 from netkeep.responses import plain_error
 from netkeep.types import AuthedRequest
 
 # Page sizes: every page is bounded by what it shows, never by the data's size.
-FLOW_PAGE = 256
 FREE_PAGE = 64
 LIST_PAGE = 50
 CHILDREN_PAGE = 200
-SEARCH_LIMIT = 20
 
 
 # --- shared helpers -----------------------------------------------------------------
@@ -149,24 +145,12 @@ def _tag_names() -> QuerySet[Tag, str]:
     return Tag.objects.order_by("name").values_list("name", flat=True)[:500]
 
 
-def _subnet_rows(queryset: QuerySet[Subnet]) -> SubnetQuerySet:
-    """Subnets as the tree shows them: usage in the same query, whether they have children."""
-    rows: SubnetQuerySet = (
-        cast(SubnetQuerySet, queryset)
-        .with_usage()
-        .select_related("vrf", "vlan")
-        .prefetch_related("tags")
-        .annotate(has_children=Exists(Subnet.objects.filter(parent=OuterRef("pk"))))
-    )
-    return rows
-
-
 # --- subnets ----------------------------------------------------------------------
 
 
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_list(request: AuthedRequest) -> HttpResponse:
-    filterset = _any_labels(SubnetFilter(request.GET, queryset=_subnet_rows(Subnet.objects.all())))
+    filterset = _any_labels(SubnetFilter(request.GET, queryset=Subnet.objects.all().for_tree()))
     filtering = any(request.GET.get(name) for name in filterset.filters)
     # Without filters the list is the tree: top-level subnets, children load on demand.
     queryset = filterset.qs if filtering else filterset.queryset.filter(parent__isnull=True)
@@ -185,7 +169,7 @@ def subnet_list(request: AuthedRequest) -> HttpResponse:
 def subnet_children(request: AuthedRequest, pk: int) -> HttpResponse:
     """The direct children of a subnet as tree rows (loaded when a tree node opens)."""
     subnet = get_object_or_404(Subnet, pk=pk)
-    rows = list(_subnet_rows(subnet.children.all())[: CHILDREN_PAGE + 1])
+    rows = list(subnet.children.all().for_tree()[: CHILDREN_PAGE + 1])
     context = {
         "subnets": rows[:CHILDREN_PAGE],
         "more_url": _within_url(subnet) if len(rows) > CHILDREN_PAGE else "",
@@ -198,180 +182,25 @@ def _within_url(subnet: Subnet) -> str:
     return f"{reverse('ipam:subnet_list')}?within={subnet.network}&vrf={vrf}"
 
 
-@dataclass
-class AddressPage:
-    """What the address flow of the subnet view shows for one request."""
-
-    items: list[Any]
-    next_url: str
-    mode: str  # "flow" or "alive"
-    start: IPAddress | None = None
-    range: Any = None
-    error: str = ""
-
-
-def _flow_url(subnet: Subnet, **params: Any) -> str:
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
-    return f"{reverse('ipam:subnet_detail', args=[subnet.pk])}?{query}"
-
-
-def _clip_to(items: list[Any], end: int) -> tuple[list[Any], bool]:
-    """Items up to the address `end`; True when the flow went past it."""
-    kept: list[Any] = []
-    for item in items:
-        if isinstance(item, FreeRun):
-            if int(item.first) > end:
-                return kept, True
-            if int(item.last) > end:
-                kept.append(FreeRun(item.first, from_key(to_key(end), item.first.version)))
-                return kept, True
-        elif isinstance(item, HostItem):
-            if int(item.host.ip_address) > end:
-                return kept, True
-        elif int(item.subnet.start_key, 16) > end:
-            return kept, True
-        kept.append(item)
-    return kept, False
-
-
-def _address_page(subnet: Subnet, params: Any) -> AddressPage:
-    """Parse the subnet view's parameters (start, range, cursor, order) and read one page."""
-    if params.get("order") == "alive":
-        return _alive_page(subnet, params.get("after", ""))
-    after = params.get("after") or None
-    if after and (len(after) != 32 or not all(c in "0123456789abcdef" for c in after)):
-        return AddressPage([], "", "flow", error="That page link is damaged: start again.")
-    start: IPAddress | None = None
-    span = None
-    try:
-        if params.get("range"):
-            span = parse_network(params["range"].strip())
-            start = span.network_address
-        elif params.get("jump"):
-            start = parse_address(params["jump"].strip())
-    except ValidationError as error:
-        return AddressPage([], "", "flow", error=" ".join(error.messages))
-    if start is not None and not subnet.contains(start):
-        return AddressPage([], "", "flow", error=f"{start} is not inside {subnet.network}.")
-    if after is None and start is not None and int(start) > int(subnet.start_key, 16):
-        after = to_key(int(start) - 1)
-    flow = subnet.flow(after=after, limit=FLOW_PAGE)
-    items, cursor = flow.items, flow.next_cursor
-    if span is not None:
-        items, past_end = _clip_to(items, int(span.broadcast_address))
-        cursor = None if past_end else cursor
-    next_url = _flow_url(subnet, after=cursor, range=span or "") if cursor else ""
-    return AddressPage(items, next_url, "flow", start=start, range=span)
-
-
-def _alive_page(subnet: Subnet, after: str) -> AddressPage:
-    """Hosts of the subnet's whole range, those up first; the cursor is <phase><key>."""
-    phase, key = (after[:1], after[1:]) if after else ("u", "")
-    hosts = subnet.host_range().prefetch_related("tags").order_by("key")
-    rows: list[Host] = []
-    if phase == "u":
-        rows = list(hosts.filter(status=HostStatus.UP, key__gt=key)[: FLOW_PAGE + 1])
-        if len(rows) <= FLOW_PAGE:
-            phase, key = "o", ""
-    if phase == "o":
-        rest = hosts.exclude(status=HostStatus.UP).filter(key__gt=key)
-        rows += list(rest[: FLOW_PAGE + 1 - len(rows)])
-    more = len(rows) > FLOW_PAGE
-    rows = rows[:FLOW_PAGE]
-    next_url = ""
-    if more:
-        last = rows[-1]
-        cursor = ("u" if last.status == HostStatus.UP else "o") + last.key
-        next_url = _flow_url(subnet, order="alive", after=cursor)
-    return AddressPage([HostItem(h) for h in rows], next_url, "alive")
-
-
-def _child_usage(items: list[Any]) -> None:
-    """Give the child blocks of a flow page their usage counts, in one query."""
-    children = {i.subnet.pk: i.subnet for i in items if isinstance(i, ChildItem)}
-    usage = Subnet.objects.filter(pk__in=children).with_usage().values("pk", "used", "alive")  # type: ignore[misc]
-    for row in usage:
-        children[row["pk"]].used = row["used"]  # type: ignore[attr-defined]
-        children[row["pk"]].alive = row["alive"]  # type: ignore[attr-defined]
-
-
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    subnet = get_object_or_404(_subnet_rows(Subnet.objects.select_related("parent")), pk=pk)
-    target = _child_target(subnet, request.GET)
+    subnet = get_object_or_404(Subnet.objects.select_related("parent").for_tree(), pk=pk)
+    target = child_target(subnet, request.GET)
     if target:
         # The address or range lives in a child subnet: its view is where it shows.
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
-    page = _address_page(subnet, request.GET)
-    _child_usage(page.items)
+    page = address_page(subnet, request.GET)
     owners.attach((i.host for i in page.items if isinstance(i, HostItem)), request.user)
     context: dict[str, Any] = {"subnet": subnet, "page": page, **_row_links(request, subnet)}
     if request.htmx and request.GET.get("rows"):
         return render(request, "ipam/_address_rows.html", context)
     if request.htmx and not request.htmx.boosted:
         return render(request, "ipam/_flow.html", context)
-    context["tiles"] = _heatmap_tiles(subnet) if _wants_heatmap(subnet) else []
+    context["tiles"] = tile_links(subnet)
     context["ancestors"] = Subnet.objects.containing(subnet.ip_network).filter(
         vrf_key=subnet.vrf_key, prefix_length__lt=subnet.prefix_length
     )
     return render(request, "ipam/subnet_detail.html", context)
-
-
-def _child_target(subnet: Subnet, params: Any) -> str:
-    """The child subnet view to show instead, when a jump address or a range lies in a child."""
-    jump, span = params.get("jump", "").strip(), params.get("range", "").strip()
-    try:
-        if span:
-            network = parse_network(span)
-            first, last = network[0], network[-1]
-        elif jump:
-            first = last = parse_address(jump)
-        else:
-            return ""
-    except ValidationError:
-        return ""  # the page itself explains the mistake
-    if not (subnet.contains(first) and subnet.contains(last)):
-        return ""
-    lo, hi = to_key(int(first)), to_key(int(last))
-    child = subnet.children.filter(start_key__lte=lo, end_key__gte=hi).first()
-    if child is None:
-        return ""
-    return _flow_url(child, range=span) if span else _flow_url(child, jump=jump)
-
-
-def _wants_heatmap(subnet: Subnet) -> bool:
-    """Subnets bigger than a /24 (IPv6: a /120) get a heatmap of 256 tiles."""
-    return subnet.prefix_length < (24 if subnet.family == 4 else 120)
-
-
-@dataclass
-class TileLink:
-    tile: Any
-    url: str
-    child: Subnet | None
-    level: float
-
-
-def _heatmap_tiles(subnet: Subnet) -> list[TileLink]:
-    """Heatmap tiles, each linking to the child subnet holding it or to its range here."""
-    size = tile_prefix(subnet)
-    if size is None:
-        return []
-    # Direct children are disjoint, so at most 256 of them can hold a whole tile.
-    holders = list(subnet.children.filter(prefix_length__lte=size).order_by("start_key"))
-    links = []
-    for tile in heatmap(subnet):
-        first, last = to_key(int(tile.network[0])), to_key(int(tile.network[-1]))
-        child = next((c for c in holders if c.start_key <= first and c.end_key >= last), None)
-        if child is None:
-            url = _flow_url(subnet, range=tile.network) + "#flow"
-        elif child.prefix_length == size:
-            url = child.get_absolute_url()
-        else:
-            url = _flow_url(child, range=tile.network) + "#flow"
-        level = 0.0 if not tile.used else max(0.15, tile.ratio)
-        links.append(TileLink(tile, url, child, round(level, 2)))
-    return links
 
 
 @permission_required("ipam.view_subnet", raise_exception=True)
@@ -387,7 +216,7 @@ def subnet_free(request: AuthedRequest, pk: int) -> HttpResponse:
     if not (subnet.contains(first) and subnet.contains(last)) or int(first) > int(last):
         return plain_error(f"{first} – {last} is not a range of {subnet.network}.")
     start, end = max(int(first), low), min(int(last), high)
-    addresses, rest = _free_addresses(subnet, start, end)
+    addresses, rest = subnet.free_addresses(start, end, limit=FREE_PAGE)
     # Rows of one run share its first address, so that the run collapses as a whole
     # however many times "show" was clicked; the first expansion adds the header.
     try:
@@ -401,31 +230,6 @@ def subnet_free(request: AuthedRequest, pk: int) -> HttpResponse:
         "ipam/_free_addresses.html",
         {"subnet": subnet, **context, **_row_links(request, subnet)},
     )
-
-
-def _free_addresses(subnet: Subnet, start: int, end: int) -> tuple[list[IPAddress], Any]:
-    """Up to FREE_PAGE free addresses from `start`, re-checked against hosts and children
-    (the page may be older than the data), and the remaining run, if any."""
-    window_end = min(end, start + FREE_PAGE - 1)
-    lo, hi = to_key(start), to_key(window_end)
-    taken = set(subnet.host_range().filter(key__gte=lo, key__lte=hi).values_list("key", flat=True))
-    blocks = list(
-        subnet.children.filter(start_key__lte=hi, end_key__gte=lo).values_list(
-            "start_key", "end_key"
-        )
-    )
-    addresses = []
-    for value in range(start, window_end + 1):
-        key = to_key(value)
-        if key in taken or any(b[0] <= key <= b[1] for b in blocks):
-            continue
-        addresses.append(from_key(key, subnet.family))
-    rest = None
-    if window_end < end:
-        rest = FreeRun(
-            from_key(to_key(window_end + 1), subnet.family), from_key(to_key(end), subnet.family)
-        )
-    return addresses, rest
 
 
 @permission_required("ipam.view_subnet", raise_exception=True)
@@ -458,7 +262,7 @@ def subnet_allocate(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect(subnet)
     span = hosts[0].address if len(hosts) == 1 else f"{hosts[0].address} – {hosts[-1].address}"
     messages.success(request, f"Allocated {len(hosts)} address(es): {span}.")
-    return redirect(_flow_url(subnet, jump=hosts[0].address) + f"#a-{hosts[0].pk}")
+    return redirect(flow_url(subnet, jump=hosts[0].address) + f"#a-{hosts[0].pk}")
 
 
 @permission_required("ipam.add_subnet", raise_exception=True)
@@ -538,7 +342,7 @@ def host_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def host_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(Host.objects.select_related("subnet"), pk=pk)
-    after = _flow_url(host.subnet, jump=host.address)
+    after = flow_url(host.subnet, jump=host.address)
     return _delete(request, host, noun="Host", after=after, cancel=host.get_absolute_url())
 
 
@@ -584,7 +388,7 @@ def vrf_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("ipam.view_vrf", raise_exception=True)
 def vrf_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     vrf = get_object_or_404(VRF, pk=pk)
-    subnets = _subnet_rows(vrf.subnets.filter(parent__isnull=True))
+    subnets = vrf.subnets.filter(parent__isnull=True).for_tree()
     context = {"vrf": vrf, "page": _paginate(request, subnets, LIST_PAGE)}
     return render(request, "ipam/vrf_detail.html", context)
 
@@ -628,7 +432,7 @@ def vlan_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("ipam.view_vlan", raise_exception=True)
 def vlan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     vlan = get_object_or_404(VLAN.objects.prefetch_related("tags"), pk=pk)
-    subnets = _subnet_rows(vlan.subnets.all())
+    subnets = vlan.subnets.all().for_tree()
     context = {"vlan": vlan, "page": _paginate(request, subnets, LIST_PAGE)}
     return render(request, "ipam/vlan_detail.html", context)
 
@@ -677,7 +481,7 @@ def tag_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("ipam.view_tag", raise_exception=True)
 def tag_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     tag = get_object_or_404(Tag, pk=pk)
-    subnets = list(_subnet_rows(tag.subnets.all())[: SEARCH_LIMIT + 1])
+    subnets = list(tag.subnets.all().for_tree()[: SEARCH_LIMIT + 1])
     hosts = list(tag.hosts.select_related("subnet").prefetch_related("tags")[: SEARCH_LIMIT + 1])
     context = {"tag": tag, "subnets": subnets, "hosts": hosts, "limit": SEARCH_LIMIT}
     return render(request, "ipam/tag_detail.html", context)
@@ -717,90 +521,9 @@ def tag_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 def search(request: AuthedRequest) -> HttpResponse:
     """Top-bar search: results grouped by type, each group bounded."""
     q = request.GET.get("q", "").strip()[:100]
-    groups = _search_groups(request, q) if q else []
+    groups = search_groups(request.user, q) if q else []
     found = any(group.items for group in groups)
     context = {"q": q, "groups": groups, "limit": SEARCH_LIMIT, "found": found}
     if request.htmx and not request.htmx.boosted:
         return render(request, "ipam/_search_results.html", context)
     return render(request, "ipam/search.html", context)
-
-
-@dataclass
-class SearchGroup:
-    """One type of result: at most SEARCH_LIMIT items and a link to the full list."""
-
-    title: str
-    kind: str
-    items: list[Any]
-    more_url: str
-
-    @property
-    def truncated(self) -> bool:
-        return len(self.items) > SEARCH_LIMIT
-
-    @property
-    def shown(self) -> list[Any]:
-        return self.items[:SEARCH_LIMIT]
-
-
-def _as_network(q: str) -> Any:
-    """The query as a network when it is a CIDR or a full address, else None."""
-    try:
-        if "/" in q:
-            return parse_network(q)
-        address = parse_address(q)
-    except ValidationError:
-        return None
-    return ipaddress.ip_network(address)
-
-
-def _as_mac(q: str) -> str:
-    """A (partial) MAC in any common spelling, as stored ("00:1a:2b"), or "" when it is not one."""
-    lowered = q.lower()
-    parts = [p for p in lowered.replace("-", ":").replace(".", ":").split(":") if p]
-    hexdigits = set("0123456789abcdef")
-    cisco = "." in lowered and all(len(p) == 4 for p in parts)
-    pairs = ":" in lowered.replace("-", ":") and all(len(p) <= 2 for p in parts)
-    if not parts or not (cisco or pairs) or not all(set(p) <= hexdigits for p in parts):
-        return ""
-    digits = "".join(p.zfill(2) if pairs else p for p in parts)
-    if len(digits) < 4 or len(digits) % 2:
-        return ""
-    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
-
-
-def _search_groups(request: AuthedRequest, q: str) -> list[SearchGroup]:
-    user, cut = request.user, SEARCH_LIMIT + 1
-    network = _as_network(q)
-    encoded = urlencode({"q": q})
-    groups = []
-    if user.has_perm("ipam.view_subnet"):
-        match = Q(pk__in=SubnetFilter({"q": q}).qs.values("pk")) | Q(tags__name=q)
-        if network is not None and "/" in q:
-            match |= Q(pk__in=Subnet.objects.within(network).values("pk"))
-        subnets = _subnet_rows(Subnet.objects.filter(match).distinct())[:cut]
-        url = f"{reverse('ipam:subnet_list')}?{encoded}"
-        groups.append(SearchGroup("Subnets", "subnet", list(subnets), url))
-    hosts = Host.objects.filter(pk__in=HostFilter({"q": q}).qs.values("pk"))
-    if network is not None:
-        hosts = hosts | Host.objects.in_network(network)
-    mac = _as_mac(q)
-    if mac:
-        hosts = hosts | Host.objects.filter(mac__contains=mac)
-    hosts = hosts.select_related("subnet__vrf").prefetch_related("tags").distinct()
-    url = f"{reverse('ipam:host_list')}?{encoded}"
-    found = list(hosts[:cut])
-    owners.attach(found, user)
-    groups.append(SearchGroup("Hosts", "host", found, url))
-    if user.has_perm("ipam.view_vlan"):
-        vlans = VLANFilter({"q": q}, queryset=VLAN.objects.all()).qs[:cut]
-        url = f"{reverse('ipam:vlan_list')}?{encoded}"
-        groups.append(SearchGroup("VLANs", "vlan", list(vlans), url))
-    if user.has_perm("ipam.view_vrf"):
-        vrfs = VRFFilter({"q": q}, queryset=VRF.objects.all()).qs[:cut]
-        url = f"{reverse('ipam:vrf_list')}?{encoded}"
-        groups.append(SearchGroup("VRFs", "vrf", list(vrfs), url))
-    if user.has_perm("ipam.view_tag"):
-        tags = Tag.objects.filter(Q(name__icontains=q) | Q(description__icontains=q))[:cut]
-        groups.append(SearchGroup("Tags", "tag", list(tags), reverse("ipam:tag_list")))
-    return groups
