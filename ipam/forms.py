@@ -6,10 +6,11 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_unicode_slug
 
 from ipam.addresses import parse_address
 from ipam.models import VLAN, VRF, Host, HostnameSource, Subnet, Tag
+
+TAG_NAME_MAX = Tag._meta.get_field("name").max_length or 64
 
 
 class TagNamesField(forms.CharField):
@@ -40,15 +41,22 @@ class TagNamesField(forms.CharField):
             name = raw.strip().lower()
             if name and name not in names:
                 names.append(name)
-        bad = []
+        bad: list[str] = []
+        long: list[str] = []
         for name in names:
             try:
-                validate_unicode_slug(name)
+                Tag.check_name(name)
             except ValidationError:
-                bad.append(name)
+                (long if len(name) > TAG_NAME_MAX else bad).append(name)
         if bad:
             raise ValidationError(
-                f"{', '.join(bad)}: a tag name may hold only letters, digits, “-” and “_”."
+                "%(names)s: a tag name may hold only letters, digits, “-” and “_”.",
+                params={"names": ", ".join(bad)},
+            )
+        if long:
+            raise ValidationError(
+                "A tag name has at most %(max)d characters: shorten %(names)s.",
+                params={"max": TAG_NAME_MAX, "names": ", ".join(n[:20] + "…" for n in long)},
             )
         return names
 

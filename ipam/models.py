@@ -53,6 +53,13 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def check_name(cls, name: str) -> None:
+        """ValidationError unless the name fits the column (length, letters, no NUL)."""
+        field = cls._meta.get_field("name")
+        assert isinstance(field, models.Field)
+        field.run_validators(name)
+
 
 class VRF(models.Model):
     """A routing table; subnets and hosts are unique per VRF (none = the global table)."""

@@ -8,5 +8,7 @@ class NetkeepConfig(AppConfig):
     def ready(self) -> None:
         from accounts import audit
         from netkeep.models import Webhook
+        from netkeep.text import protect_model_text_fields
 
         audit.register(Webhook, exclude=("created", "updated"), secret=("secret",))
+        protect_model_text_fields()

@@ -33,7 +33,8 @@ def test_the_run_list_filter_still_finds_runs_by_network_id_and_target(
         assert "198.18.0.0/24" in page, text
 
 
-@pytest.mark.parametrize("value", ["abc", "10.0.0.0/8", HUGE, "\x00"])
+# A NUL in any query string is a 400 naming the parameter (tests/test_text_input.py).
+@pytest.mark.parametrize("value", ["abc", "10.0.0.0/8", HUGE])
 def test_the_new_host_form_ignores_a_bad_subnet_parameter(
     editor_client: Client, value: str
 ) -> None:

@@ -20,7 +20,12 @@ Target = TypeVar("Target", scope.Network, scope.Address)
 
 
 class RunSerializer(serializers.ModelSerializer):
-    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)  # type: ignore[var-annotated]
+    started_by = serializers.SlugRelatedField(  # type: ignore[var-annotated]
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who asked for the run; null for scheduled runs and deleted users.",
+    )
     percent = serializers.IntegerField(read_only=True)
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
 

@@ -11,7 +11,6 @@ from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +23,7 @@ from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
 from ipam.importing import ImportFileError, decode, run_import
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
 from netkeep.api.pagination import StandardPagination
+from netkeep.api.schema import one_of_field_errors
 
 
 class Conflict(APIException):
@@ -107,7 +107,8 @@ class SubnetViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
         },
         summary="Allocate the next free addresses",
     )
-    @action(detail=True, methods=["post"])
+    # One subnet's action: the list's filters and pages do not apply (nor are documented).
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def allocate(self, request: Request, pk: str | None = None) -> Response:
         """Create hosts on the first `count` free addresses; concurrent calls never collide."""
         if not request.user.has_perm("ipam.view_subnet"):
@@ -135,7 +136,7 @@ class SubnetViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
         responses={200: serializers.FreeSerializer},
         summary="The next free addresses (nothing is reserved)",
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def free(self, request: Request, pk: str | None = None) -> Response:
         subnet = self.get_object()
         count_text = request.query_params.get("count", "1")
@@ -177,7 +178,6 @@ class ImportView(APIView):
     """CSV import of hosts, subnets or VLANs: every row's outcome; all or nothing by default."""
 
     required_permission = "ipam.add_host"
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request={
@@ -186,7 +186,11 @@ class ImportView(APIView):
         },
         responses={
             200: serializers.ImportResultSerializer,
-            400: serializers.ImportResultSerializer,
+            400: OpenApiResponse(
+                response=one_of_field_errors("ImportResult"),
+                description="The request's fields are wrong (field errors), or the import "
+                "was refused because rows have errors (the result, nothing written).",
+            ),
         },
         summary="Import CSV (preview with dry_run)",
     )
