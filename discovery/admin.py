@@ -53,7 +53,17 @@ class HostSampleAdmin(ReadOnlyAdmin):
 
 @admin.register(HostHourly)
 class HostHourlyAdmin(ReadOnlyAdmin):
-    list_display = ["host", "hour", "samples", "up_samples", "rtt_avg", "rtt_min", "rtt_max"]
+    list_display = [
+        "host",
+        "hour",
+        "seconds_observed",
+        "seconds_up",
+        "samples",
+        "up_samples",
+        "rtt_avg",
+        "rtt_min",
+        "rtt_max",
+    ]
     raw_id_fields = ["host"]
     date_hierarchy = "hour"
 

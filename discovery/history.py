@@ -5,23 +5,32 @@ insert). Every hour the complete hours are rolled up into one row per host and
 hour; once a day samples older than RAW_WINDOW and roll-ups older than
 HOURLY_WINDOW are deleted. Uptime and latency read roll-ups for the hours
 already rolled up and raw samples after that, so nothing is counted twice.
+
+Uptime is a share of time, not of samples: a sample stands for the time from it
+until the host's next sample, at most the host's sweep interval (a gap longer
+than that — a stopped worker — is not observed time), and the latest one until
+now. Five minutes up then one down sample is 100 % at the moment of that
+sample and falls as the host stays down. Roll-ups keep seconds observed and
+seconds up per hour (a sample's time split at hour boundaries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Avg, Count, Max, Min, Q, Sum
-from django.db.models.functions import TruncHour
+from django.db.models import Max, Min, Sum
 from django.utils import timezone
 
 from discovery.models import HostHourly, HostSample
-from ipam.models import Host
+from ipam.models import Host, Subnet
 from netkeep.charts import Point
 
 RAW_WINDOW = timedelta(hours=48)
+# A sample of a host whose subnet has no interval stands for at most this long.
+DEFAULT_INTERVAL_MIN = 5
 HOURLY_WINDOW = timedelta(days=35)
 WINDOWS: dict[str, timedelta] = {
     "24h": timedelta(hours=24),
@@ -53,6 +62,46 @@ def watermark() -> datetime | None:
     return last + timedelta(hours=1) if last is not None else None
 
 
+def _interval(minutes: int | None) -> timedelta:
+    """The longest time one sample stands for: the sweep interval of the host's subnet."""
+    return timedelta(minutes=minutes or DEFAULT_INTERVAL_MIN)
+
+
+def _longest_interval() -> timedelta:
+    longest = Subnet.objects.aggregate(m=Max("scan_interval"))["m"]
+    return _interval(max(longest or 0, DEFAULT_INTERVAL_MIN))
+
+
+def _spans(
+    rows: Iterable[tuple[Any, ...]], start: datetime, stop: datetime
+) -> Iterator[tuple[tuple[Any, ...], datetime, datetime]]:
+    """Each sample row with the time it stands for inside [start, stop).
+
+    `rows` are (host_id, at, ..., interval_minutes) ordered by host and time. A
+    sample stands until the host's next sample, at most its interval, and never
+    past `stop`; the span may be empty (begin == end).
+    """
+    previous: tuple[Any, ...] | None = None
+    for row in rows:
+        if previous is not None:
+            following = row[1] if row[0] == previous[0] else None
+            yield previous, *_clip(previous, following, start, stop)
+        previous = row
+    if previous is not None:
+        yield previous, *_clip(previous, None, start, stop)
+
+
+def _clip(
+    row: tuple[Any, ...], following: datetime | None, start: datetime, stop: datetime
+) -> tuple[datetime, datetime]:
+    at = row[1]
+    end = min(at + _interval(row[-1]), stop)
+    if following is not None:
+        end = min(end, following)
+    begin = max(at, start)
+    return begin, max(begin, end)
+
+
 def rollup_hourly(now: datetime | None = None) -> int:
     """Roll up every complete hour not rolled up yet; returns how many rows were written.
 
@@ -71,40 +120,66 @@ def rollup_hourly(now: datetime | None = None) -> int:
     since = max(since, _hour(now - HOURLY_WINDOW))
     if since >= current:
         return 0
-    grouped = (
-        HostSample.objects.filter(at__gte=since, at__lt=current)
-        .annotate(bucket=TruncHour("at"))
-        .values("host_id", "bucket")
-        .annotate(
-            n=Count("id"),
-            n_up=Count("id", filter=Q(up=True)),
-            avg=Avg("rtt_ms"),
-            low=Min("rtt_ms"),
-            high=Max("rtt_ms"),
-        )
-        .order_by()
+    # Samples a little before `since` stand for time after it.
+    rows = (
+        HostSample.objects.filter(at__gte=since - _longest_interval(), at__lt=current)
+        .order_by("host_id", "at")
+        .values_list("host_id", "at", "up", "rtt_ms", "host__subnet__scan_interval")
     )
-    rows = [
+    buckets: dict[tuple[int, datetime], dict[str, Any]] = {}
+
+    def bucket(host_id: int, hour: datetime) -> dict[str, Any]:
+        key = (host_id, hour)
+        if key not in buckets:
+            buckets[key] = {"n": 0, "up": 0, "rtts": [], "observed": 0.0, "seconds_up": 0.0}
+        return buckets[key]
+
+    for (host_id, at, up, rtt, _), begin, end in _spans(rows.iterator(), since, current):
+        if at >= since:
+            counted = bucket(host_id, _hour(at))
+            counted["n"] += 1
+            counted["up"] += 1 if up else 0
+            if rtt is not None:
+                counted["rtts"].append(rtt)
+        while begin < end:
+            hour = _hour(begin)
+            until = min(end, hour + timedelta(hours=1))
+            seconds = (until - begin).total_seconds()
+            part = bucket(host_id, hour)
+            part["observed"] += seconds
+            part["seconds_up"] += seconds if up else 0.0
+            begin = until
+    rows_out = [
         HostHourly(
-            host_id=g["host_id"],
-            hour=g["bucket"],
-            samples=g["n"],
-            up_samples=g["n_up"],
-            rtt_avg=round(g["avg"], 3) if g["avg"] is not None else None,
-            rtt_min=g["low"],
-            rtt_max=g["high"],
+            host_id=host_id,
+            hour=hour,
+            seconds_observed=round(b["observed"], 3),
+            seconds_up=round(b["seconds_up"], 3),
+            samples=b["n"],
+            up_samples=b["up"],
+            rtt_avg=round(sum(b["rtts"]) / len(b["rtts"]), 3) if b["rtts"] else None,
+            rtt_min=min(b["rtts"]) if b["rtts"] else None,
+            rtt_max=max(b["rtts"]) if b["rtts"] else None,
         )
-        for g in grouped
+        for (host_id, hour), b in buckets.items()
     ]
     with transaction.atomic():
         HostHourly.objects.bulk_create(
-            rows,
+            rows_out,
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["host", "hour"],
-            update_fields=["samples", "up_samples", "rtt_avg", "rtt_min", "rtt_max"],
+            update_fields=[
+                "seconds_observed",
+                "seconds_up",
+                "samples",
+                "up_samples",
+                "rtt_avg",
+                "rtt_min",
+                "rtt_max",
+            ],
         )
-    return len(rows)
+    return len(rows_out)
 
 
 def prune(now: datetime | None = None) -> dict[str, int]:
@@ -121,22 +196,35 @@ def prune(now: datetime | None = None) -> dict[str, int]:
 
 
 def uptime(host: Host | int, window: timedelta, now: datetime | None = None) -> float | None:
-    """Percent of samples in which the host answered during `window`; None without samples."""
+    """Percent of the observed time in `window` during which the host answered; None without
+    samples. Each sample stands for the time until the next (at most the sweep interval)."""
     host_id = host if isinstance(host, int) else host.pk
     now = now or timezone.now()
     start = now - window
     mark = watermark() or start
     mark = max(mark, start)
     rolled = HostHourly.objects.filter(host_id=host_id, hour__gte=_hour(start), hour__lt=mark)
-    totals = rolled.aggregate(n=Sum("samples"), up=Sum("up_samples"))
-    raw = HostSample.objects.filter(host_id=host_id, at__gte=mark, at__lte=now).aggregate(
-        n=Count("id"), up=Count("id", filter=Q(up=True))
-    )
-    samples = (totals["n"] or 0) + raw["n"]
-    up = (totals["up"] or 0) + raw["up"]
-    if not samples:
-        return None
-    return round(100.0 * up / samples, 2)
+    totals = rolled.aggregate(observed=Sum("seconds_observed"), up=Sum("seconds_up"))
+    observed = float(totals["observed"] or 0.0)
+    up = float(totals["up"] or 0.0)
+    minutes = Host.objects.filter(pk=host_id).values_list("subnet__scan_interval", flat=True)
+    interval_min = minutes.first()
+    # The sample just before `mark` stands for time after it, up to its interval.
+    samples = HostSample.objects.filter(
+        host_id=host_id, at__gte=mark - _interval(interval_min), at__lte=now
+    ).order_by("at")
+    raw = [(host_id, at, is_up, interval_min) for at, is_up in samples.values_list("at", "up")]
+    for (_, _, is_up, _), begin, end in _spans(raw, mark, now):
+        seconds = (end - begin).total_seconds()
+        observed += seconds
+        up += seconds if is_up else 0.0
+    if observed <= 0:
+        # Only a sample taken this instant: its state is all there is to say.
+        latest = [row for row in raw if row[1] >= mark]
+        if not latest:
+            return None
+        return 100.0 if latest[-1][2] else 0.0
+    return round(100.0 * up / observed, 2)
 
 
 def uptimes(host: Host | int, now: datetime | None = None) -> dict[str, float | None]:

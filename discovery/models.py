@@ -260,10 +260,14 @@ class HostSample(models.Model):
 
 
 class HostHourly(models.Model):
-    """One hour of a host's samples rolled up: how many, how many up, round-trip times."""
+    """One hour of a host's samples rolled up: time observed and up, samples, round-trip times."""
 
     host = models.ForeignKey("ipam.Host", on_delete=models.CASCADE, related_name="hourly")
     hour = models.DateTimeField()
+    # Uptime is a share of time: each sample stands for the time until the next one
+    # (at most the sweep interval); these are its seconds within this hour.
+    seconds_observed = models.FloatField(default=0.0)
+    seconds_up = models.FloatField(default=0.0)
     samples = models.PositiveIntegerField(default=0)
     up_samples = models.PositiveIntegerField(default=0)
     rtt_avg = models.FloatField(null=True, blank=True)

@@ -91,3 +91,56 @@ def test_a_long_latency_series_uses_hourly_averages(host) -> None:  # type: igno
     HostHourly.objects.create(host=host, hour=hour, samples=4, up_samples=2, rtt_avg=3.25)
     series = history.latency_series(host, timedelta(days=7), NOW)
     assert series == [{"at": hour, "up": True, "rtt_ms": 3.25}]
+
+
+# --- uptime is a share of time -------------------------------------------------------------
+
+
+def test_a_sample_stands_for_the_time_until_the_next_one(host) -> None:  # type: ignore[no-untyped-def]
+    start = NOW - timedelta(minutes=5, seconds=30)
+    sample(host, start, True, 1.0)
+    sample(host, start + timedelta(minutes=5), False)
+    # Up for 5 minutes, down for the last 30 seconds: not "1 of 2 samples".
+    assert history.uptime(host, timedelta(hours=1), NOW) == pytest.approx(90.91)
+
+
+def test_a_gap_longer_than_the_sweep_interval_is_not_observed_time(host) -> None:  # type: ignore[no-untyped-def]
+    sample(host, NOW - timedelta(hours=2), True, 1.0)  # the worker then stopped for 2 hours
+    sample(host, NOW - timedelta(minutes=5), False)
+    # Each sample stands for at most the subnet's interval (5 minutes): 5 up, 5 down.
+    assert history.uptime(host, timedelta(hours=24), NOW) == 50.0
+
+
+def test_the_cap_is_the_subnets_sweep_interval(host) -> None:  # type: ignore[no-untyped-def]
+    host.subnet.scan_interval = 60
+    host.subnet.save()
+    sample(host, NOW - timedelta(minutes=50), True, 1.0)
+    sample(host, NOW - timedelta(minutes=10), False)
+    assert history.uptime(host, timedelta(hours=24), NOW) == 80.0
+
+
+def test_roll_ups_keep_seconds_observed_and_up_split_at_the_hour(host) -> None:  # type: ignore[no-untyped-def]
+    host.subnet.scan_interval = 30
+    host.subnet.save()
+    ten = NOW.replace(hour=10, minute=0)
+    for minute, up in ((0, True), (20, True), (40, False)):
+        sample(host, ten + timedelta(minutes=minute), up, 1.0 if up else None)
+    history.rollup_hourly(NOW)
+    rows = {r.hour: (r.seconds_observed, r.seconds_up) for r in HostHourly.objects.all()}
+    # The down sample at 10:40 stands for 30 minutes: 20 in hour 10, 10 in hour 11.
+    assert rows == {ten: (3600.0, 2400.0), ten + timedelta(hours=1): (600.0, 0.0)}
+
+
+def test_uptime_is_the_same_before_and_after_the_roll_up(host) -> None:  # type: ignore[no-untyped-def]
+    import random
+
+    rng = random.Random(8)
+    at = NOW - timedelta(hours=30)
+    while at < NOW:
+        sample(host, at, rng.random() < 0.7, 1.0)
+        at += timedelta(minutes=rng.choice([1, 1, 2, 5, 5, 9]))
+    window = timedelta(hours=24, minutes=30)  # starts on an hour: nothing half-counted
+    before = history.uptime(host, window, NOW)
+    history.rollup_hourly(NOW)
+    assert HostHourly.objects.count() > 20
+    assert history.uptime(host, window, NOW) == pytest.approx(before, abs=0.01)
