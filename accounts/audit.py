@@ -45,6 +45,7 @@ class Registration:
 
 
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("audit", default=None)
+_muted: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_muted", default=False)
 _registry: dict[type[models.Model], Registration] = {}
 
 
@@ -56,6 +57,20 @@ def context(door: str, user: Any = None, request: Any = None) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+@contextlib.contextmanager
+def batch() -> Iterator[None]:
+    """Record nothing per object inside the block: the caller writes one entry for the batch.
+
+    For system-generated batches (a reconciliation check opening 63 items is one
+    event, not 63); the caller describes it with `record()` after the block.
+    """
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def register(
@@ -86,6 +101,8 @@ def _mask(name: str, value: Any, reg: Registration) -> Any:
 def _write(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
     from accounts.models import AuditEntry
 
+    if _muted.get():
+        return
     ctx = _current.get() or Context(door="job")
     user = ctx.actor()
     AuditEntry.objects.create(

@@ -1,7 +1,8 @@
 """DNS passes: PTR names for alive hosts, hostnames from PTR where no person set one.
 
 A manual hostname is never overwritten; when its PTR disagrees, a
-reconciliation item says so. Lookups run with no transaction open; results
+reconciliation item says so (opened by the reconciliation check that follows
+every pass that got answers). Lookups run with no transaction open; results
 are written in one bulk update.
 """
 
@@ -17,7 +18,7 @@ from django.db import transaction
 
 from discovery import dns, reconcile, scope, scope_rules
 from discovery.models import Run
-from discovery.sweep import target_network
+from discovery.sweep import recheck_reconciliation, target_network
 from ipam.models import Host, HostnameSource, HostStatus
 from netkeep import events
 from netkeep.models import EventKind
@@ -78,6 +79,8 @@ def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
     else:
         run.error_class = "ResolverSilent" if not answered(outcomes) else "LookupsFailed"
         run.fail(problem, partial=answered(outcomes) > 0, counts=counts)
+    if answered(outcomes):
+        recheck_reconciliation(f"after the DNS pass of {run.target} (run {run.pk})")
     return run.status
 
 
@@ -129,7 +132,7 @@ def record(hosts: list[Host], names: dict[str, str | None]) -> dict[str, int]:
     counts = {"resolved": 0, "ptr_changed": 0, "hostname_set": 0, "mismatch": 0}
     changed: list[Host] = []
     announce: list[tuple[str, Any, dict[str, Any]]] = []
-    mismatches: list[tuple[Host, str]] = []
+    mismatches: list[Host] = []
     for host in hosts:
         name = names.get(host.address) or names.get(str(ipaddress.ip_address(host.address)))
         if not name:
@@ -149,13 +152,13 @@ def record(hosts: list[Host], names: dict[str, str | None]) -> dict[str, int]:
                 counts["hostname_set"] += 1
                 dirty = True
         elif not reconcile.same_name(host.hostname, name):
-            mismatches.append((host, name))
+            mismatches.append(host)
         if dirty:
             changed.append(host)
+    # Disagreements become reconciliation items in the check that follows the
+    # pass (recheck_reconciliation), audited there as one batch.
+    counts["mismatch"] = len(mismatches)
     with transaction.atomic():
         Host.objects.bulk_update(changed, ["ptr_name", "hostname", "hostname_source"], 500)
-        for host, name in mismatches:
-            if reconcile.flag_ptr_mismatch(host, name) is not None:
-                counts["mismatch"] += 1
         events.record_many(announce)
     return counts

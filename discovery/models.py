@@ -490,3 +490,25 @@ class ReconciliationItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.host_id}"
+
+
+class ReconciliationCheck(models.Model):
+    """When IPAM was last compared with what discovery saw, why, and what that found (one row)."""
+
+    checked_at = models.DateTimeField()
+    trigger = models.CharField(max_length=200, help_text="What asked for the check.")
+    unseen_days = models.PositiveIntegerField()
+    open_items = models.JSONField(default=dict, help_text="Open items by kind after the check.")
+    new_items = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "reconciliation check"
+
+    def __str__(self) -> str:
+        return f"Reconciliation checked {self.checked_at:%Y-%m-%d %H:%M} ({self.trigger})"
+
+    @classmethod
+    def latest(cls) -> ReconciliationCheck | None:
+        """The last check, or None when IPAM was never compared with the network."""
+        return cls.objects.order_by("-checked_at").first()

@@ -2,7 +2,10 @@
 
 `refresh()` opens an item for each difference found (at most one open item per
 host and kind) and drops open items that no longer apply; a dismissed item for
-the same difference is not raised again. `accept()` makes IPAM follow what was
+the same difference is not raised again. It runs after every sweep and DNS pass
+and on "Check again", remembers when it ran (`ReconciliationCheck`: a page never
+says IPAM and the network agree when nobody compared them), and is audited as
+one entry per check that changed something, not one per item. `accept()` makes IPAM follow what was
 seen; `dismiss()` keeps IPAM as it is. Both are saved through the model, so the
 audit trail records who decided what.
 """
@@ -13,10 +16,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from discovery.models import ReconciliationItem, ReconKind, ReconState
+from accounts import audit
+from discovery.models import ReconciliationCheck, ReconciliationItem, ReconKind, ReconState
 from ipam.models import Host, HostnameSource, HostOrigin, HostStatus
 
 UNSEEN_DAYS = 30
@@ -31,23 +35,27 @@ def same_name(hostname: str, ptr: str) -> bool:
 
 def flag(host: Host, kind: str, details: dict[str, Any]) -> ReconciliationItem | None:
     """Open an item unless one is open, or the same difference was dismissed before."""
+    return _flag(host, kind, details)[0]
+
+
+def _flag(host: Host, kind: str, details: dict[str, Any]) -> tuple[ReconciliationItem | None, bool]:
+    """(the open item or None, whether it was created just now)."""
     if ReconciliationItem.objects.filter(
         host=host, kind=kind, state=ReconState.DISMISSED, details=details
     ).exists():
-        return None
+        return None, False
     current = ReconciliationItem.objects.filter(host=host, kind=kind, state=ReconState.OPEN).first()
     if current is not None:
         if current.details != details:
             current.details = details
             current.save(update_fields=["details", "updated"])
-        return current
+        return current, False
     try:
         with transaction.atomic():
-            return ReconciliationItem.objects.create(host=host, kind=kind, details=details)
+            return ReconciliationItem.objects.create(host=host, kind=kind, details=details), True
     except IntegrityError:
-        return ReconciliationItem.objects.filter(
-            host=host, kind=kind, state=ReconState.OPEN
-        ).first()
+        found = ReconciliationItem.objects.filter(host=host, kind=kind, state=ReconState.OPEN)
+        return found.first(), False
 
 
 def flag_ptr_mismatch(host: Host, ptr: str) -> ReconciliationItem | None:
@@ -59,35 +67,104 @@ def flag_mac_change(host: Host, old: str, new: str) -> ReconciliationItem | None
     return flag(host, ReconKind.MAC_CHANGED, {"documented": old, "seen": new})
 
 
-def refresh(unseen_days: int = UNSEEN_DAYS) -> dict[str, int]:
-    """Open items for current differences, drop open items that no longer apply."""
-    opened = dict.fromkeys(ReconKind.values, 0)
-    horizon = timezone.now() - timedelta(days=unseen_days)
+def refresh(unseen_days: int = UNSEEN_DAYS, trigger: str = "Check again") -> dict[str, int]:
+    """Open items for current differences, drop open items that no longer apply.
 
+    Returns the open items by kind, "new" and "removed". Remembers the check,
+    and writes one audit entry for it when it opened or removed anything.
+    """
+    with audit.batch(), transaction.atomic():
+        result = _compare(unseen_days)
+        check = _remember(unseen_days, trigger, result)
+    if result["new"] or result["removed"]:
+        audit.record(
+            check,
+            "update",
+            {
+                "new_items": [None, result["new"]],
+                "resolved": [None, result["removed"]],
+                "open_items": [None, check.open_items],
+                "trigger": [None, trigger],
+            },
+        )
+    return result
+
+
+def _remember(unseen_days: int, trigger: str, result: dict[str, int]) -> ReconciliationCheck:
+    """The single check row, updated to this check."""
+    values = {
+        "checked_at": timezone.now(),
+        "trigger": trigger[:200],
+        "unseen_days": unseen_days,
+        "open_items": {kind: result[kind] for kind in ReconKind.values},
+        "new_items": result["new"],
+        "resolved": result["removed"],
+    }
+    check = ReconciliationCheck.latest()
+    if check is None:
+        return ReconciliationCheck.objects.create(**values)
+    ReconciliationCheck.objects.filter(pk=check.pk).update(**values)
+    check.refresh_from_db()
+    return check
+
+
+def _compare(unseen_days: int) -> dict[str, int]:
+    """One pass over the differences, in a fixed number of queries whatever the host count."""
+    now = timezone.now()
+    horizon = now - timedelta(days=unseen_days)
+    wanted: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in ReconKind.values}
     undocumented = Host.objects.filter(origin=HostOrigin.DISCOVERED, status=HostStatus.UP)
-    for host in undocumented:
-        if flag(host, ReconKind.UNDOCUMENTED_ALIVE, {}) is not None:
-            opened[ReconKind.UNDOCUMENTED_ALIVE] += 1
-
+    for pk in undocumented.values_list("pk", flat=True):
+        wanted[ReconKind.UNDOCUMENTED_ALIVE][pk] = {}
     unseen = Host.objects.filter(
         origin=HostOrigin.DOCUMENTED, subnet__scan_enabled=True, created__lt=horizon
     ).filter(Q(last_seen__lt=horizon) | Q(last_seen__isnull=True))
-    for host in unseen:
-        last = host.last_seen.isoformat() if host.last_seen else None
-        if flag(host, ReconKind.UNSEEN_DOCUMENTED, {"last_seen": last, "days": unseen_days}):
-            opened[ReconKind.UNSEEN_DOCUMENTED] += 1
-
+    for pk, last_seen in unseen.values_list("pk", "last_seen"):
+        last = last_seen.isoformat() if last_seen else None
+        wanted[ReconKind.UNSEEN_DOCUMENTED][pk] = {"last_seen": last, "days": unseen_days}
     mismatched = Host.objects.exclude(ptr_name="").exclude(hostname="")
-    for host in mismatched.filter(hostname_source=HostnameSource.MANUAL):
-        if not same_name(host.hostname, host.ptr_name) and flag_ptr_mismatch(host, host.ptr_name):
-            opened[ReconKind.PTR_MISMATCH] += 1
+    manual = mismatched.filter(hostname_source=HostnameSource.MANUAL)
+    for pk, hostname, ptr in manual.values_list("pk", "hostname", "ptr_name"):
+        if not same_name(hostname, ptr):
+            wanted[ReconKind.PTR_MISMATCH][pk] = {"hostname": hostname, "ptr": ptr}
+
+    items = ReconciliationItem.objects.filter(state__in=[ReconState.OPEN, ReconState.DISMISSED])
+    current: dict[tuple[str, int], ReconciliationItem] = {}
+    dismissed: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for item in items.only("pk", "kind", "host_id", "details", "state"):
+        key = (item.kind, item.host_id)
+        if item.state == ReconState.OPEN:
+            current[key] = item
+        else:
+            dismissed.setdefault(key, []).append(item.details)
+    fresh: list[ReconciliationItem] = []
+    changed: list[ReconciliationItem] = []
+    for kind, hosts in wanted.items():
+        for host_id, details in hosts.items():
+            key = (kind, host_id)
+            if details in dismissed.get(key, []):
+                continue  # the same difference was dismissed: not raised again
+            item = current.get(key)
+            if item is None:
+                fresh.append(
+                    ReconciliationItem(
+                        kind=kind, host_id=host_id, details=details, created=now, updated=now
+                    )
+                )
+            elif item.details != details:
+                item.details, item.updated = details, now
+                changed.append(item)
+    ReconciliationItem.objects.bulk_update(changed, ["details", "updated"], batch_size=500)
+    # Another check may have opened the same item meanwhile: keep theirs.
+    ReconciliationItem.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
+    new = ReconciliationItem.objects.filter(state=ReconState.OPEN, created=now).count()
 
     # Open items whose difference is gone are removed: there is nothing to decide.
     still_open = ReconciliationItem.objects.filter(state=ReconState.OPEN).select_related("host")
-    removed = 0
+    gone: list[int] = []
     for item in still_open:
         host = item.host
-        gone = (
+        if (
             (item.kind == ReconKind.UNDOCUMENTED_ALIVE and host.origin != HostOrigin.DISCOVERED)
             or (
                 item.kind == ReconKind.UNSEEN_DOCUMENTED
@@ -102,11 +179,17 @@ def refresh(unseen_days: int = UNSEEN_DAYS) -> dict[str, int]:
                     or same_name(host.hostname, host.ptr_name)
                 )
             )
-        )
-        if gone:
-            item.delete()
-            removed += 1
-    return {**opened, "removed": removed}
+        ):
+            gone.append(item.pk)
+    removed = ReconciliationItem.objects.filter(pk__in=gone).delete()[0] if gone else 0
+    counts = dict(
+        ReconciliationItem.objects.filter(state=ReconState.OPEN)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    opened = {kind: counts.get(kind, 0) for kind in ReconKind.values}
+    return {**opened, "new": new, "removed": removed}
 
 
 def _decide(item: ReconciliationItem, state: str, user: Any) -> ReconciliationItem:

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.utils import timezone
 
-from discovery import history, icmp, scope, scope_rules
+from discovery import history, icmp, reconcile, scope, scope_rules
 from discovery.models import Run, RunKind, RunStatus
 from ipam.addresses import IPAddress, address_key
 from ipam.models import Host, HostOrigin, Subnet
@@ -174,7 +174,17 @@ def execute(run: Run, plan: Plan) -> str:
         run.fail(error, partial=bool(counts.get("recorded")), counts=counts)
         return run.status
     run.finish(counts)
+    if run.kind == RunKind.SWEEP:
+        recheck_reconciliation(f"after the sweep of {run.target} (run {run.pk})")
     return RunStatus.SUCCEEDED
+
+
+def recheck_reconciliation(trigger: str) -> None:
+    """Compare IPAM with what was just seen; a failure here never fails the run itself."""
+    try:
+        reconcile.refresh(trigger=trigger)
+    except Exception:
+        log.exception("reconciliation check %s failed", trigger)
 
 
 def worth_recording(results: list[icmp.PingResult], plan: Plan) -> list[icmp.PingResult]:

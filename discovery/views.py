@@ -31,7 +31,9 @@ from discovery.forms import (
 )
 from discovery.models import (
     AllowedNetwork,
+    ReconciliationCheck,
     ReconciliationItem,
+    ReconKind,
     Run,
     RunKind,
     RunQuerySet,
@@ -207,6 +209,7 @@ def reconcile_list(request: AuthedRequest) -> HttpResponse:
         "page": Paginator(items, RECON_PAGE).get_page(request.GET.get("page")),
         "counts": ReconciliationItem.objects.open_counts(),
         "days": form.unseen_days(),
+        "check": ReconciliationCheck.latest(),
     }
     return _fragment(
         request, "discovery/reconcile.html", "discovery/_reconcile_table.html", context
@@ -246,10 +249,13 @@ def _back_to_reconcile(request: AuthedRequest) -> str:
 @permission_required("discovery.change_reconciliationitem", raise_exception=True)
 def reconcile_refresh(request: AuthedRequest) -> HttpResponse:
     form = ReconFilterForm(request.POST)
-    result = reconcile.refresh(unseen_days=form.unseen_days())
-    opened = sum(v for k, v in result.items() if k != "removed")
+    who = request.user.get_username()
+    result = reconcile.refresh(unseen_days=form.unseen_days(), trigger=f"Check again by {who}")
+    opened = sum(result[kind] for kind in ReconKind.values)
     messages.success(
-        request, f"Checked again: {opened} open difference(s), {result['removed']} resolved."
+        request,
+        f"Checked again: {opened} open difference(s), {result['new']} new,"
+        f" {result['removed']} resolved.",
     )
     return redirect(reverse("discovery:reconcile") + f"?days={form.unseen_days()}")
 
