@@ -144,16 +144,16 @@ def _compare(unseen_days: int) -> dict[str, int]:
             key = (kind, host_id)
             if details in dismissed.get(key, []):
                 continue  # the same difference was dismissed: not raised again
-            item = current.get(key)
-            if item is None:
+            open_item = current.get(key)
+            if open_item is None:
                 fresh.append(
                     ReconciliationItem(
                         kind=kind, host_id=host_id, details=details, created=now, updated=now
                     )
                 )
-            elif item.details != details:
-                item.details, item.updated = details, now
-                changed.append(item)
+            elif open_item.details != details:
+                open_item.details, open_item.updated = details, now
+                changed.append(open_item)
     ReconciliationItem.objects.bulk_update(changed, ["details", "updated"], batch_size=500)
     # Another check may have opened the same item meanwhile: keep theirs.
     ReconciliationItem.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
