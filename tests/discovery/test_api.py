@@ -188,8 +188,9 @@ def test_a_hosts_history_has_uptime_and_a_latency_series(victor: Any) -> None:
     make_subnet("198.18.0.0/24")
     host = make_host("198.18.0.10")
     now = timezone.now()
-    history.record_samples([(host.pk, True, 1.5)], at=now - timedelta(minutes=2))
-    history.record_samples([(host.pk, False, None)], at=now - timedelta(minutes=1))
+    # Each sample stands for 5 minutes (the subnet's sweep interval): half the time up.
+    history.record_samples([(host.pk, True, 1.5)], at=now - timedelta(minutes=10))
+    history.record_samples([(host.pk, False, None)], at=now - timedelta(minutes=5))
     body = client_for(victor).get(f"/api/discovery/history/{host.pk}").json()
     assert body["uptime"] == {"last_24h": 50.0, "last_7d": 50.0, "last_30d": 50.0}
     assert [(p["up"], p["rtt_ms"]) for p in body["latency"]] == [(True, 1.5), (False, None)]

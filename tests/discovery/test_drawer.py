@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from discovery import history
 from discovery.models import HostSample, OpenPort
 from ipam.models import Host
 from netkeep.charts import SPARK_POINTS, Point, hourly_bar, sparkline
@@ -96,9 +97,14 @@ def test_recent_events_are_this_hosts_only(viewer_client: Client, host: Host) ->
 
 
 def test_uptime_is_shown_for_24h_7d_and_30d(viewer_client: Client, host: Host) -> None:
-    samples(host, "uuud")
+    # Five minutes apart, the last five minutes ago: each stands for 5 minutes, 15 of 20 up.
+    for minutes, up in ((20, True), (15, True), (10, True), (5, False)):
+        history.record_samples(
+            [(host.pk, up, 2.0 if up else None)], timezone.now() - timedelta(minutes=minutes)
+        )
     html = drawer(viewer_client, host, **HX)
-    assert html.count("75 %") == 3
+    uptimes = html.split('<dl class="uptime">', 1)[1].split("</dl>", 1)[0]
+    assert uptimes.count("75 %") == 3
 
 
 def test_a_host_without_samples_says_so(viewer_client: Client, host: Host) -> None:
