@@ -8,8 +8,9 @@ from rest_framework import authentication
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.tokens import Token
 
-from accounts.models import APIToken, TokenError
+from accounts.models import APIToken, TokenError, User
 from accounts.tokens import token_is_stale
 
 TOKEN_REVOKED = "This token was issued before the password was changed. Sign in again."
@@ -20,7 +21,7 @@ TOKEN_HEADER_MALFORMED = (
 
 
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
-    def get_user(self, validated_token: Any) -> Any:
+    def get_user(self, validated_token: Token) -> Any:  # simplejwt types it as an unbound TypeVar
         user = super().get_user(validated_token)
         if token_is_stale(user, validated_token):
             raise AuthenticationFailed(TOKEN_REVOKED, code="token_revoked")
@@ -37,7 +38,7 @@ class APITokenAuthentication(authentication.BaseAuthentication):
 
     keyword = "Token"
 
-    def authenticate(self, request: Request) -> tuple[Any, APIToken] | None:
+    def authenticate(self, request: Request) -> tuple[User, APIToken] | None:
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rest_framework import permissions
 from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    # Not at run time: rest_framework.views reads these permission classes on import.
+    from rest_framework.views import APIView
 
 PASSWORD_CHANGE_REQUIRED = (
     "Password change required: set a new password (web: /account/password/, "
@@ -34,7 +38,7 @@ class TokenScope(permissions.BasePermission):
 
     message = READ_ONLY_TOKEN
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return token_scope_allows(request)
 
 
@@ -43,7 +47,7 @@ class PasswordChanged(permissions.BasePermission):
 
     message = PASSWORD_CHANGE_REQUIRED
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return not (user and user.is_authenticated and getattr(user, "must_change_password", False))
 
@@ -61,7 +65,7 @@ class ModelPermissions(permissions.DjangoModelPermissions):
         "DELETE": ["%(app_label)s.delete_%(model_name)s"],
     }
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         # Views without a queryset (actions, reports) must name their own
         # permission with `required_permission`; without one they are closed.
         required = getattr(view, "required_permission", None)
@@ -80,7 +84,7 @@ class Authenticated(permissions.IsAuthenticated):
     These replace the default classes, so they keep the token scope check.
     """
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not super().has_permission(request, view):
             return False
         if not token_scope_allows(request):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.crypto import salted_hmac
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import Token
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # A claim in every token we issue: a keyed fingerprint of the password hash at
 # issue time. `iat` has one-second resolution, so a token obtained in the same
@@ -14,13 +19,13 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 PASSWORD_CLAIM = "pwd"
 
 
-def password_fingerprint(user: Any) -> str:
+def password_fingerprint(user: AbstractBaseUser) -> str:
     return salted_hmac("netkeep.jwt.password", user.password or "", algorithm="sha256").hexdigest()[
         :20
     ]
 
 
-def token_is_stale(user: Any, token: Any) -> bool:
+def token_is_stale(user: AbstractBaseUser, token: Token) -> bool:
     """True when the token was issued for a password the user no longer has."""
     claim = token.get(PASSWORD_CLAIM)
     if claim is not None and claim != password_fingerprint(user):
@@ -30,7 +35,7 @@ def token_is_stale(user: Any, token: Any) -> bool:
     return bool(changed and issued is not None and int(issued) < int(changed.timestamp()))
 
 
-def revoke_refresh_tokens(user: Any) -> int:
+def revoke_refresh_tokens(user: User) -> int:
     """Blacklist every refresh token the user holds; access tokens die by `iat`."""
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create(
@@ -39,7 +44,7 @@ def revoke_refresh_tokens(user: Any) -> int:
     return len(outstanding)
 
 
-def after_password_change(user: Any) -> None:
+def after_password_change(user: User) -> None:
     """The user chose a new password: lift the bootstrap flag and revoke old tokens."""
     if user.must_change_password:
         user.must_change_password = False

@@ -222,20 +222,21 @@ def _run_sync(coroutine: Coroutine[Any, Any, _T]) -> _T:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coroutine)
-    box: dict[str, Any] = {}
+    values: list[_T] = []
+    errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(coroutine)
+            values.append(asyncio.run(coroutine))
         except BaseException as error:
-            box["error"] = error
+            errors.append(error)
 
     worker = threading.Thread(target=target, name="netkeep-dns")
     worker.start()
     worker.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    if errors:
+        raise errors[0]
+    return values[0]
 
 
 def ptr_lookup(

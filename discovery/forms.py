@@ -75,7 +75,7 @@ class ReconFilterForm(forms.Form):
         return 30
 
 
-class AllowedNetworkForm(forms.ModelForm):  # type: ignore[type-arg]
+class AllowedNetworkForm(forms.ModelForm):
     """One allowlist row; the model's clean() parses and scope-checks the network."""
 
     class Meta:
@@ -92,7 +92,7 @@ class AllowedNetworkForm(forms.ModelForm):  # type: ignore[type-arg]
         }
 
 
-class ScanProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+class ScanProfileForm(forms.ModelForm):
     """An admin-defined Nmap profile from allowed options; the model refuses bad combinations."""
 
     class Meta:

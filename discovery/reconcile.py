@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts import audit
+from accounts.models import User
 from discovery.models import ReconciliationCheck, ReconciliationItem, ReconKind, ReconState
 from ipam.models import Host, HostnameSource, HostOrigin, HostStatus
 
@@ -192,7 +193,7 @@ def _compare(unseen_days: int) -> dict[str, int]:
     return {**opened, "new": new, "removed": removed}
 
 
-def _decide(item: ReconciliationItem, state: str, user: Any) -> ReconciliationItem:
+def _decide(item: ReconciliationItem, state: str, user: User | None) -> ReconciliationItem:
     item.state = state
     item.decided_by = user if getattr(user, "pk", None) else None
     item.decided_at = timezone.now()
@@ -200,7 +201,7 @@ def _decide(item: ReconciliationItem, state: str, user: Any) -> ReconciliationIt
     return item
 
 
-def accept(item: ReconciliationItem, user: Any) -> ReconciliationItem:
+def accept(item: ReconciliationItem, user: User | None) -> ReconciliationItem:
     """Make IPAM follow what discovery saw, and record the decision."""
     if item.state != ReconState.OPEN:
         raise ValueError(f"This item was already {item.get_state_display().lower()}.")
@@ -221,14 +222,14 @@ def accept(item: ReconciliationItem, user: Any) -> ReconciliationItem:
         return _decide(item, ReconState.ACCEPTED, user)
 
 
-def dismiss(item: ReconciliationItem, user: Any) -> ReconciliationItem:
+def dismiss(item: ReconciliationItem, user: User | None) -> ReconciliationItem:
     """Keep IPAM as it is; the same difference is not raised again."""
     if item.state != ReconState.OPEN:
         raise ValueError(f"This item was already {item.get_state_display().lower()}.")
     return _decide(item, ReconState.DISMISSED, user)
 
 
-def decide_many(action: str, pks: list[int], user: Any) -> tuple[int, list[str]]:
+def decide_many(action: str, pks: list[int], user: User | None) -> tuple[int, list[str]]:
     """Accept or dismiss the open items among `pks`: (how many decided, why others were not)."""
     decide = accept if action == "accept" else dismiss
     done, skipped = 0, []

@@ -79,6 +79,15 @@ def _as_network(target: Network | Address) -> Network:
     )
 
 
+def _subnet_of(network: Network, other: Network) -> bool:
+    """Whether `network` lies inside `other` (never, across families)."""
+    if isinstance(network, IPv4Network) and isinstance(other, IPv4Network):
+        return network.subnet_of(other)
+    if isinstance(network, IPv6Network) and isinstance(other, IPv6Network):
+        return network.subnet_of(other)
+    return False
+
+
 def check_scope(
     target: Network | Address,
     allowed: Sequence[Network],
@@ -97,7 +106,7 @@ def check_scope(
     for forbidden, why in _FORBIDDEN:
         if loopback_ok and forbidden in _LOOPBACK:
             continue
-        if network.version == forbidden.version and network.overlaps(forbidden):  # type: ignore[arg-type]
+        if network.version == forbidden.version and network.overlaps(forbidden):
             raise ScopeError(f"{network} {why}: it is never scanned")
     if network.version == 4 and network.prefixlen < max_ipv4_prefix:
         raise ScopeError(
@@ -109,15 +118,12 @@ def check_scope(
             f"{network} is too large to sweep: IPv6 ranges up to /{max_ipv6_sweep_prefix}"
             " are swept (an IPv6 /64 never is); check known IPv6 hosts instead"
         )
-    if loopback_ok and any(
-        network.version == lo.version and network.subnet_of(lo)  # type: ignore[arg-type]
-        for lo in _LOOPBACK
-    ):
+    if loopback_ok and any(_subnet_of(network, lo) for lo in _LOOPBACK):
         return
     if not allowed:
         raise ScopeError(f"{network} may not be scanned: {EMPTY_ALLOWLIST_HINT}")
     for permitted in allowed:
-        if network.version == permitted.version and network.subnet_of(permitted):  # type: ignore[arg-type]
+        if _subnet_of(network, permitted):
             return
     listed = ", ".join(str(n) for n in allowed)
     raise ScopeError(

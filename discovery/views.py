@@ -56,10 +56,12 @@ RECON_PAGE = 100
 
 
 def _runs() -> RunQuerySet:
-    return Run.objects.select_related("subnet", "host", "started_by")  # type: ignore[return-value]
+    return Run.objects.select_related("subnet", "host", "started_by")
 
 
-def _fragment(request: AuthedRequest, page: str, fragment: str, context: dict[str, Any]) -> Any:
+def _fragment(
+    request: AuthedRequest, page: str, fragment: str, context: dict[str, Any]
+) -> HttpResponse:
     return render(request, fragment if request.htmx else page, context)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from inventory.forms import CredentialSetForm
 from inventory.models import CredentialSet, Device, DeviceCredential, Interface
@@ -75,6 +76,6 @@ class CredentialSetAdmin(admin.ModelAdmin):
     search_fields = ["name", "username", "description"]
     filter_horizontal = ["default_for_sites", "default_for_tags"]
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request: HttpRequest, obj: CredentialSet | None = None) -> bool:
         # Only those who may change credential sets see them in the admin.
         return self.has_change_permission(request, obj)

@@ -110,7 +110,7 @@ class CredentialNamesField(forms.CharField):
         )
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> list[CredentialSet]:  # type: ignore[override]
+    def clean(self, value: Any) -> list[CredentialSet]:
         return parse_credential_names(super().clean(value) or "")
 
 

@@ -132,7 +132,7 @@ def rotate_all(batch: int = 500) -> list[RotationCount]:
         count = RotationCount(model=model._meta.label)
         table = connection.ops.quote_name(model._meta.db_table)
         # Identifiers come from the models' metadata, never from input; quoted all the same.
-        pk = connection.ops.quote_name(str(model._meta.pk.column))  # type: ignore[union-attr]
+        pk = connection.ops.quote_name(str(model._meta.pk.column))
         cols = [connection.ops.quote_name(str(f.column)) for f in fields]
         last: Any = None
         while True:

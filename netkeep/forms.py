@@ -9,7 +9,7 @@ from django import forms
 from netkeep.models import EventKind, Webhook
 
 
-class WebhookForm(forms.ModelForm):  # type: ignore[type-arg]
+class WebhookForm(forms.ModelForm):
     """A webhook; the secret is write-only: blank keeps the stored one."""
 
     url = forms.URLField(label="URL", max_length=500, assume_scheme="https")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from discovery import history, icmp, nmap, scope, tasks
 from discovery.api import serializers
 from discovery.models import OpenPort, Run
@@ -132,7 +134,7 @@ class HostHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(serializers.HostHistorySerializer(data).data)
 
 
-def _check_rate(user: Any) -> None:
+def _check_rate(user: User | AnonymousUser) -> None:
     try:
         tasks.check_rate(user)
     except tasks.RateLimited as error:

@@ -20,7 +20,7 @@ class FullCleanSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        model: type[models.Model] = self.Meta.model  # type: ignore[attr-defined]
+        model: type[models.Model] = self.Meta.model
         many = {f.name for f in model._meta.many_to_many}
         instance = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():

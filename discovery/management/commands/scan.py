@@ -67,14 +67,14 @@ class Command(BaseCommand):
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"{run.error_class}: {run.error_message}", returncode=1)
 
-    def target(self, kind: str, text: str | None) -> Any:
+    def target(self, kind: str, text: str | None) -> Subnet | str:
         if kind == RunKind.KNOWN_HOSTS:
             return "known hosts" if not text else self.subnet_or_text(text)
         if not text:
             raise _refuse("Give a target: a subnet id or a network such as 198.18.0.0/24.")
         return self.subnet_or_text(text)
 
-    def subnet_or_text(self, text: str) -> Any:
+    def subnet_or_text(self, text: str) -> Subnet | str:
         if text.isdigit():
             subnet = Subnet.objects.filter(pk=int(text)).first()
             if subnet is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -262,7 +262,7 @@ def _sample(
 
 
 def _host_row(
-    subnet: Subnet, value: int, role: str, serial: int, rng: random.Random, now: Any
+    subnet: Subnet, value: int, role: str, serial: int, rng: random.Random, now: datetime
 ) -> dict[str, Any]:
     """One host as column values, with the keys Host.save() would have computed."""
     address = ipaddress.IPv6Address(value) if subnet.family == 6 else ipaddress.IPv4Address(value)
@@ -302,7 +302,7 @@ def _host_row(
     }
 
 
-def _insert(rows: list[dict[str, Any]], now: Any) -> None:
+def _insert(rows: list[dict[str, Any]], now: datetime) -> None:
     """Plain multi-row INSERTs: the ORM's per-value preparation would dominate at 100,000 rows."""
     if not rows:
         return
