@@ -308,15 +308,19 @@ class Subnet(models.Model):
         )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        from ipam import usage
+
         self._derive()
         with transaction.atomic():
-            if self.pk:
-                self._detach_if_moved()
+            moved = self._detach_if_moved() if self.pk else True
             self.parent = self.find_parent()
             super().save(*args, **kwargs)
             self._adopt()
+            if moved:
+                # A new or re-drawn range: count its hosts once; triggers keep it from here.
+                usage.recount([self])
 
-    def _detach_if_moved(self) -> None:
+    def _detach_if_moved(self) -> bool:
         """When the network or VRF is edited, hand the children to the old parent first.
 
         Those still inside the new range are adopted back by `_adopt()`; the
@@ -328,10 +332,12 @@ class Subnet(models.Model):
             .first()
         )
         if old is None:
-            return
+            return True
         now = (self.start_key, self.end_key, self.family, self.vrf_key)
-        if (old["start_key"], old["end_key"], old["family"], old["vrf_key"]) != now:
-            Subnet.objects.filter(parent_id=self.pk).update(parent_id=old["parent_id"])
+        if (old["start_key"], old["end_key"], old["family"], old["vrf_key"]) == now:
+            return False
+        Subnet.objects.filter(parent_id=self.pk).update(parent_id=old["parent_id"])
+        return True
 
     def _adopt(self) -> None:
         """Take over the subnets and hosts inside this subnet from its ancestors."""
@@ -436,7 +442,10 @@ class Subnet(models.Model):
 
     def utilisation(self) -> tuple[int, int]:
         """(used addresses, usable addresses), children's hosts included."""
-        return self.host_range().count(), self.usable
+        from ipam.usage import WHOLE
+
+        whole = self.usage_counts.filter(kind=WHOLE).values_list("used", flat=True).first()
+        return (self.host_range().count() if whole is None else whole), self.usable
 
 
 @dataclass(frozen=True)
@@ -659,3 +668,24 @@ class Host(models.Model):
     def validate_constraints(self, exclude: Any = None) -> None:
         # clean() checks (VRF, address) uniqueness already, with a message that says where.
         super().validate_constraints(exclude={*(exclude or ()), "key"})
+
+
+class UsageCount(models.Model):
+    """Hosts in a subnet's range, or in one heatmap tile of it; kept by triggers (ipam/usage.py)."""
+
+    subnet = models.ForeignKey(Subnet, on_delete=models.CASCADE, related_name="usage_counts")
+    kind = models.PositiveSmallIntegerField()  # usage.WHOLE or usage.TILE
+    start_key = models.CharField(max_length=32)
+    end_key = models.CharField(max_length=32)
+    used = models.IntegerField(default=0)
+    alive = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subnet", "kind", "start_key"], name="ipam_usagecount_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subnet_id}/{self.kind}/{self.start_key}: {self.used} used"

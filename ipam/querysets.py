@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -46,18 +46,15 @@ class SubnetQuerySet(models.QuerySet["Subnet"]):
         )
 
     def with_usage(self) -> SubnetQuerySet:
-        """Annotate `used` (hosts in range, children included) and `alive` counts in one query."""
-        from ipam.models import Host
+        """Annotate `used` (hosts in range, children included) and `alive` from the counters.
 
-        in_range = Host.objects.filter(
-            vrf_key=OuterRef("vrf_key"),
-            family=OuterRef("family"),
-            key__gte=OuterRef("start_key"),
-            key__lte=OuterRef("end_key"),
-        ).order_by()
-        # Counting `key` (not the primary key) lets the range index answer alone.
-        used = in_range.values("vrf_key").annotate(n=Count("key")).values("n")
-        alive = in_range.filter(status="up").values("vrf_key").annotate(n=Count("key")).values("n")
+        One indexed row per subnet (ipam/usage.py), whatever the subnet's size.
+        """
+        from ipam.models import UsageCount
+        from ipam.usage import WHOLE
+
+        whole = UsageCount.objects.filter(subnet=OuterRef("pk"), kind=WHOLE)
+        used, alive = whole.values("used")[:1], whole.values("alive")[:1]
         return self.annotate(used=Coalesce(Subquery(used), 0), alive=Coalesce(Subquery(alive), 0))
 
     def for_tree(self) -> SubnetQuerySet:

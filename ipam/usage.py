@@ -1,0 +1,196 @@
+"""Utilisation counters: hosts per subnet and per heatmap tile, kept by the database itself.
+
+A subnet page shows how many addresses of the subnet are used and a heatmap of
+256 tiles. Counting them on every view read every index entry of the subnet
+(a /8's page cost five times a /24's). Instead each subnet has one `UsageCount`
+row for its whole range and, when it gets a heatmap, one per tile; triggers on
+the host table add and subtract in the same transaction as the write
+(`UPDATE ... SET used = used + 1`), so every door — forms, API, import,
+sweeps, raw SQL, bulk inserts — keeps them right, and concurrent writers queue
+on the counter rows instead of losing updates.
+
+The counts are ranges, not foreign keys: a host counts in every subnet whose
+range holds it (children's hosts included, as the page shows), so moving a host
+between a subnet and its child changes nothing, and only inserts, deletes and
+changes of address, VRF or status touch the counters. `recount()` rebuilds a
+subnet's rows from the hosts (on creation, after a range edit, and from
+`manage.py recount_usage` as a repair).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from math import ceil
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Count, Model, Q, QuerySet
+from django.db.models.functions import Substr
+
+from ipam.addresses import to_key
+
+if TYPE_CHECKING:
+    from ipam.models import Subnet
+
+WHOLE, TILE = 0, 1
+TILES_LOG2 = 8
+
+
+def tile_prefix(subnet: Subnet) -> int | None:
+    """The prefix length of the subnet's heatmap tiles, or None when it has no heatmap.
+
+    Subnets bigger than a /24 (IPv6: a /120) get 256 tiles.
+    """
+    if subnet.prefix_length >= (24 if subnet.family == 4 else 120):
+        return None
+    return subnet.prefix_length + TILES_LOG2
+
+
+def count_tiles(subnet: Subnet, hosts: QuerySet[Any]) -> list[tuple[int, int]]:
+    """(used, alive) per tile of the subnet's `hosts`, in one grouped query on the key prefix."""
+    size = tile_prefix(subnet)
+    if size is None:
+        return []
+    max_len = 32 if subnet.family == 4 else 128
+    offset = 128 - max_len  # IPv4 keys hold the address in the low 32 of 128 bits
+    chars = ceil((offset + size) / 4)
+    rows = (
+        hosts.order_by()
+        .annotate(bucket=Substr("key", 1, chars))
+        .values("bucket")
+        # Counting `key` (not the primary key) lets the range index answer alone.
+        .annotate(used=Count("key"), alive=Count("key", filter=Q(status="up")))
+    )
+    start = int(subnet.start_key, 16)
+    shift = max_len - size
+    counts = [(0, 0)] * (1 << TILES_LOG2)
+    for row in rows:
+        index = (int(row["bucket"].ljust(32, "0"), 16) - start) >> shift
+        used, alive = counts[index]
+        counts[index] = (used + row["used"], alive + row["alive"])
+    return counts
+
+
+def tile_networks(subnet: Subnet) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    size = tile_prefix(subnet)
+    if size is None:
+        return []
+    base = int(ipaddress.ip_network(subnet.network).network_address)
+    shift = (32 if subnet.family == 4 else 128) - size
+    return [
+        ipaddress.ip_network((base + (index << shift), size)) for index in range(1 << TILES_LOG2)
+    ]
+
+
+def recount(subnets: Iterable[Subnet]) -> None:
+    """Rebuild the counter rows of these subnets from their hosts."""
+    from ipam.models import UsageCount
+
+    for subnet in subnets:
+        recount_into(UsageCount, subnet, subnet.host_range())
+
+
+def recount_into(model: type[Model], subnet: Any, hosts: QuerySet[Any]) -> None:
+    """Replace the subnet's counter rows (`model`: UsageCount, or its migration state)."""
+    with transaction.atomic():
+        model._default_manager.filter(subnet_id=subnet.pk).delete()
+        totals = hosts.order_by().aggregate(
+            used=Count("key"), alive=Count("key", filter=Q(status="up"))
+        )
+        rows = [
+            model(
+                subnet_id=subnet.pk,
+                kind=WHOLE,
+                start_key=subnet.start_key,
+                end_key=subnet.end_key,
+                used=totals["used"],
+                alive=totals["alive"],
+            )
+        ]
+        tiles = zip(tile_networks(subnet), count_tiles(subnet, hosts), strict=True)
+        for network, (used, alive) in tiles:
+            rows.append(
+                model(
+                    subnet_id=subnet.pk,
+                    kind=TILE,
+                    start_key=to_key(int(network.network_address)),
+                    end_key=to_key(int(network.broadcast_address)),
+                    used=used,
+                    alive=alive,
+                )
+            )
+        model._default_manager.bulk_create(rows)
+
+
+# --- the triggers -------------------------------------------------------------------
+
+
+def _change(row: str, sign: str) -> list[str]:
+    """Statements that add (+) or take (-) the host `row` (NEW or OLD) to its counters."""
+    up = f"(CASE WHEN {row}.status = 'up' THEN 1 ELSE 0 END)"
+    holders = (
+        f"FROM ipam_subnet s WHERE s.vrf_key = {row}.vrf_key AND s.family = {row}.family "
+        f'AND s.start_key <= {row}."key" AND s.end_key >= {row}."key"'
+    )
+    # Tiles partition their subnet: the last tile starting at or before the key holds it.
+    tile = (
+        f"SELECT u.id FROM ipam_usagecount u WHERE u.subnet_id = s.id AND u.kind = {TILE} "  # noqa: S608 — constants only
+        f'AND u.start_key <= {row}."key" ORDER BY u.start_key DESC LIMIT 1'
+    )
+    bump = f"SET used = used {sign} 1, alive = alive {sign} {up}"
+    whole = f"kind = {WHOLE} AND subnet_id IN (SELECT s.id {holders})"
+    return [
+        f"UPDATE ipam_usagecount {bump} WHERE {whole};",
+        f"UPDATE ipam_usagecount {bump} WHERE id IN (SELECT ({tile}) {holders});",
+    ]
+
+
+_CHANGED = ("vrf_key", "family", '"key"', "status")
+
+
+def install_triggers(connection: BaseDatabaseWrapper) -> None:
+    """Create the host-table triggers that keep the counters (SQLite or PostgreSQL)."""
+    add, take = "\n".join(_change("NEW", "+")), "\n".join(_change("OLD", "-"))
+    if connection.vendor == "postgresql":
+        statements = [
+            f"""CREATE OR REPLACE FUNCTION ipam_host_usage() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP IN ('UPDATE', 'DELETE') THEN {take} END IF;
+                IF TG_OP IN ('UPDATE', 'INSERT') THEN {add} END IF;
+                RETURN NULL;
+            END $$""",
+            "CREATE TRIGGER ipam_host_usage AFTER INSERT OR DELETE ON ipam_host "
+            "FOR EACH ROW EXECUTE FUNCTION ipam_host_usage()",
+            f"CREATE TRIGGER ipam_host_usage_update AFTER UPDATE OF {', '.join(_CHANGED)} "
+            f"ON ipam_host FOR EACH ROW WHEN (({', '.join('OLD.' + c for c in _CHANGED)}) "
+            f"IS DISTINCT FROM ({', '.join('NEW.' + c for c in _CHANGED)})) "
+            "EXECUTE FUNCTION ipam_host_usage()",
+        ]
+    elif connection.vendor == "sqlite":
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _CHANGED)
+        statements = [
+            f"CREATE TRIGGER ipam_host_usage_insert AFTER INSERT ON ipam_host BEGIN {add} END",
+            f"CREATE TRIGGER ipam_host_usage_delete AFTER DELETE ON ipam_host BEGIN {take} END",
+            f"CREATE TRIGGER ipam_host_usage_update AFTER UPDATE OF {', '.join(_CHANGED)} "
+            f"ON ipam_host WHEN {changed} BEGIN {take} {add} END",
+        ]
+    else:
+        raise NotImplementedError(
+            f"No usage triggers for {connection.vendor}: use SQLite or PostgreSQL."
+        )
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def drop_triggers(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER IF EXISTS ipam_host_usage ON ipam_host")
+            cursor.execute("DROP TRIGGER IF EXISTS ipam_host_usage_update ON ipam_host")
+            cursor.execute("DROP FUNCTION IF EXISTS ipam_host_usage()")
+        else:
+            for name in ("insert", "delete", "update"):
+                cursor.execute(f"DROP TRIGGER IF EXISTS ipam_host_usage_{name}")
