@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -30,6 +31,8 @@ from netkeep import outbound
 from netkeep.outbound import Address
 
 UP, DEGRADED, DOWN = "up", "degraded", "down"
+# httpx logs every request at INFO: a thousand lines per cycle say nothing the results do not.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 BODY_LIMIT = 256 * 1024
 
 

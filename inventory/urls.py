@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("devices/<int:pk>/edit/", views.device_edit, name="device_edit"),
     path("devices/<int:pk>/delete/", views.device_delete, name="device_delete"),
     path("devices/<int:pk>/host-key/", views.device_host_key, name="device_host_key"),
+    path("devices/<int:pk>/platform/", views.device_platform, name="device_platform"),
     path("topology/", views.topology_view, name="topology"),
     path("sites/", views.site_list, name="site_list"),
     path("sites/new/", views.site_create, name="site_create"),

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from inventory import checks, topology
+from inventory import checks, connect, topology
 from inventory.devices import save_device
 from inventory.exporting import stream_devices
 from inventory.filters import CredentialSetFilter, DeviceFilter, ServiceCheckFilter, SiteFilter
@@ -71,6 +71,7 @@ def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "device": device,
         "interfaces": interfaces,
         "service_checks": device.service_checks.select_related("device")[:100],
+        "scope_refusal": connect.scope_refusal(device),
         "credentials": device.credential_order()
         if request.user.has_perm("inventory.view_credentialset")
         else None,
@@ -152,6 +153,19 @@ def device_host_key(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.error(request, "Choose accept or forget.")
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
+    return redirect(device.get_absolute_url())
+
+
+@permission_required("inventory.change_device", raise_exception=True)
+@require_POST
+def device_platform(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Confirm the platform detection suggested (or dismiss the suggestion)."""
+    device = get_object_or_404(Device, pk=pk)
+    if request.POST.get("action") == "accept" and device.suggested_platform:
+        device.platform = device.suggested_platform
+        messages.success(request, f"{device} is now {device.get_platform_display()}.")
+    device.suggested_platform = ""
+    device.save()
     return redirect(device.get_absolute_url())
 
 
