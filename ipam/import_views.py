@@ -6,26 +6,23 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from ipam.exporting import stream_csv
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter
-from ipam.importing import KINDS, ImportFileError, decode, run_import
+from ipam.importing import KINDS, ImportFileError, decode
 from ipam.models import VLAN, Host, Subnet
 from netkeep import importing
+from netkeep.models import ImportStatus
 from netkeep.responses import plain_error
 
 MODELS = {"vlans": "vlan", "subnets": "subnet", "hosts": "host"}
-SALT = "ipam.import"
-MAX_AGE = 3600
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 class ImportForm(forms.Form):
@@ -52,11 +49,14 @@ class ImportForm(forms.Form):
         data["mode"] = data.get("mode") or "skip"
         upload = data.get("file")
         if upload is not None:
-            if upload.size > MAX_UPLOAD:
-                raise forms.ValidationError("The file is larger than 20 MB: split it.")
+            message = importing.upload_too_big(upload.size)
+            if message:
+                raise forms.ValidationError(message)
             data["csv"] = decode(upload.read())
+            data["filename"] = upload.name or ""
         elif data.get("text", "").strip():
             data["csv"] = data["text"]
+            data["filename"] = ""
         else:
             raise forms.ValidationError("Choose a CSV file or paste its text.")
         return data
@@ -97,59 +97,35 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 @permission_required("ipam.add_host", raise_exception=True)
 def import_csv(request: HttpRequest) -> HttpResponse:
-    """Upload shows a preview of every row; apply re-reads the signed upload and writes it."""
-    context: dict[str, Any] = {}
-    if request.method == "POST" and "token" in request.POST:
-        try:
-            payload = signing.loads(request.POST["token"], salt=SALT, max_age=MAX_AGE)
-        except signing.BadSignature:
-            messages.error(request, "The preview expired or was altered: upload the file again.")
-            return render(
-                request, "ipam/import.html", {"form": ImportForm(), "other_kinds": _other_kinds()}
-            )
-        _check_perms(request, payload["kind"], payload["mode"])
-        result = run_import(
-            payload["csv"],
-            payload["kind"],
-            payload["mode"],
-            dry_run=False,
-            valid_only="valid_only" in request.POST,
-            user=request.user,
+    """Upload: the file is stored and previewed (by a job when large), then shown page by page."""
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"kind": request.GET.get("kind", "hosts")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        _check_perms(request, data["kind"], data["mode"])
+        batch = importing.create_batch(
+            data["csv"], data["kind"], data["mode"], request.user, data["filename"]
         )
-        context = {"form": ImportForm(initial=payload), "result": result}
-        if not result.applied:
-            context["token"] = request.POST["token"]
-    elif request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        context["form"] = form
-        if form.is_valid():
-            data = form.cleaned_data
-            _check_perms(request, data["kind"], data["mode"])
-            try:
-                result = run_import(data["csv"], data["kind"], data["mode"], dry_run=True)
-            except ImportFileError as error:
-                form.add_error(None, str(error))
-            else:
-                context["result"] = result
-                token = signing.dumps(
-                    {"csv": data["csv"], "kind": data["kind"], "mode": data["mode"]},
-                    salt=SALT,
-                    compress=True,
-                )
-                # The applying POST carries the upload back; it must fit in a request.
-                if len(token) > (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**62) - 4096:
-                    context["too_big"] = True
-                else:
-                    context["token"] = token
-    else:
-        context["form"] = ImportForm(initial={"kind": request.GET.get("kind", "hosts")})
+        batch = importing.start_preview(batch)
+        if batch.status == ImportStatus.FAILED:
+            # A small file was read at once: what is wrong with it belongs on the form.
+            form.add_error(None, batch.message)
+            batch.delete()
+        else:
+            url = reverse("imports:batch", args=[batch.pk])
+            if request.htmx:  # type: ignore[attr-defined]
+                return HttpResponse(status=204, headers={"HX-Redirect": url})
+            return redirect(url)
     if request.htmx and request.method == "POST":  # type: ignore[attr-defined]
-        # The preview area only: the outcome of each row, or what is wrong with the upload.
-        fragment = (
-            "ipam/_import_preview.html" if "result" in context else "ipam/_import_errors.html"
-        )
-        return render(request, fragment, context)
-    context["other_kinds"] = _other_kinds()
+        return render(request, "ipam/_import_errors.html", {"form": form})
+    context = {
+        "form": form,
+        "other_kinds": _other_kinds(),
+        "max_mb": settings.NETKEEP_IMPORT_MAX_MB,
+    }
     return render(request, "ipam/import.html", context)
 
 

@@ -341,6 +341,7 @@ HOST_FIELDS: dict[str, Any] = {name: Host._meta.get_field(name) for name in HOST
 # Existing hosts are looked up this many keys per query (SQLite allows 999 parameters).
 LOOKUP_CHUNK = 900
 WRITE_BATCH = 2000
+PROGRESS_EVERY = 5000
 
 
 @importing.register
@@ -373,18 +374,21 @@ class HostImporter(Importer):
             self.vrfs.setdefault(vrf.rd, vrf)
         for vrf in VRF.objects.all():
             self.vrfs[vrf.name] = vrf  # a name wins over another VRF's RD
+        total = len(rows)
         parsed: list[tuple[int, dict[str, str], Any]] = []
-        for line, row in rows:
+        for done, (line, row) in enumerate(rows):
+            if done % PROGRESS_EVERY == 0:
+                progress(done // 2, total)
             try:
                 parsed.append((line, row, self._parse(row)))
             except RowError as error:
                 parsed.append((line, row, error))
-        progress(len(rows) // 3, len(rows))
         existing = self._existing([p for _, _, p in parsed if not isinstance(p, RowError)], mode)
-        progress(len(rows) * 2 // 3, len(rows))
         planned: dict[tuple[int, int, str], dict[str, Any]] = {}
         outcomes = []
-        for line, row, item in parsed:
+        for done, (line, row, item) in enumerate(parsed):
+            if done % PROGRESS_EVERY == 0:
+                progress((total + done) // 2, total)
             if isinstance(item, RowError):
                 outcomes.append(RowOutcome(line, "error", self.row_label(row), str(item)))
                 continue

@@ -30,6 +30,7 @@ import csv
 import gc
 import io
 import json
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -216,6 +217,19 @@ def get_importer(kind: str) -> Importer:
 
 
 # --- reading --------------------------------------------------------------------------
+def upload_too_big(size: int) -> str | None:
+    """The message for an upload over NETKEEP_IMPORT_MAX_MB, or None when it fits."""
+    from django.conf import settings
+
+    limit = settings.NETKEEP_IMPORT_MAX_MB
+    if size <= limit * 1024 * 1024:
+        return None
+    return (
+        f"The file is {size / 1024 / 1024:.1f} MB; uploads are limited to {limit} MB "
+        "(setting NETKEEP_IMPORT_MAX_MB): split the file or ask an admin to raise the limit."
+    )
+
+
 def decode(data: bytes) -> str:
     """Text of an uploaded file: UTF-8 (with or without BOM), else Latin-1 as spreadsheets write."""
     try:
@@ -426,8 +440,21 @@ def error_lines(outcomes: Iterable[RowOutcome]) -> Iterable[str]:
 
 
 # --- stored previews: upload → preview job → (user looks, pages) → apply job ------------
-def create_batch(text: str, kind: str, mode: str, user: Any, filename: str = "") -> Any:
-    """Store an upload to be previewed by a job; ImportFileError for an unknown kind or mode."""
+def create_batch(
+    text: str,
+    kind: str,
+    mode: str,
+    user: Any,
+    filename: str = "",
+    *,
+    auto_apply: bool = False,
+    valid_only: bool = False,
+) -> Any:
+    """Store an upload to be previewed; ImportFileError for an unknown kind or mode.
+
+    `auto_apply`: apply as soon as the preview allows it (every row valid, or
+    `valid_only`), for scripts that do not look at the preview.
+    """
     from netkeep.models import ImportBatch
 
     get_importer(kind)
@@ -440,7 +467,82 @@ def create_batch(text: str, kind: str, mode: str, user: Any, filename: str = "")
         user=user if getattr(user, "pk", None) else None,
         filename=filename[:200],
         source=zlib.compress(text.encode("utf-8", "surrogatepass"), 1),
+        auto_apply=auto_apply,
+        valid_only=valid_only,
+        total=estimate_rows(text),
     )
+
+
+def estimate_rows(text: str) -> int:
+    """Data rows in a CSV text, counted by lines (a quoted line break counts once more)."""
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return max(0, lines - 1)
+
+
+def start_preview(batch: Any, inline_rows: int | None = None) -> Any:
+    """Preview now when the file is small, else hand it to a background job; the batch."""
+    from django.conf import settings
+
+    limit = settings.NETKEEP_IMPORT_INLINE_ROWS if inline_rows is None else inline_rows
+    if batch.total <= limit:
+        return preview_job(batch.pk)
+    _enqueue("netkeep.importing.preview_job", batch.pk)
+    return batch
+
+
+def start_apply(batch: Any, valid_only: bool, inline_rows: int | None = None) -> Any:
+    """Apply now when the file is small, else in a background job; the batch.
+
+    The batch moves from ready to applying here, once: a second click finds it
+    applying (or applied) and changes nothing.
+    """
+    from django.conf import settings
+
+    from netkeep.models import ImportBatch, ImportStatus
+
+    limit = settings.NETKEEP_IMPORT_INLINE_ROWS if inline_rows is None else inline_rows
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.READY).update(
+        status=ImportStatus.APPLYING, valid_only=valid_only
+    )
+    if claimed and batch.total <= limit:
+        _apply_claimed(batch.pk)
+    elif claimed:
+        _enqueue("netkeep.importing.apply_job", batch.pk)
+    return ImportBatch.objects.get(pk=batch.pk)
+
+
+def _enqueue(task: str, batch_id: int) -> None:
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(task, batch_id, group="imports"))
+
+
+def preview_job(batch_id: int) -> Any:
+    """The worker's entry point: preview, then apply if the upload asked for it."""
+    batch = preview_batch(batch_id, _progress_writer(batch_id))
+    if batch.auto_apply and batch.status == "ready":
+        apply_batch(batch_id, batch.valid_only)
+    return batch
+
+
+def apply_job(batch_id: int) -> str:
+    """The worker's entry point for applying a previewed upload (claimed by start_apply)."""
+    return _apply_claimed(batch_id).summary()
+
+
+def _progress_writer(batch_id: int) -> Progress:
+    """A progress callback that writes the batch's counter at most once a second."""
+    from netkeep.models import ImportBatch
+
+    last = [0.0]
+
+    def write(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0 or done == total:
+            last[0] = now
+            ImportBatch.objects.filter(pk=batch_id).update(done=done, total=total)
+
+    return write
 
 
 def preview_batch(batch_id: int, progress: Progress = _no_progress) -> Any:
@@ -461,29 +563,43 @@ def preview_batch(batch_id: int, progress: Progress = _no_progress) -> Any:
             batch.plan = _pack(
                 [[o.line, o.action, o.data] for o in outcomes if o.action in ("create", "update")]
             )
-            batch.source = b""
         else:
             outcomes = run_import(text, importer, batch.mode, dry_run=True, progress=progress).rows
     except ImportFileError as error:
-        return _finish(batch, ImportStatus.FAILED, str(error))
+        return _finish(batch, ImportStatus.FAILED, str(error), "source")
     _store_rows(batch, outcomes)
-    batch.total = len(outcomes)
+    batch.total = batch.done = len(outcomes)
     batch.counts = ImportResult(batch.kind, batch.mode, outcomes).counts
-    return _finish(batch, ImportStatus.READY, summary(batch.counts, applied=False, dry_run=True))
+    if importer.batched:
+        batch.source = b""  # the plan replaces it
+    message = summary(batch.counts, applied=False, dry_run=True)
+    return _finish(batch, ImportStatus.READY, message, "plan", "source", "total", "done", "counts")
 
 
-def apply_batch(
-    batch_id: int, valid_only: bool = False, progress: Progress = _no_progress
-) -> ImportResult:
-    """Write a previewed upload as its preview planned it; the result says what happened."""
+def apply_batch(batch_id: int, valid_only: bool = False) -> ImportResult:
+    """Write a previewed upload as its preview planned it; the result says what happened.
+
+    Only a batch whose preview is ready is applied, once: a second call (a
+    double click, a retried job) finds it applying or applied and does nothing.
+    """
     from netkeep.models import ImportBatch, ImportStatus
 
-    batch = ImportBatch.objects.get(pk=batch_id)
-    result = ImportResult(batch.kind, batch.mode, dry_run=False, valid_only=valid_only)
     claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.READY).update(
         status=ImportStatus.APPLYING, valid_only=valid_only
     )
     if not claimed:
+        batch = ImportBatch.objects.get(pk=batch_id)
+        return ImportResult(batch.kind, batch.mode, dry_run=False, valid_only=valid_only)
+    return _apply_claimed(batch_id)
+
+
+def _apply_claimed(batch_id: int, progress: Progress = _no_progress) -> ImportResult:
+    from netkeep.models import ImportBatch, ImportStatus
+
+    batch = ImportBatch.objects.get(pk=batch_id)
+    valid_only = batch.valid_only
+    result = ImportResult(batch.kind, batch.mode, dry_run=False, valid_only=valid_only)
+    if batch.status != ImportStatus.APPLYING:
         return result
     importer = get_importer(batch.kind)
     counts = dict(batch.counts)
@@ -499,9 +615,8 @@ def apply_batch(
                 importer, planned, valid_only=True, user=batch.user, progress=progress
             )
         else:
-            text = _source(batch)
             result = run_import(
-                text,
+                _source(batch),
                 importer,
                 batch.mode,
                 dry_run=False,
@@ -514,9 +629,14 @@ def apply_batch(
     except ImportFileError as error:
         _finish(batch, ImportStatus.FAILED, str(error))
         return result
-    result.applied = True
-    batch.counts = counts
-    _finish(batch, ImportStatus.APPLIED, summary(counts, applied=True, dry_run=False))
+    if not result.applied:
+        # Rows run again found errors the preview did not (the data changed meanwhile).
+        batch.counts = counts
+        _finish(batch, ImportStatus.READY, result.summary(), "counts")
+        return result
+    batch.counts, batch.plan, batch.source = counts, b"", b""
+    message = summary(counts, applied=True, dry_run=False)
+    _finish(batch, ImportStatus.APPLIED, message, "counts", "plan", "source")
     return result
 
 
@@ -533,35 +653,31 @@ def _unpack(blob: bytes | memoryview) -> Any:
 
 
 def _store_rows(batch: Any, outcomes: list[RowOutcome], replace: bool = False) -> None:
+    from netkeep.models import ImportRow
+
     with transaction.atomic():
         if replace:
             batch.rows.all().delete()
-        _insert_rows(batch, outcomes)
+        bulk.insert(
+            ImportRow,
+            (
+                {
+                    "batch_id": batch.pk,
+                    "line": o.line,
+                    "action": o.action,
+                    "label": o.label[:200],
+                    "message": o.message,
+                }
+                for o in outcomes
+            ),
+        )
 
 
-def _insert_rows(batch: Any, outcomes: list[RowOutcome]) -> None:
-    from netkeep.models import ImportRow
-
-    bulk.insert(
-        ImportRow,
-        (
-            {
-                "batch_id": batch.pk,
-                "line": o.line,
-                "action": o.action,
-                "label": o.label[:200],
-                "message": o.message,
-            }
-            for o in outcomes
-        ),
-    )
-
-
-def _finish(batch: Any, status: str, message: str) -> Any:
+def _finish(batch: Any, status: str, message: str, *fields: str) -> Any:
     from django.utils import timezone
 
     batch.status = status
     batch.message = message
     batch.finished = timezone.now()
-    batch.save()
+    batch.save(update_fields=["status", "message", "finished", *fields])
     return batch

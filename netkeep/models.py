@@ -97,6 +97,10 @@ class ImportBatch(models.Model):
         max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
     total = models.PositiveIntegerField(default=0, help_text="Data rows in the file.")
+    done = models.PositiveIntegerField(default=0, help_text="Rows checked so far (progress).")
+    auto_apply = models.BooleanField(
+        default=False, help_text="Apply as soon as the preview allows it (API, dry_run false)."
+    )
     counts = models.JSONField(default=dict, blank=True, help_text="create/update/skip/error.")
     # The upload (zlib) until the preview is computed; kept for row-by-row importers,
     # whose apply runs the rows again.
@@ -116,6 +120,17 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import #{self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        """A worker is (or will be) busy with it: pages poll for progress."""
+        return self.status in (ImportStatus.QUEUED, ImportStatus.PREVIEWING, ImportStatus.APPLYING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.PREVIEWING and self.total:
+            return min(99, self.done * 100 // self.total)
+        return 0 if self.is_active else 100
 
 
 class ImportRow(models.Model):

@@ -247,6 +247,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` with its own choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "netkeep.models.ImportStatus"},
     "SERVE_PERMISSIONS": [
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.PasswordChanged",
@@ -295,6 +297,10 @@ NETKEEP_DNS_TIMEOUT_S = env_float("NETKEEP_DNS_TIMEOUT_S", 2.0, low=0.1, high=60
 NETKEEP_WEBHOOK_TIMEOUT = env_float(
     "NETKEEP_WEBHOOK_TIMEOUT", 10.0, low=0.5, high=300, unit="seconds"
 )
+# CSV imports: the largest upload accepted, and the most rows previewed inside the
+# request; larger files are previewed and applied by a background job.
+NETKEEP_IMPORT_MAX_MB = env_int("NETKEEP_IMPORT_MAX_MB", 20, low=1, high=10_000, unit="MB")
+NETKEEP_IMPORT_INLINE_ROWS = env_int("NETKEEP_IMPORT_INLINE_ROWS", 1000, low=0, high=1_000_000)
 # A running job with no progress for this long is marked failed (worker lost).
 # Empty: derived from the task timeout.
 NETKEEP_STALE_RUN_S = env_optional_int("NETKEEP_STALE_RUN_S", low=30, unit="seconds")

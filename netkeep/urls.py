@@ -35,6 +35,7 @@ urlpatterns = [
     path("discovery/", include("discovery.urls")),
     path("backups/", include("backups.urls")),
     path("webhooks/", include((webhook_patterns, "netkeep"))),
+    path("imports/", include("netkeep.import_urls")),
     path("api/", include((api_patterns, "api"))),
     path("admin/", admin.site.urls),
 ]

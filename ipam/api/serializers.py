@@ -13,7 +13,8 @@ from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject
 
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
-from netkeep.api.serializers import FullCleanSerializer
+from netkeep.api.serializers import FullCleanSerializer, ImportRowSerializer
+from netkeep.importing import upload_too_big
 
 
 class TagSerializer(FullCleanSerializer):
@@ -251,6 +252,8 @@ class FreeSerializer(serializers.Serializer):
 
 
 class ImportRequestSerializer(serializers.Serializer):
+    """An upload; a file larger than NETKEEP_IMPORT_INLINE_ROWS rows becomes a background job."""
+
     kind = serializers.ChoiceField(choices=["hosts", "subnets", "vlans"])
     mode = serializers.ChoiceField(choices=["skip", "update"], default="skip")
     dry_run = serializers.BooleanField(
@@ -264,17 +267,22 @@ class ImportRequestSerializer(serializers.Serializer):
     )
     file = serializers.FileField(required=False, help_text="A CSV file (multipart).")
 
+    def validate_file(self, value: Any) -> Any:
+        message = upload_too_big(value.size)
+        if message:
+            raise serializers.ValidationError(message)
+        return value
+
+    def validate_csv(self, value: str) -> str:
+        message = upload_too_big(len(value.encode("utf-8", "surrogatepass")))
+        if message:
+            raise serializers.ValidationError(message)
+        return value
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs.get("csv") and not attrs.get("file"):
             raise serializers.ValidationError({"csv": "Send the CSV text in `csv` or a `file`."})
         return attrs
-
-
-class ImportRowSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
-    action = serializers.ChoiceField(choices=["create", "update", "skip", "error"])
-    label = serializers.CharField()  # type: ignore[assignment]
-    message = serializers.CharField()
 
 
 class ImportResultSerializer(serializers.Serializer):

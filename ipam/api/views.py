@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -22,8 +23,10 @@ from ipam.api.pagination import HostCursorPagination
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
 from ipam.importing import ImportFileError, decode, run_import
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from netkeep import importing
 from netkeep.api.pagination import StandardPagination
 from netkeep.api.schema import one_of_field_errors
+from netkeep.api.serializers import ImportBatchSerializer
 
 
 class Conflict(APIException):
@@ -186,6 +189,7 @@ class ImportView(APIView):
         },
         responses={
             200: serializers.ImportResultSerializer,
+            202: ImportBatchSerializer,
             400: OpenApiResponse(
                 response=one_of_field_errors("ImportResult"),
                 description="The request's fields are wrong (field errors), or the import "
@@ -193,18 +197,36 @@ class ImportView(APIView):
             ),
         },
         summary="Import CSV (preview with dry_run)",
+        description=(
+            "Files of up to NETKEEP_IMPORT_INLINE_ROWS rows (1,000 by default) are imported "
+            "in the request (200, or 400 when rows have errors and nothing was written). "
+            "Larger files are stored and previewed by a background job (202): follow `url` "
+            "(/api/imports/{id}) until its status is ready, applied or failed; with "
+            "dry_run false the job applies it as soon as the preview allows."
+        ),
     )
     def post(self, request: Request) -> Response:
         params = serializers.ImportRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        model = {"hosts": "host", "subnets": "subnet", "vlans": "vlan"}[data["kind"]]
-        needed = [f"ipam.add_{model}"]
-        if data["mode"] == "update":
-            needed.append(f"ipam.change_{model}")
-        if not request.user.has_perms(needed):
+        importer = importing.get_importer(data["kind"])
+        if not request.user.has_perms(importer.permissions(data["mode"])):
             raise PermissionDenied
         text = decode(data["file"].read()) if data.get("file") else data["csv"]
+        if importing.estimate_rows(text) > settings.NETKEEP_IMPORT_INLINE_ROWS:
+            # A large file becomes a background job: follow the batch's url.
+            batch = importing.create_batch(
+                text,
+                data["kind"],
+                data["mode"],
+                request.user,
+                getattr(data.get("file"), "name", "") or "",
+                auto_apply=not data["dry_run"],
+                valid_only=data["valid_only"],
+            )
+            batch = importing.start_preview(batch)
+            out = ImportBatchSerializer(batch, context={"request": request})
+            return Response(out.data, status=status.HTTP_202_ACCEPTED)
         try:
             result = run_import(
                 text,

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
-from netkeep.models import Webhook, WebhookDelivery
+from netkeep.models import ImportBatch, Webhook, WebhookDelivery
 
 
 class FullCleanSerializer(serializers.ModelSerializer):
@@ -83,3 +83,49 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "next_retry_at",
         ]
         read_only_fields = fields
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    """A stored CSV import: follow `url` until `status` is ready, applied or failed."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:importbatch-detail")
+    rows_url = serializers.HyperlinkedIdentityField(view_name="api:importbatch-rows")
+    counts = serializers.DictField(child=serializers.IntegerField())
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "url",
+            "rows_url",
+            "kind",
+            "mode",
+            "filename",
+            "status",
+            "total",
+            "done",
+            "percent",
+            "counts",
+            "message",
+            "auto_apply",
+            "valid_only",
+            "created",
+            "finished",
+        ]
+        read_only_fields = fields
+
+
+class ImportRowSerializer(serializers.Serializer):
+    """One row's outcome (the import's answer and a stored preview's rows alike)."""
+
+    line = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=["create", "update", "skip", "error"])
+    label = serializers.CharField()  # type: ignore[assignment]
+    message = serializers.CharField(allow_blank=True)
+
+
+class ImportApplySerializer(serializers.Serializer):
+    valid_only = serializers.BooleanField(
+        default=False, help_text="Write the valid rows even when others have errors."
+    )

@@ -8,5 +8,6 @@ from netkeep.api import views
 router = SimpleRouter()
 router.trailing_slash = "/?"
 router.register("webhooks", views.WebhookViewSet)
+router.register("imports", views.ImportBatchViewSet, basename="importbatch")
 
 urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

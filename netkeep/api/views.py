@@ -1,17 +1,21 @@
-"""Netkeep's own API: webhooks subscribed to event kinds, with their delivery log."""
+"""Netkeep's own API: webhooks with their delivery log; stored CSV imports."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import Authenticated, PasswordChanged, TokenScope
+from netkeep import importing
 from netkeep.api import serializers
 from netkeep.api.pagination import StandardPagination
 from netkeep.filters import WebhookFilter
-from netkeep.models import Webhook
+from netkeep.models import ImportBatch, ImportStatus, Webhook
 
 
 class WebhookViewSet(viewsets.ModelViewSet):
@@ -37,3 +41,62 @@ class WebhookViewSet(viewsets.ModelViewSet):
 @extend_schema(deprecated=True)
 class DiscoveryWebhookViewSet(WebhookViewSet):
     """The same webhooks at their old address, /api/discovery/webhooks (use /api/webhooks)."""
+
+
+class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
+    """Your stored CSV imports: progress, the preview row by row, and applying it."""
+
+    serializer_class = serializers.ImportBatchSerializer
+    pagination_class = StandardPagination
+    # Each user sees their own uploads only; applying asks the importer's model permissions.
+    permission_classes = [TokenScope, PasswordChanged, Authenticated]
+    filterset_fields = ["kind", "status"]
+    ordering_fields = ["created"]
+
+    def get_queryset(self) -> QuerySet[ImportBatch]:
+        return ImportBatch.objects.visible_to(self.request.user).defer("source", "plan")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "action",
+                str,
+                enum=["create", "update", "skip", "error"],
+                description="Only rows with this outcome.",
+            )
+        ],
+        responses={200: serializers.ImportRowSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"])
+    def rows(self, request: Request, pk: str | None = None) -> Response:
+        """Every row's outcome, in file order, paginated."""
+        batch = self.get_object()
+        rows = batch.rows.order_by("line")
+        wanted = request.query_params.get("action")
+        if wanted is not None:
+            if wanted not in ("create", "update", "skip", "error"):
+                raise ValidationError({"action": "Choose create, update, skip or error."})
+            rows = rows.filter(action=wanted)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializers.ImportRowSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=serializers.ImportApplySerializer,
+        responses={202: serializers.ImportBatchSerializer, 409: serializers.ImportBatchSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request: Request, pk: str | None = None) -> Response:
+        """Write the previewed rows (in a job when the file is large); 409 unless ready."""
+        batch = self.get_object()
+        params = serializers.ImportApplySerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        importer = importing.get_importer(batch.kind)
+        if not request.user.has_perms(importer.permissions(batch.mode)):
+            raise PermissionDenied("Your role may not import these rows.")
+        if batch.status != ImportStatus.READY:
+            out = serializers.ImportBatchSerializer(batch, context={"request": request})
+            return Response(out.data, status=status.HTTP_409_CONFLICT)
+        valid_only = bool(params.validated_data["valid_only"])  # type: ignore[index]
+        batch = importing.start_apply(batch, valid_only)
+        out = serializers.ImportBatchSerializer(batch, context={"request": request})
+        return Response(out.data, status=status.HTTP_202_ACCEPTED)

@@ -193,52 +193,47 @@ def test_semicolon_files_with_a_bom_are_read():
 
 
 # --- the page: upload → preview → apply -------------------------------------------
-def test_upload_previews_and_apply_writes_from_the_signed_upload(editor_client):
+def test_upload_previews_and_apply_writes_the_stored_preview(editor_client):
     make_subnet("198.51.100.0/24")
     url = reverse("ipam:import")
     upload = io.BytesIO(HOSTS.encode())
     upload.name = "hosts.csv"
     preview = editor_client.post(url, {"kind": "hosts", "mode": "skip", "file": upload})
-    assert preview.status_code == 200
-    assert b"Preview, nothing written: 2 to create" in preview.content
+    assert preview.status_code == 302
+    page = editor_client.get(preview["Location"])
+    assert b"Preview, nothing written: 2 to create" in page.content
+    assert b"hosts.csv" in page.content and b"198.51.100.11" in page.content
     assert not Host.objects.exists()
-    token = preview.context["token"]
-    applied = editor_client.post(url, {"token": token})
+    applied = editor_client.post(preview["Location"] + "apply/", follow=True)
     assert b"Applied: 2 create" in applied.content
     assert Host.objects.count() == 2
-
-
-def test_a_tampered_token_is_refused(editor_client):
-    make_subnet("198.51.100.0/24")
-    url = reverse("ipam:import")
-    preview = editor_client.post(url, {"kind": "hosts", "mode": "skip", "text": HOSTS})
-    token = preview.context["token"]
-    response = editor_client.post(url, {"token": token[:-3] + "abc"}, follow=True)
-    assert b"expired or was altered" in response.content
-    assert not Host.objects.exists()
 
 
 def test_applying_a_preview_with_errors_writes_nothing_unless_valid_only(editor_client):
     make_subnet("198.51.100.0/24")
     url = reverse("ipam:import")
     text = "address\n198.51.100.5\n203.0.113.9\n"
-    preview = editor_client.post(url, {"kind": "hosts", "mode": "skip", "text": text})
-    assert b"Apply the valid rows only" in preview.content
-    token = preview.context["token"]
-    refused = editor_client.post(url, {"token": token})
+    batch_url = editor_client.post(url, {"kind": "hosts", "mode": "skip", "text": text})["Location"]
+    page = editor_client.get(batch_url)
+    assert b"Apply the valid rows only" in page.content
+    # The errors are listed first.
+    assert b"203.0.113.9" in page.content and b"198.51.100.5<" not in page.content
+    refused = editor_client.post(batch_url + "apply/", follow=True)
     assert b"Nothing written" in refused.content and not Host.objects.exists()
-    editor_client.post(url, {"token": token, "valid_only": "on"})
+    editor_client.post(batch_url + "apply/", {"valid_only": "on"})
     assert list(Host.objects.values_list("address", flat=True)) == ["198.51.100.5"]
 
 
-def test_htmx_preview_returns_only_the_fragment(editor_client):
+def test_htmx_upload_is_sent_to_the_stored_preview(editor_client):
     make_subnet("198.51.100.0/24")
     response = editor_client.post(
         reverse("ipam:import"),
         {"kind": "hosts", "mode": "skip", "text": HOSTS},
         HTTP_HX_REQUEST="true",
     )
-    assert b"<html" not in response.content and b"198.51.100.10" in response.content
+    assert response.status_code == 204 and response["HX-Redirect"].startswith("/imports/")
+    fragment = editor_client.get(response["HX-Redirect"], HTTP_HX_REQUEST="true")
+    assert b"<html" not in fragment.content and b"198.51.100.10" in fragment.content
 
 
 def test_an_empty_upload_is_a_form_error(editor_client):
@@ -431,20 +426,30 @@ def test_longest_prefix_in_a_snapshot_matches_the_database_answer():
         assert found == Subnet.objects.best_match(0, address), text
 
 
-def test_a_big_preview_lists_every_error_but_not_every_good_row(editor_client, settings):
+def test_a_big_preview_pages_through_every_row_errors_first(editor_client):
     make_subnet("198.18.0.0/16")
     lines = ["address"] + [f"198.18.{i // 250}.{i % 250 + 1}" for i in range(600)] + ["1.2.3"]
     text = "\n".join(lines) + "\n"
-    response = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "text": text})
-    result = response.context["result"]
-    assert len(result.shown_rows) == 501 and result.shown_rows[-1].action == "error"
-    assert b"and 100 more rows without errors" in response.content
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5000
-    upload = io.BytesIO(text.encode())
+    batch_url = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "text": text})[
+        "Location"
+    ]
+    errors = editor_client.get(batch_url)
+    assert errors.context["show"] == "errors"
+    assert [r.label for r in errors.context["page"].object_list] == ["1.2.3"]
+    everything = editor_client.get(batch_url, {"show": "all", "page": "7"})
+    page = everything.context["page"]
+    assert page.paginator.count == 601 and page.number == 7
+    assert page.object_list[0].line == 602 and page.object_list[0].action == "error"
+    assert editor_client.get(batch_url, {"show": "<b>", "page": "x"}).status_code == 200
+
+
+def test_an_upload_over_the_size_limit_is_refused_with_the_setting_named(editor_client, settings):
+    settings.NETKEEP_IMPORT_MAX_MB = 0
+    upload = io.BytesIO(HOSTS.encode())
     upload.name = "big.csv"
-    big = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "file": upload})
-    assert b"too large to apply from the web page" in big.content
-    assert "token" not in big.context
+    response = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "file": upload})
+    assert "NETKEEP_IMPORT_MAX_MB" in response.content.decode()
+    assert response.status_code == 200 and not Host.objects.exists()
 
 
 def test_the_separator_comes_from_the_header_and_broken_quotes_are_reported():

@@ -156,3 +156,109 @@ def test_old_batches_are_forgotten_when_a_new_upload_arrives(erin: User) -> None
     _preview("address\n198.51.100.6\n", erin)
     assert not ImportBatch.objects.filter(pk=old.pk).exists()
     assert not ImportRow.objects.filter(batch_id=old.pk).exists()
+
+
+# --- large files: a background job does the work ------------------------------------------
+BIG = "address,hostname\n" + "".join(f"198.51.100.{i},h{i}\n" for i in range(1, 21))
+
+
+def test_a_large_upload_is_left_to_a_job_and_the_page_shows_its_progress(
+    editor_client: object, settings: object, django_capture_on_commit_callbacks: object
+) -> None:
+    from django.urls import reverse
+
+    settings.NETKEEP_IMPORT_INLINE_ROWS = 10  # type: ignore[attr-defined]
+    make_subnet("198.51.100.0/24")
+    with django_capture_on_commit_callbacks() as sent:  # type: ignore[operator]
+        response = editor_client.post(reverse("ipam:import"), {"kind": "hosts", "text": BIG})  # type: ignore[attr-defined]
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.QUEUED and batch.total == 20
+    assert len(sent) == 1 and not ImportRow.objects.exists()
+    page = editor_client.get(response["Location"])  # type: ignore[attr-defined]
+    assert b"<progress" in page.content and b'hx-trigger="every 2s"' in page.content
+    importing.preview_job(batch.pk)
+    page = editor_client.get(response["Location"])  # type: ignore[attr-defined]
+    assert b"<progress" not in page.content and b"20 to create" in page.content
+    with django_capture_on_commit_callbacks() as sent:  # type: ignore[operator]
+        editor_client.post(response["Location"] + "apply/")  # type: ignore[attr-defined]
+    assert len(sent) == 1 and not Host.objects.exists()
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.APPLYING
+    importing.apply_job(batch.pk)
+    assert Host.objects.count() == 20
+
+
+def test_the_api_answers_202_for_a_large_file_and_the_job_applies_it(
+    erin: User, settings: object
+) -> None:
+    from rest_framework.test import APIClient
+
+    settings.NETKEEP_IMPORT_INLINE_ROWS = 10  # type: ignore[attr-defined]
+    make_subnet("198.51.100.0/24")
+    client = APIClient()
+    client.force_authenticate(erin)
+    response = client.post("/api/ipam/import", {"kind": "hosts", "csv": BIG}, format="json")
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued" and body["auto_apply"] is True
+    importing.preview_job(body["id"])
+    status = client.get(body["url"]).json()
+    assert status["status"] == "applied" and status["counts"]["create"] == 20
+    assert Host.objects.count() == 20
+    rows = client.get(body["rows_url"], {"action": "create", "page_size": 5}).json()
+    assert rows["count"] == 20 and rows["results"][0] == {
+        "line": 2,
+        "action": "create",
+        "label": "198.51.100.1",
+        "message": "",
+    }
+    assert client.get(body["rows_url"], {"action": "nope"}).status_code == 400
+
+
+def test_a_previewed_batch_is_applied_through_the_api_once(erin: User) -> None:
+    from rest_framework.test import APIClient
+
+    make_subnet("198.51.100.0/24")
+    batch = _preview("address\n198.51.100.5\n", erin)
+    client = APIClient()
+    client.force_authenticate(erin)
+    assert client.post(f"/api/imports/{batch.pk}/apply", {}, format="json").status_code == 202
+    again = client.post(f"/api/imports/{batch.pk}/apply", {}, format="json")
+    assert again.status_code == 409 and again.json()["status"] == "applied"
+    assert Host.objects.count() == 1
+
+
+def test_batches_are_private_and_applying_needs_the_models_permissions(
+    erin: User, victor: User, alice: User
+) -> None:
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from accounts.models import APIToken, TokenScope
+
+    make_subnet("198.51.100.0/24")
+    batch = _preview("address\n198.51.100.5\n", erin)
+    for other in (victor, alice):
+        api = APIClient()
+        api.force_authenticate(other)
+        assert api.get(f"/api/imports/{batch.pk}").status_code == 404
+        assert api.post(f"/api/imports/{batch.pk}/apply", {}, format="json").status_code == 404
+        web = Client()
+        web.force_login(other)
+        assert web.get(f"/imports/{batch.pk}/").status_code == 404
+        assert web.post(f"/imports/{batch.pk}/apply/").status_code == 404
+    assert APIClient().get(f"/api/imports/{batch.pk}").status_code == 401
+    assert Client().get(f"/imports/{batch.pk}/").status_code == 302
+    # A read-only token of the owner reads but cannot apply.
+    key = APIToken.issue(erin, "ro", TokenScope.READ)[1]
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(f"/api/imports/{batch.pk}").status_code == 200
+    assert api.post(f"/api/imports/{batch.pk}/apply", {}, format="json").status_code == 403
+    # The owner demoted to viewer may look but not write.
+    erin.role = "viewer"
+    erin.save()
+    web = Client()
+    web.force_login(erin)
+    assert web.post(f"/imports/{batch.pk}/apply/").status_code == 403
+    assert not Host.objects.exists()
