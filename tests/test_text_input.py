@@ -145,7 +145,9 @@ def test_an_uploaded_csv_row_the_database_cannot_store_is_a_row_error_on_the_pag
     admin_client: Client, host: Host, text: str
 ) -> None:
     response = admin_client.post(
-        reverse("ipam:import"), {"kind": "hosts", "mode": "skip", "file": _upload(text)}
+        reverse("ipam:import"),
+        {"kind": "hosts", "mode": "skip", "file": _upload(text)},
+        follow=True,
     )
     assert response.status_code == 200
     assert "1 with errors" in response.content.decode()

@@ -104,5 +104,6 @@ def test_the_import_page_offers_devices_with_a_template(
     preview = editor_client.post(
         reverse("ipam:import"),
         {"kind": "devices", "mode": "skip", "text": HEADER + "r9,router,,,,,\n"},
+        follow=True,
     )
     assert "1 to create" in preview.content.decode()
