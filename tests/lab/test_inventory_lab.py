@@ -247,3 +247,74 @@ def test_service_checks_follow_a_server_going_down_and_up(lab: Lab, web: str, sc
     device.refresh_from_db()
     assert device.unavailable_reason == ""
     assert [c.status for c in check.changes.order_by("at", "id")] == ["up", "down", "up"]
+
+
+# --- the secret canary --------------------------------------------------------------
+
+CANARY = "canary-8c1f-Zx93-never-in-clear"
+
+
+def test_a_secret_appears_nowhere_but_encrypted(
+    lab: Lab,
+    devices: dict[str, Any],
+    scope: None,
+    settings: Any,
+    admin_client: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Create sets with a known secret, test connections, rotate keys: then look everywhere."""
+    import logging
+
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    caplog.set_level(logging.DEBUG)
+    settings.NETKEEP_SECRET_KEYS = [Fernet.generate_key().decode()]
+    wrong = make_credential_set("canary-wrong", username="admin", password=CANARY)
+    right = make_credential_set(
+        "canary-right", username="admin", password="right", enable_secret=CANARY
+    )
+    device = _device("canary-dev", CISCO, "cisco_ios", wrong, right)
+    with lab.enter():
+        connect.check_connection(device)
+    # Through the page and the API too, so their audit entries and responses are covered.
+    admin_client.post(
+        f"/inventory/credentials/{wrong.pk}/edit/",
+        {"name": "canary-wrong", "username": "admin2", "priority": "5", "password": CANARY},
+    )
+    api = APIClient()
+    api.force_authenticate(_admin())
+    created = api.post(
+        "/api/inventory/credential-sets",
+        {"name": "canary-api", "username": "u", "password": CANARY, "ssh_key_passphrase": CANARY},
+        format="json",
+    )
+    assert created.status_code == 201
+    settings.NETKEEP_SECRET_KEYS = [Fernet.generate_key().decode(), *settings.NETKEEP_SECRET_KEYS]
+    call_command("rotate_secret_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    responses = [
+        admin_client.get("/inventory/credentials/"),
+        admin_client.get(f"/inventory/credentials/{wrong.pk}/edit/"),
+        admin_client.get(f"/inventory/devices/{device.pk}/"),
+        admin_client.get("/inventory/devices/export.csv"),
+        admin_client.get(f"/admin/inventory/credentialset/{wrong.pk}/change/"),
+        admin_client.get("/audit/"),
+        api.get("/api/inventory/credential-sets"),
+        api.get(f"/api/inventory/devices/{device.pk}"),
+    ]
+    for response in responses:
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert CANARY.encode() not in body, response.request["PATH_INFO"]
+    assert CANARY not in caplog.text
+    dump = "\n".join(connection.connection.iterdump())
+    assert CANARY not in dump
+    assert dump.count("fernet:") >= 4  # the secrets are there, encrypted
+
+
+def _admin() -> Any:
+    from accounts.models import User
+
+    return User.objects.get(username="alice")
