@@ -60,10 +60,11 @@ def refusal(address: Address) -> str:
         try:
             check(address)
         except ValueError as error:
+            empty = "empty" in str(error)
             return (
-                f"{address} is outside the scan allowlist: add {address} (or a network that "
-                f"contains it) under Discovery › Scan scope or in SCAN_ALLOWED_NETWORKS. "
-                f"({error})"
+                f"{address} is outside the scan allowlist{' (it is empty)' if empty else ''}: "
+                f"add {address} (or a network that contains it) under Discovery › Scan scope "
+                "or in SCAN_ALLOWED_NETWORKS."
             )
     return ""
 
