@@ -475,26 +475,18 @@ class HostOrigin(models.TextChoices):
 
 @dataclass(slots=True)
 class StatusChange:
-    """What one observation did to a host's status: whether to write the row, and from what."""
+    """What one observation did to a host: whether to write its row, and which transition."""
 
     write: bool
-    was: str
-    now: str
+    came_up: bool = False  # answered after being down or unknown
+    came_back: bool = False  # answered after being down: the "host up" event
+    went_down: bool = False  # silent after being up: the "host down" event
 
-    @property
-    def came_up(self) -> bool:
-        """Answered after being down or unknown."""
-        return self.now == HostStatus.UP and self.was != HostStatus.UP
 
-    @property
-    def came_back(self) -> bool:
-        """Answered after being down: the "host up" event."""
-        return self.now == HostStatus.UP and self.was == HostStatus.DOWN
-
-    @property
-    def went_down(self) -> bool:
-        """Silent after being up: the "host down" event (unknown to down is no news)."""
-        return self.now == HostStatus.DOWN and self.was == HostStatus.UP
+_STAYED_DOWN = StatusChange(write=False)
+# Plain strings: observe() runs once per address per sweep (65,534 times for a /16),
+# and comparing with the enum members costs several times more.
+_UP, _DOWN = HostStatus.UP.value, HostStatus.DOWN.value
 
 
 class Host(models.Model):
@@ -579,19 +571,20 @@ class Host(models.Model):
         """
         was = self.status
         if alive:
-            self.status = HostStatus.UP
+            self.status = _UP
             self.latency_ms = rtt_ms
             self.last_seen = at
             self.first_seen = self.first_seen or at
-            if was != HostStatus.UP:
-                self.status_changed_at = at
-            return StatusChange(write=True, was=was, now=self.status)
-        if was == HostStatus.DOWN:
-            return StatusChange(write=False, was=was, now=was)
-        self.status = HostStatus.DOWN
+            if was == _UP:
+                return StatusChange(write=True)
+            self.status_changed_at = at
+            return StatusChange(write=True, came_up=True, came_back=was == _DOWN)
+        if was == _DOWN:
+            return _STAYED_DOWN
+        self.status = _DOWN
         self.latency_ms = None
         self.status_changed_at = at
-        return StatusChange(write=True, was=was, now=self.status)
+        return StatusChange(write=True, went_down=was == _UP)
 
     def derive(self) -> None:
         """Fill the fields computed from the address and subnet, as save() does.
