@@ -96,7 +96,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
         if batch.status != ImportStatus.READY:
             out = serializers.ImportBatchSerializer(batch, context={"request": request})
             return Response(out.data, status=status.HTTP_409_CONFLICT)
-        valid_only = bool(params.validated_data["valid_only"])  # type: ignore[index]
+        valid_only = bool(params.validated_data["valid_only"])
         batch = importing.start_apply(batch, valid_only)
         out = serializers.ImportBatchSerializer(batch, context={"request": request})
         return Response(out.data, status=status.HTTP_202_ACCEPTED)
