@@ -25,8 +25,8 @@ ADMIN_ONLY_MODELS = (
     ("discovery", "scanprofiledef"),
     ("inventory", "credentialset"),
 )
-# Models outside the data apps that every role may read (the event log).
-READABLE_MODELS = (("netkeep", "event"),)
+# Models outside the data apps that every role may read (the event log, job runs).
+READABLE_MODELS = (("netkeep", "event"), ("netkeep", "run"))
 
 
 def _models(pairs: tuple[tuple[str, str], ...]) -> Q:

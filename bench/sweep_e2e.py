@@ -84,7 +84,7 @@ def run_sweep_once(
 ) -> tuple[float, set[str], dict[str, int]]:
     """One scheduled-style sweep of `network` (must run inside the lab); time, alive set, counts."""
     setup_django()
-    from discovery.models import Run, RunKind
+    from discovery.models import RunKind, ScanRun
     from discovery.sweep import run_sweep
     from ipam.models import Host, Subnet
 
@@ -93,7 +93,7 @@ def run_sweep_once(
     if subnet is None:
         subnet = Subnet(network=str(network), scan_enabled=True)
         subnet.save()
-    run = Run.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
+    run = ScanRun.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
     started = time.perf_counter()
     status = run_sweep(run.pk)
     elapsed = time.perf_counter() - started
@@ -118,13 +118,13 @@ def end_to_end_defaults(lab: Any, network: IPv4Network) -> set[str]:
 
 def wipe() -> None:
     """Forget every host (and its samples, ports), event and run: the next sweep finds all new."""
-    from discovery.models import Run
+    from discovery.models import ScanRun
     from ipam.models import Host
     from netkeep.models import Event
 
     Host.objects.all().delete()
     Event.objects.all().delete()
-    Run.objects.all().delete()
+    ScanRun.objects.all().delete()
 
 
 def measure(lab: Any, repeats: int) -> tuple[list[Row], int, int]:

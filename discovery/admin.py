@@ -14,7 +14,6 @@ from discovery.models import (
     HostSample,
     OpenPort,
     ReconciliationItem,
-    Run,
     ScanProfileDef,
 )
 
@@ -33,15 +32,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AllowedNetworkAdmin(admin.ModelAdmin):
     list_display = ["network", "description", "created"]
     search_fields = ["network", "description"]
-
-
-@admin.register(Run)
-class RunAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "target", "status", "done", "total", "created", "finished"]
-    list_filter = ["kind", "status", "by_schedule"]
-    search_fields = ["target", "error_message"]
-    date_hierarchy = "created"
-    raw_id_fields = ["subnet", "host", "started_by"]
 
 
 @admin.register(HostSample)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 from discovery import dns, reconcile, scope, scope_rules
-from discovery.models import Run
+from discovery.models import ScanRun
 from discovery.sweep import recheck_reconciliation, target_network
 from ipam.models import Host, HostnameSource, HostStatus
 from netkeep import events
@@ -26,7 +26,7 @@ from netkeep.models import EventKind
 log = logging.getLogger(__name__)
 
 
-def hosts_for(run: Run) -> list[Host]:
+def hosts_for(run: ScanRun) -> list[Host]:
     """The hosts to look up: the target address's host, or the alive hosts of the network."""
     network, vrf_key = target_network(run)
     hosts = Host.objects.in_network(network, vrf_key)
@@ -35,7 +35,7 @@ def hosts_for(run: Run) -> list[Host]:
     return list(hosts.filter(status=HostStatus.UP))
 
 
-def nameservers_for(run: Run) -> list[str] | None:
+def nameservers_for(run: ScanRun) -> list[str] | None:
     """The subnet's resolver, or None for the system's."""
     subnet = run.subnet or (run.host.subnet if run.host is not None else None)
     if subnet is not None and subnet.dns_resolver:
@@ -51,7 +51,7 @@ def check_resolvers(servers: list[str] | None) -> None:
 
 def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
     """Task body for DNS runs."""
-    run = Run.objects.select_related("subnet", "host__subnet").filter(pk=run_id).first()
+    run = ScanRun.objects.filter(pk=run_id).first()
     if run is None or not run.claim():
         return "skipped"
     servers = nameservers or nameservers_for(run)

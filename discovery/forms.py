@@ -6,7 +6,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from discovery import scope
-from discovery.models import AllowedNetwork, ReconKind, Run, RunKind, RunStatus, ScanProfileDef
+from discovery.models import AllowedNetwork, ReconKind, RunKind, ScanProfileDef
+from ipam.models import Host, Subnet
+from netkeep.jobs import Run, RunStatus
 from netkeep.params import parse_pk
 
 
@@ -23,12 +25,14 @@ def target_match(text: str) -> Q:
     except scope.ScopeError:
         match = Q(target__icontains=text)
         pk = parse_pk(text)
-        return match | Q(subnet_id=pk) if pk is not None else match
+        return match | Q(refs__subnet=pk) if pk is not None else match
     canonical = str(network.network_address) if network.num_addresses == 1 else str(network)
     match = Q(target=canonical) | Q(target__startswith=f"{canonical} (VRF ")
     if network.num_addresses == 1:
-        return match | Q(host__address=canonical)
-    return match | Q(subnet__network=canonical)
+        hosts = Host.objects.filter(address=canonical).values_list("pk", flat=True)
+        return match | Q(refs__host__in=list(hosts))
+    subnets = Subnet.objects.filter(network=canonical).values_list("pk", flat=True)
+    return match | Q(refs__subnet__in=list(subnets))
 
 
 class RunFilterForm(forms.Form):

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from discovery import scope
+from netkeep.jobs.models import Run
 
-# The least time between two progress writes of one run.
-PROGRESS_EVERY_S = 1.0
+if TYPE_CHECKING:
+    from ipam.models import Host, Subnet
 
 
 class AllowedNetwork(models.Model):
@@ -53,194 +52,49 @@ class RunKind(models.TextChoices):
     DNS = "dns", "DNS pass"
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    PARTIAL = "partial", "Partial"
-
-
-ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
-
-
-class RunQuerySet(models.QuerySet["Run"]):
-    def active(self) -> RunQuerySet:
-        return self.filter(status__in=ACTIVE_STATUSES)
-
-    def finished(self) -> RunQuerySet:
-        return self.exclude(status__in=ACTIVE_STATUSES)
-
-    def stale(self, older_than: timedelta) -> RunQuerySet:
-        """Running runs that have not reported progress for `older_than`."""
-        horizon = timezone.now() - older_than
-        return self.filter(status=RunStatus.RUNNING, heartbeat__lt=horizon)
-
-
-class Run(models.Model):
-    """One sweep, known-hosts check, port scan or DNS pass, with its progress and outcome."""
-
-    kind = models.CharField(max_length=12, choices=RunKind.choices)
-    target = models.CharField(max_length=200, help_text="What was scanned, as typed or derived.")
-    subnet = models.ForeignKey(
-        "ipam.Subnet", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
-    )
-    host = models.ForeignKey(
-        "ipam.Host", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
-    )
-    profile = models.CharField("Nmap profile", max_length=50, blank=True)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="scan_runs",
-    )
-    by_schedule = models.BooleanField(default=False)
-    status = models.CharField(
-        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED, db_index=True
-    )
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    counts = models.JSONField(
-        default=dict, blank=True, help_text="alive, new, went_down, came_up, ... by name."
-    )
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    started = models.DateTimeField(null=True, blank=True)
-    finished = models.DateTimeField(null=True, blank=True)
-    # Last sign of life of a running run: the stale-run reaper reads it.
-    heartbeat = models.DateTimeField(null=True, blank=True)
-    error_class = models.CharField(max_length=100, blank=True)
-    error_message = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    task_id = models.CharField(max_length=64, blank=True)
-
-    objects = RunQuerySet.as_manager()
+class ScanRun(Run):
+    """A discovery run (netkeep.jobs' Run) seen with the subnet and host it is about."""
 
     class Meta:
-        ordering = ["-created", "-id"]
+        proxy = True
+        default_permissions = ()
         permissions = [("run_scans", "Can run scans")]
-        constraints = [
-            # At most one queued or running run per kind and target: asking again
-            # returns that run instead of starting a second one.
-            models.UniqueConstraint(
-                fields=["kind", "target"],
-                condition=Q(status__in=["queued", "running"]),
-                name="discovery_run_one_active_per_target",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["kind", "target", "status"]),
-            models.Index(fields=["subnet", "created"]),
-            models.Index(fields=["host", "created"]),
-        ]
+        verbose_name = "scan run"
 
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.target} ({self.get_status_display()})"
+    def _ref(self, name: str, model: type[models.Model]) -> Any:
+        cache = self.__dict__.setdefault("_ref_cache", {})
+        pk = self.refs.get(name)
+        if name not in cache or getattr(cache[name], "pk", None) != pk:
+            cache[name] = model._default_manager.filter(pk=pk).first() if pk else None
+        return cache[name]
 
-    def get_absolute_url(self) -> str:
-        return reverse("api:discovery:run-detail", args=[self.pk])
-
-    # --- derived values -----------------------------------------------------
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+    def _set_ref(self, name: str, value: Any) -> None:
+        self.refs = (
+            {**self.refs, name: value.pk}
+            if value is not None
+            else {k: v for k, v in self.refs.items() if k != name}
+        )
+        self.__dict__.setdefault("_ref_cache", {})[name] = value
 
     @property
-    def percent(self) -> int:
-        """Progress in percent (100 once finished)."""
-        if not self.is_active:
-            return 100
-        if not self.total:
-            return 0
-        return min(100, int(self.done * 100 / self.total))
+    def subnet(self) -> Subnet | None:
+        from ipam.models import Subnet
+
+        return self._ref("subnet", Subnet)
+
+    @subnet.setter
+    def subnet(self, value: Subnet | None) -> None:
+        self._set_ref("subnet", value)
 
     @property
-    def duration_s(self) -> float | None:
-        if self.started is None:
-            return None
-        end = self.finished or timezone.now()
-        return round((end - self.started).total_seconds(), 3)
+    def host(self) -> Host | None:
+        from ipam.models import Host
 
-    # --- state changes ------------------------------------------------------
-    def claim(self) -> bool:
-        """Move a queued run to running; False when another worker got it first."""
-        now = timezone.now()
-        claimed = Run.objects.filter(pk=self.pk, status=RunStatus.QUEUED).update(
-            status=RunStatus.RUNNING,
-            started=now,
-            heartbeat=now,
-            attempts=models.F("attempts") + 1,
-        )
-        if claimed == 1:
-            self.refresh_from_db()
-            return True
-        return False
+        return self._ref("host", Host)
 
-    def progress(self, done: int, total: int | None = None, *, force: bool = False) -> bool:
-        """Record progress, at most once per PROGRESS_EVERY_S unless forced; True if written."""
-        now_mono = time.monotonic()
-        last = getattr(self, "_last_progress", 0.0)
-        self.done = done
-        if total is not None:
-            self.total = total
-        if not force and now_mono - last < PROGRESS_EVERY_S:
-            return False
-        self._last_progress = now_mono
-        self.heartbeat = timezone.now()
-        # Guarded by status so a run the reaper already failed is not revived.
-        Run.objects.filter(pk=self.pk, status=RunStatus.RUNNING).update(
-            done=self.done, total=self.total, heartbeat=self.heartbeat
-        )
-        return True
-
-    def finish(
-        self, counts: dict[str, Any] | None = None, status: str = RunStatus.SUCCEEDED
-    ) -> None:
-        """Mark the run succeeded (or partial) with its counts."""
-        self.status = status
-        if counts is not None:
-            self.counts = counts
-        self.finished = timezone.now()
-        if status == RunStatus.SUCCEEDED:
-            self.done = max(self.done, self.total)
-        Run.objects.filter(pk=self.pk).update(
-            status=self.status,
-            counts=self.counts,
-            finished=self.finished,
-            done=self.done,
-            total=self.total,
-            heartbeat=self.finished,
-        )
-
-    def fail(
-        self,
-        error: BaseException | str,
-        *,
-        partial: bool = False,
-        counts: dict[str, Any] | None = None,
-    ) -> None:
-        """Mark the run failed (or partial when some results were kept), saying why."""
-        if isinstance(error, BaseException):
-            self.error_class = type(error).__name__
-            self.error_message = str(error) or type(error).__name__
-        else:
-            self.error_class = self.error_class or "Error"
-            self.error_message = error
-        self.error_message = self.error_message[:2000]
-        self.status = RunStatus.PARTIAL if partial else RunStatus.FAILED
-        if counts is not None:
-            self.counts = counts
-        self.finished = timezone.now()
-        Run.objects.filter(pk=self.pk).update(
-            status=self.status,
-            counts=self.counts,
-            finished=self.finished,
-            done=self.done,
-            total=self.total,
-            error_class=self.error_class,
-            error_message=self.error_message,
-        )
+    @host.setter
+    def host(self, value: Host | None) -> None:
+        self._set_ref("host", value)
 
 
 class HostSample(models.Model):

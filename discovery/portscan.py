@@ -18,10 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from discovery import nmap, scope, scope_rules
-from discovery.models import OpenPort, Run, RunStatus, ScanProfileDef
+from discovery.models import OpenPort, ScanProfileDef, ScanRun
 from discovery.sweep import target_network
 from ipam.models import Host
 from netkeep import events
+from netkeep.jobs import RunStatus
 from netkeep.models import EventKind
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def chunk_timeout(profile: nmap.ScanProfile) -> float:
     return float(max(30, min(profile.host_timeout_s + 60, task_timeout - 60)))
 
 
-def plan_targets(run: Run) -> list[scope.Address]:
+def plan_targets(run: ScanRun) -> list[scope.Address]:
     """The addresses to scan: the target address, or the alive known hosts of its network."""
     allowed = scope_rules.allowed_networks()
     network, vrf_key = target_network(run)
@@ -81,7 +82,7 @@ def plan_targets(run: Run) -> list[scope.Address]:
 
 def run_port_scan(run_id: int) -> str:
     """Task body for port-scan runs."""
-    run = Run.objects.select_related("subnet", "host").filter(pk=run_id).first()
+    run = ScanRun.objects.filter(pk=run_id).first()
     if run is None or not run.claim():
         return "skipped"
     try:
@@ -108,7 +109,7 @@ def run_port_scan(run_id: int) -> str:
                 for key, value in part.items():
                     counts[key] = counts.get(key, 0) + value
                 done += len(chunk)
-                run.progress(done, force=True)
+                run.progress(done, recorded=done, force=True)
     except nmap.NmapError as error:
         log.error("port scan of %s failed: %s", run.target, error)
         run.fail(error, partial=done > 0, counts=counts)

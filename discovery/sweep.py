@@ -22,10 +22,11 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from discovery import history, icmp, reconcile, scope, scope_rules
-from discovery.models import Run, RunKind, RunStatus
+from discovery.models import RunKind, ScanRun
 from ipam.addresses import IPAddress, address_key
 from ipam.models import Host, HostOrigin, Subnet
 from netkeep import events
+from netkeep.jobs import RunStatus
 from netkeep.models import EventKind
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class Plan:
     subnets: list[Subnet] = field(default_factory=list)
 
 
-def target_network(run: Run) -> tuple[scope.Network, int]:
+def target_network(run: ScanRun) -> tuple[scope.Network, int]:
     """The network a run covers and its VRF key (raises ScopeError for bad text).
 
     The target text is what was asked for, so it decides: a host's run covers
@@ -76,7 +77,7 @@ def target_network(run: Run) -> tuple[scope.Network, int]:
     return network, 0
 
 
-def plan_sweep(run: Run) -> Plan:
+def plan_sweep(run: ScanRun) -> Plan:
     """Check the scope and list the addresses: every usable IPv4 address, known IPv6 hosts."""
     network, vrf_key = target_network(run)
     allowed = scope_rules.allowed_networks()
@@ -100,7 +101,7 @@ def plan_sweep(run: Run) -> Plan:
     return Plan(network, vrf_key, list(scope.sweep_addresses(network)), subnets)
 
 
-def plan_known_hosts(run: Run) -> Plan:
+def plan_known_hosts(run: ScanRun) -> Plan:
     """Known hosts in scan-enabled subnets (or in the run's subnet), inside the allowlist."""
     allowed = scope_rules.allowed_networks()
     vrf_key = -1
@@ -122,7 +123,7 @@ def plan_known_hosts(run: Run) -> Plan:
 
 def run_sweep(run_id: int) -> str:
     """Task body for sweep and known-hosts runs: claim, plan, ping, record. Returns the status."""
-    run = Run.objects.select_related("subnet").filter(pk=run_id).first()
+    run = ScanRun.objects.filter(pk=run_id).first()
     if run is None or not run.claim():
         return "skipped"
     try:
@@ -138,7 +139,7 @@ def run_known_hosts(run_id: int) -> str:
     return run_sweep(run_id)
 
 
-def execute(run: Run, plan: Plan) -> str:
+def execute(run: ScanRun, plan: Plan) -> str:
     """Ping the plan's addresses and record the results on the run."""
     total = len(plan.addresses)
     run.progress(0, total, force=True)
@@ -168,6 +169,8 @@ def execute(run: Run, plan: Plan) -> str:
             part = record(batch, plan, create=run.kind == RunKind.SWEEP)
             for key, value in part.items():
                 counts[key] = counts.get(key, 0) + value
+            # Committed: a worker lost from here on leaves these behind, and says so.
+            run.progress(total, recorded=counts.get("recorded", 0), force=True)
     except Exception as error:
         log.exception("recording the sweep of %s failed", run.target)
         # Batches already committed were observed; the rest is left as it was.

@@ -3,7 +3,7 @@ allowlist and scan profiles (the webhook pages are netkeep's, in netkeep/views.p
 
 Each view returns its page, or for an HTMX request the fragment the page
 includes (templates whose names start with "_"). No view does network I/O:
-scans are queued through discovery.tasks.enqueue_scan and their progress polled.
+scans are queued through discovery.scans.enqueue_scan and their progress polled.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from discovery import history, icmp, reconcile, scope_rules, tasks
+from discovery import history, icmp, reconcile, scans, scope_rules
 from discovery.forms import (
     AllowedNetworkForm,
     ReconFilterForm,
@@ -34,14 +34,14 @@ from discovery.models import (
     ReconciliationCheck,
     ReconciliationItem,
     ReconKind,
-    Run,
     RunKind,
-    RunQuerySet,
     ScanProfileDef,
+    ScanRun,
 )
 from ipam import owners
 from ipam.models import Host, Subnet
 from netkeep import charts
+from netkeep.jobs import Run, RunQuerySet
 from netkeep.models import Event
 from netkeep.params import parse_pks
 from netkeep.types import AuthedRequest
@@ -56,7 +56,7 @@ RECON_PAGE = 100
 
 
 def _runs() -> RunQuerySet:
-    return Run.objects.select_related("subnet", "host", "started_by")
+    return ScanRun.objects.select_related("started_by")
 
 
 def _fragment(
@@ -74,7 +74,7 @@ def _watched_runs(request: AuthedRequest) -> list[Run]:
     return list(_runs().filter(Q(status__in=["queued", "running"]) | Q(pk__in=ids))[:50])
 
 
-@permission_required("discovery.view_run", raise_exception=True)
+@permission_required("netkeep.view_run", raise_exception=True)
 def index(request: AuthedRequest) -> HttpResponse:
     active = _watched_runs(request)
     context: dict[str, Any] = {"active": active, "polling": any(r.is_active for r in active)}
@@ -89,7 +89,7 @@ def index(request: AuthedRequest) -> HttpResponse:
     return render(request, "discovery/index.html", context)
 
 
-@permission_required("discovery.view_run", raise_exception=True)
+@permission_required("netkeep.view_run", raise_exception=True)
 def run_list(request: AuthedRequest) -> HttpResponse:
     form = RunFilterForm(request.GET)
     page = Paginator(form.filter(_runs()), RUNS_PAGE).get_page(request.GET.get("page"))
@@ -97,7 +97,7 @@ def run_list(request: AuthedRequest) -> HttpResponse:
     return _fragment(request, "discovery/run_list.html", "discovery/_run_table.html", context)
 
 
-@permission_required("discovery.view_run", raise_exception=True)
+@permission_required("netkeep.view_run", raise_exception=True)
 def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(_runs(), pk=pk)
     # The run's own page polls with ?detail=1 so its facts update with the bar.
@@ -105,20 +105,20 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _fragment(request, "discovery/run_detail.html", "discovery/_run_progress.html", context)
 
 
-@permission_required("discovery.view_run", raise_exception=True)
+@permission_required("netkeep.view_run", raise_exception=True)
 def subnet_runs(request: AuthedRequest, pk: int) -> HttpResponse:
     subnet = get_object_or_404(Subnet, pk=pk)
-    context: dict[str, Any] = {"runs": _runs().filter(subnet=subnet)[:HISTORY_RUNS]}
+    context: dict[str, Any] = {"runs": _runs().about(subnet=subnet.pk)[:HISTORY_RUNS]}
     context["subnet"] = subnet
     context["title"] = f"Runs for {subnet.network}"
     context["more_url"] = reverse("discovery:run_list") + f"?subnet={subnet.network}"
     return _fragment(request, "discovery/run_history.html", "discovery/_run_history.html", context)
 
 
-@permission_required("discovery.view_run", raise_exception=True)
+@permission_required("netkeep.view_run", raise_exception=True)
 def host_runs(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(Host, pk=pk)
-    context: dict[str, Any] = {"runs": _runs().filter(host=host)[:HISTORY_RUNS]}
+    context: dict[str, Any] = {"runs": _runs().about(host=host.pk)[:HISTORY_RUNS]}
     context["host"] = host
     context["title"] = f"Runs for {host.address}"
     context["more_url"] = reverse("discovery:run_list") + f"?subnet={host.address}"
@@ -135,10 +135,10 @@ def _scan(request: AuthedRequest, target: Subnet | Host, back: str) -> HttpRespo
         error = f"“{kind}” is not a scan you can start here: choose a sweep, port scan or DNS pass."
         return _scan_refused(request, error, back)
     try:
-        run = tasks.enqueue_scan(
+        run = scans.enqueue_scan(
             kind, target, request.user, profile=request.POST.get("profile", "")
         )
-    except tasks.RateLimited as refusal:
+    except scans.RateLimited as refusal:
         return _scan_refused(request, str(refusal), back, status=429)
     except ValueError as refusal:  # ScopeError, UnknownProfile
         return _scan_refused(request, f"Not scanned: {refusal}.", back)

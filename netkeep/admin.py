@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from netkeep.models import Event, Webhook, WebhookDelivery
+from netkeep.models import Event, Run, Webhook, WebhookDelivery
 
 
 @admin.register(Event)
@@ -72,4 +72,21 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    """Runs are written by workers: looked at, filtered, deleted, never edited by hand."""
+
+    list_display = ["id", "kind", "target", "status", "done", "total", "created", "finished"]
+    list_filter = ["kind", "status", "by_schedule"]
+    search_fields = ["target", "error_message"]
+    date_hierarchy = "created"
+    raw_id_fields = ["started_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

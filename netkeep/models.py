@@ -226,3 +226,7 @@ class WebhookDelivery(models.Model):
     def __str__(self) -> str:
         outcome = "delivered" if self.delivered else (self.error or f"HTTP {self.status_code}")
         return f"{self.webhook} #{self.event_id} attempt {self.attempt}: {outcome}"
+
+
+# The jobs module's model lives in its package; importing it here registers it with the app.
+from netkeep.jobs.models import Run as Run  # noqa: E402

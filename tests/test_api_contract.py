@@ -7,7 +7,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from discovery.models import Run
+from discovery.models import ScanRun
 from tests.factories import make_subnet
 
 
@@ -62,7 +62,7 @@ def test_the_imports_400_is_either_field_errors_or_the_refused_result(
 def test_a_runs_started_by_is_null_for_a_scheduled_run_and_documented_so(
     api: APIClient,
 ) -> None:
-    Run.objects.create(kind="sweep", target="198.51.100.0/24", by_schedule=True)
+    ScanRun.objects.create(kind="sweep", target="198.51.100.0/24", by_schedule=True)
     assert api.get("/api/discovery/runs/").json()["results"][0]["started_by"] is None
     schema = SchemaGenerator().get_schema(request=None, public=True)
     assert schema["components"]["schemas"]["Run"]["properties"]["started_by"]["nullable"]

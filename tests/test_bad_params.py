@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from discovery.models import Run
+from discovery.models import ScanRun
 from netkeep.params import parse_pk, parse_pks
 from tests.factories import make_subnet
 
@@ -27,7 +27,7 @@ def test_the_run_list_filter_still_finds_runs_by_network_id_and_target(
     admin_client: Client,
 ) -> None:
     subnet = make_subnet("198.18.0.0/24")
-    Run.objects.create(kind="sweep", target=subnet.network, subnet=subnet, status="succeeded")
+    ScanRun.objects.create(kind="sweep", target=subnet.network, subnet=subnet, status="succeeded")
     for text in ("198.18.0.0/24", str(subnet.pk), "198.18.0"):
         page = admin_client.get("/discovery/runs/", {"subnet": text}).content.decode()
         assert "198.18.0.0/24" in page, text

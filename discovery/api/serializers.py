@@ -9,8 +9,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from discovery import scope, scope_rules
-from discovery.models import OpenPort, Run
+from discovery.models import OpenPort
 from ipam.addresses import usable_count
+from netkeep.jobs import Run
 from netkeep.models import Event
 
 MAX_PING = 256
@@ -25,6 +26,12 @@ class RunSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
         help_text="Who asked for the run; null for scheduled runs and deleted users.",
+    )
+    subnet = serializers.IntegerField(
+        source="refs.subnet", read_only=True, allow_null=True, default=None
+    )
+    host = serializers.IntegerField(
+        source="refs.host", read_only=True, allow_null=True, default=None
     )
     percent = serializers.IntegerField(read_only=True)
     duration_s = serializers.FloatField(read_only=True, allow_null=True)

@@ -16,12 +16,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from discovery import history, icmp, nmap, scope, tasks
+from discovery import history, icmp, nmap, scans, scope
 from discovery.api import serializers
-from discovery.models import OpenPort, Run
+from discovery.models import OpenPort
 from discovery.sweep import ping_settings, sweep_now
 from ipam.models import Host
 from netkeep.api.pagination import StandardPagination
+from netkeep.jobs import Run
+from netkeep.jobs.filters import RunFilter, refs_filter
 from netkeep.models import Event
 
 SPANS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -41,13 +43,22 @@ def _refused(error: Exception, field: str = "detail") -> ValidationError:
     return ValidationError({field: [str(error)]})
 
 
+class ScanRunFilter(RunFilter):
+    subnet = refs_filter("subnet")
+    host = refs_filter("host")
+
+    class Meta(RunFilter.Meta):
+        fields = [*RunFilter.Meta.fields, "subnet", "host"]
+
+
 class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Scan runs with their progress; POST asks for a scan (needs the run-scans permission)."""
 
+    # Read permission is the run's own (netkeep.view_run), as on the Jobs page.
     queryset = Run.objects.select_related("started_by")
     serializer_class = serializers.RunSerializer
     pagination_class = StandardPagination
-    filterset_fields = ["kind", "status", "subnet", "host", "by_schedule"]
+    filterset_class = ScanRunFilter
     ordering_fields = ["created", "finished", "status"]
 
     def get_permissions(self) -> Any:
@@ -69,10 +80,10 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         try:
-            run = tasks.enqueue_scan(
+            run = scans.enqueue_scan(
                 data["kind"], data["target"], request.user, profile=data["profile"]
             )
-        except tasks.RateLimited as error:
+        except scans.RateLimited as error:
             raise TooManyRequests(str(error)) from None
         except nmap.UnknownProfile as error:
             raise _refused(error, "profile") from None
@@ -136,8 +147,8 @@ class HostHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
 def _check_rate(user: User | AnonymousUser) -> None:
     try:
-        tasks.check_rate(user)
-    except tasks.RateLimited as error:
+        scans.check_rate(user)
+    except scans.RateLimited as error:
         raise TooManyRequests(str(error)) from None
 
 

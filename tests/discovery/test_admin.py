@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from discovery.models import OpenPort, Run, RunKind
+from discovery.models import OpenPort, RunKind, ScanRun
 from netkeep.models import Event, EventKind, Webhook
 from tests.factories import make_host, make_subnet
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
     "path",
     [
         "discovery/allowednetwork",
-        "discovery/run",
+        "netkeep/run",
         "discovery/hostsample",
         "discovery/hosthourly",
         "discovery/openport",
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def test_each_admin_list_loads(admin_client: Client, path: str) -> None:
     make_subnet("198.18.0.0/24")
     host = make_host("198.18.0.10")
-    Run.objects.create(kind=RunKind.SWEEP, target="198.18.0.0/24")
+    ScanRun.objects.create(kind=RunKind.SWEEP, target="198.18.0.0/24")
     OpenPort.objects.create(host=host, port=22, protocol="tcp")
     Event.objects.create(kind=EventKind.HOST_UP, object_repr="198.18.0.10")
     assert admin_client.get(f"/admin/{path}/").status_code == 200
@@ -63,9 +63,9 @@ def test_the_webhook_form_never_shows_the_secret_and_keeps_it_when_left_empty(
 
 
 def test_scan_records_cannot_be_edited_in_the_admin(admin_client: Client) -> None:
-    run = Run.objects.create(kind=RunKind.SWEEP, target="198.18.0.0/24")
-    assert admin_client.get("/admin/discovery/run/add/").status_code == 403
-    page = admin_client.get(f"/admin/discovery/run/{run.pk}/change/")
+    run = ScanRun.objects.create(kind=RunKind.SWEEP, target="198.18.0.0/24")
+    assert admin_client.get("/admin/netkeep/run/add/").status_code == 403
+    page = admin_client.get(f"/admin/netkeep/run/{run.pk}/change/")
     assert page.status_code == 200
     assert 'name="target"' not in page.content.decode()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from discovery import dns, history, icmp
-from discovery.models import OpenPort, Run, RunKind
+from discovery.models import OpenPort, RunKind, ScanRun
 from netkeep.models import Event, EventKind
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet
@@ -146,7 +146,7 @@ def test_scan_refusals_are_400_with_the_reason(
 def test_asking_for_a_scan_returns_the_queued_run_and_then_the_same_one(
     erin: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("discovery.tasks.send", lambda run_id: "t")
+    monkeypatch.setattr("netkeep.jobs.queue.send", lambda run_id: "t")
     make_subnet("198.18.0.0/24")
     client = client_for(erin)
     first = client.post(
@@ -158,11 +158,11 @@ def test_asking_for_a_scan_returns_the_queued_run_and_then_the_same_one(
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
     assert first.json()["status"] == "queued"
-    assert Run.objects.count() == 1
+    assert ScanRun.objects.count() == 1
 
 
 def test_a_viewer_reads_runs_but_cannot_ask_for_scans(victor: Any) -> None:
-    Run.objects.create(kind=RunKind.SWEEP, target="198.18.0.0/24", done=10, total=254)
+    ScanRun.objects.create(kind=RunKind.SWEEP, target="198.18.0.0/24", done=10, total=254)
     client = client_for(victor)
     listing = client.get("/api/discovery/runs")
     assert listing.status_code == 200

@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from discovery.models import HostSample, OpenPort, ReconciliationItem, ReconKind, Run, RunStatus
+from discovery.models import HostSample, OpenPort, ReconciliationItem, ReconKind, ScanRun
 from ipam.models import Host
 from netkeep.events import _event
+from netkeep.jobs import RunStatus
 from netkeep.models import EventKind, Webhook, WebhookDelivery
 from tests.browser import BROWSER_MARKS, SHOTS, sign_in
 from tests.conftest import make_user
@@ -109,7 +110,7 @@ def test_the_drawer_fits_a_phone(browser: Any, live_server: Any, lab: dict) -> N
 def test_a_job_progress_bar_updates_itself_and_stops_polling_when_done(
     editor_page: Any, live_server: Any, lab: dict
 ) -> None:
-    run = Run.objects.create(
+    run = ScanRun.objects.create(
         kind="sweep",
         target="198.18.0.0/24",
         subnet=lab["subnet"],
@@ -125,11 +126,11 @@ def test_a_job_progress_bar_updates_itself_and_stops_polling_when_done(
     bar = page.locator(f"#job-{run.pk} [role=progressbar]")
     assert bar.get_attribute("aria-valuenow") == "0"
 
-    Run.objects.filter(pk=run.pk).update(done=128)
+    ScanRun.objects.filter(pk=run.pk).update(done=128)
     page.wait_for_selector(f"#job-{run.pk} [role=progressbar][aria-valuenow='50']", timeout=6000)
     _shot(page, "home-running")
 
-    Run.objects.filter(pk=run.pk).update(
+    ScanRun.objects.filter(pk=run.pk).update(
         status=RunStatus.SUCCEEDED, done=256, finished=timezone.now(), counts={"alive": 2}
     )
     page.wait_for_selector("#active-runs[data-polling='false']", timeout=6000)
@@ -151,7 +152,7 @@ def test_scan_now_from_the_drawer_shows_a_refusal_in_place(
     alert = page.locator(".refused [role=alert]")
     alert.wait_for()
     assert "allowlist is empty" in alert.inner_text()
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 def test_screenshots_of_reconciliation_webhooks_phone_and_high_contrast(
@@ -172,7 +173,7 @@ def test_screenshots_of_reconciliation_webhooks_phone_and_high_contrast(
     event = _event(EventKind.HOST_DOWN, lab["host"], timezone.now(), {})
     event.save()
     WebhookDelivery.objects.create(webhook=hook, event=event, status_code=200, delivered=True)
-    Run.objects.create(
+    ScanRun.objects.create(
         kind="ports",
         target="198.18.0.10",
         status=RunStatus.FAILED,

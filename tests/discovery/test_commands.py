@@ -11,8 +11,9 @@ from django.core.management.base import CommandError
 from django_q.models import Schedule
 
 from discovery import icmp, nmap
-from discovery.models import OpenPort, Run, RunKind, RunStatus
+from discovery.models import OpenPort, RunKind, ScanRun
 from ipam.models import Host, HostStatus
+from netkeep.jobs import RunStatus
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet
 
@@ -43,14 +44,14 @@ def test_a_sweep_by_subnet_id_runs_in_the_foreground_and_reports(ping: FakePing)
     assert "Succeeded" in output
     assert "alive 2" in output
     assert Host.objects.filter(status=HostStatus.UP).count() == 2
-    run = Run.objects.get()
+    run = ScanRun.objects.get()
     assert (run.kind, run.status, run.task_id) == (RunKind.SWEEP, RunStatus.SUCCEEDED, "")
 
 
 def test_a_sweep_by_network_text_works_too(ping: FakePing) -> None:
     make_subnet("198.18.0.0/24")
     scan("sweep", "198.18.0.0/24")
-    assert Run.objects.get().target == "198.18.0.0/24"
+    assert ScanRun.objects.get().target == "198.18.0.0/24"
 
 
 @pytest.mark.parametrize(
@@ -73,7 +74,7 @@ def test_bad_input_and_scope_refusals_exit_2_with_the_reason(
     assert caught.value.returncode == 2
     assert message in str(caught.value)
     assert ping.calls == []
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 def test_a_failed_run_exits_1(ping: FakePing) -> None:
@@ -87,7 +88,7 @@ def test_a_failed_run_exits_1(ping: FakePing) -> None:
 
 def test_a_target_already_being_scanned_exits_1(ping: FakePing) -> None:
     subnet = make_subnet("198.18.0.0/24")
-    Run.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet, task_id="t1")
+    ScanRun.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet, task_id="t1")
     with pytest.raises(CommandError) as caught:
         scan("sweep", str(subnet.pk))
     assert caught.value.returncode == 1
@@ -111,7 +112,7 @@ def test_a_port_scan_of_one_host(monkeypatch: pytest.MonkeyPatch, ping: FakePing
 def test_status_lists_active_and_recent_runs(ping: FakePing) -> None:
     subnet = make_subnet("198.18.0.0/24")
     scan("sweep", str(subnet.pk))
-    Run.objects.create(kind=RunKind.PORTS, target="198.18.0.10")
+    ScanRun.objects.create(kind=RunKind.PORTS, target="198.18.0.10")
     output = scan("status")
     assert "1 run(s) queued or running" in output
     assert "ports 198.18.0.10 queued" in output

@@ -8,8 +8,9 @@ import pytest
 
 from discovery import dns
 from discovery.dnspass import run_dns
-from discovery.models import ReconciliationItem, ReconKind, Run, RunKind, RunStatus
+from discovery.models import ReconciliationItem, ReconKind, RunKind, ScanRun
 from ipam.models import Host, HostnameSource, HostStatus, Subnet
+from netkeep.jobs import RunStatus
 from netkeep.models import Event, EventKind
 from tests.factories import make_host, make_subnet
 
@@ -49,8 +50,8 @@ def allowlist(settings: Any) -> None:
     settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/16"]
 
 
-def dns_run(subnet: Any) -> Run:
-    run = Run.objects.create(kind=RunKind.DNS, target=subnet.network, subnet=subnet)
+def dns_run(subnet: Any) -> ScanRun:
+    run = ScanRun.objects.create(kind=RunKind.DNS, target=subnet.network, subnet=subnet)
     run_dns(run.pk)
     run.refresh_from_db()
     return run

@@ -12,9 +12,10 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from discovery import dns, icmp, nmap, tasks
-from discovery.models import Run, RunKind, RunStatus
+from discovery import dns, icmp, nmap, scans, tasks
+from discovery.models import RunKind, ScanRun
 from ipam.models import HostStatus
+from netkeep.jobs import RunStatus
 from tests.discovery.fakes import FakePing
 from tests.discovery.test_portscan import FakeNmap
 from tests.factories import make_host, make_subnet, make_vrf
@@ -61,8 +62,8 @@ def lab() -> Any:
     return subnet
 
 
-def run_in_foreground(kind: str, target: Any) -> Run:
-    run = tasks.enqueue_scan(kind, target, queue=False)
+def run_in_foreground(kind: str, target: Any) -> ScanRun:
+    run = scans.enqueue_scan(kind, target, queue=False)
     tasks.execute(run.pk)
     run.refresh_from_db()
     return run
@@ -70,7 +71,7 @@ def run_in_foreground(kind: str, target: Any) -> Run:
 
 def test_the_scan_command_sweeps_only_the_address_of_a_known_host(ping: FakePing, lab: Any) -> None:
     call_command("scan", "sweep", "198.18.0.10", stdout=io.StringIO())
-    run = Run.objects.get()
+    run = ScanRun.objects.get()
     assert ping.calls == [["198.18.0.10"]]
     assert (run.status, run.total, run.target) == (RunStatus.SUCCEEDED, 1, "198.18.0.10")
     # The run still belongs to the host and its subnet, for their histories.
@@ -94,7 +95,7 @@ def test_a_sweep_of_a_host_in_a_vrf_pings_that_host_only(ping: FakePing) -> None
 
 
 def test_a_host_whose_row_was_deleted_is_still_swept_alone(ping: FakePing, lab: Any) -> None:
-    run = tasks.enqueue_scan(RunKind.SWEEP, "198.18.0.12", queue=False)
+    run = scans.enqueue_scan(RunKind.SWEEP, "198.18.0.12", queue=False)
     lab.host_range().filter(address="198.18.0.12").delete()
     tasks.execute(run.pk)
     assert ping.calls == [["198.18.0.12"]]
@@ -114,7 +115,7 @@ def test_scan_now_on_the_host_page_sweeps_one_address(
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(f"/discovery/hosts/{host.pk}/scan/", {"kind": "sweep"})
     assert response.status_code == 302
-    run = Run.objects.get()
+    run = ScanRun.objects.get()
     tasks.execute(run.pk)
     assert ping.calls == [["198.18.0.10"]]
 

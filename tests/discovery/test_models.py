@@ -6,22 +6,23 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from discovery.models import AllowedNetwork, Run, RunKind, RunStatus, ScanProfileDef
+from discovery.models import AllowedNetwork, RunKind, ScanProfileDef, ScanRun
 from discovery.scope_rules import allowed_networks
+from netkeep.jobs import RunStatus
 from netkeep.models import Webhook
 
 pytestmark = pytest.mark.django_db
 
 
-def make_run(**overrides: object) -> Run:
+def make_run(**overrides: object) -> ScanRun:
     values: dict[str, object] = {"kind": RunKind.SWEEP, "target": "198.18.0.0/24"}
     values.update(overrides)
-    return Run.objects.create(**values)
+    return ScanRun.objects.create(**values)
 
 
 def test_a_queued_run_is_claimed_once() -> None:
     run = make_run()
-    other = Run.objects.get(pk=run.pk)
+    other = ScanRun.objects.get(pk=run.pk)
     assert run.claim() is True
     assert other.claim() is False
     run.refresh_from_db()
@@ -35,17 +36,17 @@ def test_progress_is_written_at_most_once_a_second_unless_forced() -> None:
     run.claim()
     assert run.progress(10, 100) is True
     assert run.progress(20, 100) is False
-    assert Run.objects.get(pk=run.pk).done == 10
+    assert ScanRun.objects.get(pk=run.pk).done == 10
     assert run.progress(30, 100, force=True) is True
-    assert Run.objects.get(pk=run.pk).done == 30
+    assert ScanRun.objects.get(pk=run.pk).done == 30
 
 
 def test_progress_does_not_revive_a_run_that_was_failed_meanwhile() -> None:
     run = make_run()
     run.claim()
-    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
+    ScanRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED)
     run.progress(5, 10, force=True)
-    assert Run.objects.get(pk=run.pk).status == RunStatus.FAILED
+    assert ScanRun.objects.get(pk=run.pk).status == RunStatus.FAILED
 
 
 def test_a_failed_run_keeps_the_error_class_and_message() -> None:

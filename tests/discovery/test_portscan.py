@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from discovery import icmp, nmap
-from discovery.models import OpenPort, Run, RunKind, RunStatus, ScanProfileDef
+from discovery.models import OpenPort, RunKind, ScanProfileDef, ScanRun
 from discovery.portscan import run_port_scan
 from ipam.models import HostStatus
+from netkeep.jobs import RunStatus
 from netkeep.models import Event, EventKind
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet
@@ -65,9 +66,9 @@ def lab_hosts():  # type: ignore[no-untyped-def]
     return subnet
 
 
-def port_run(subnet: Any = None, host: Any = None, profile: str = "quick") -> Run:
+def port_run(subnet: Any = None, host: Any = None, profile: str = "quick") -> ScanRun:
     target = host.address if host else subnet.network
-    run = Run.objects.create(
+    run = ScanRun.objects.create(
         kind=RunKind.PORTS, target=target, subnet=subnet, host=host, profile=profile
     )
     run_port_scan(run.pk)

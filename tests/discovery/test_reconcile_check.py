@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.models import AuditEntry
 from discovery import dns, icmp, reconcile
 from discovery.dnspass import run_dns
-from discovery.models import ReconciliationCheck, ReconciliationItem, Run, RunKind
+from discovery.models import ReconciliationCheck, ReconciliationItem, RunKind, ScanRun
 from discovery.sweep import run_sweep
 from ipam.models import HostStatus
 from tests.discovery.fakes import FakePing
@@ -67,7 +67,7 @@ def test_a_sweep_rechecks_and_opens_the_differences_it_caused(
 ) -> None:
     alive = {f"198.18.0.{n}": 0.1 for n in range(10, 73)}  # 63 alive, undocumented hosts
     monkeypatch.setattr(icmp, "sweep", FakePing(alive))
-    run = Run.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
+    run = ScanRun.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
     run_sweep(run.pk)
     check = ReconciliationCheck.latest()
     assert check is not None and f"sweep of 198.18.0.0/24 (run {run.pk})" in check.trigger
@@ -98,7 +98,7 @@ def test_a_dns_pass_rechecks_and_flags_a_disagreeing_ptr(
         return {a: dns.PtrResult("web.lab.test", dns.ANSWER) for a in addresses}
 
     monkeypatch.setattr(dns, "ptr_outcomes", lookup)
-    run = Run.objects.create(kind=RunKind.DNS, target=subnet.network, subnet=subnet)
+    run = ScanRun.objects.create(kind=RunKind.DNS, target=subnet.network, subnet=subnet)
     run_dns(run.pk)
     run.refresh_from_db()
     assert run.counts["mismatch"] == 1

@@ -6,15 +6,16 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from discovery.models import Run, RunKind, RunStatus
+from discovery.models import RunKind, ScanRun
+from netkeep.jobs import RunStatus
 from tests.factories import make_host, make_subnet, make_vrf
 
 pytestmark = pytest.mark.django_db
 
 
-def run_of(target: str, **fields: object) -> Run:
+def run_of(target: str, **fields: object) -> ScanRun:
     fields.setdefault("kind", RunKind.SWEEP)
-    return Run.objects.create(target=target, status=RunStatus.SUCCEEDED, **fields)
+    return ScanRun.objects.create(target=target, status=RunStatus.SUCCEEDED, **fields)
 
 
 def targets(client: Client, query: str) -> list[str]:

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from discovery import scope
-from discovery.models import Run
+from discovery.models import ScanRun
 from ipam.models import Subnet
 from tests.factories import make_subnet
 
@@ -93,7 +93,7 @@ def test_the_scan_api_reports_a_bad_profile_under_profile(api: APIClient) -> Non
     body = response.json()
     assert "target" not in body
     assert "no scan profile called 'nosuch'" in body["profile"][0]
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 @pytest.mark.parametrize(

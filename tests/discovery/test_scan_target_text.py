@@ -8,7 +8,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from discovery.models import Run
+from discovery.models import ScanRun
 
 # (target, words the answer must hold)
 REFUSED = [
@@ -37,4 +37,4 @@ def test_the_api_refuses_a_target_the_parser_refuses_with_a_400(
     response = client.post("/api/discovery/runs/", {"kind": kind, "target": target}, format="json")
     assert response.status_code == 400, response.content
     assert words in response.json()["target"][0]
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()

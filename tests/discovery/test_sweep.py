@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from discovery import icmp
-from discovery.models import HostSample, Run, RunKind, RunStatus
+from discovery.models import HostSample, RunKind, ScanRun
 from discovery.sweep import run_sweep
 from ipam.models import Host, HostOrigin, HostStatus
+from netkeep.jobs import RunStatus
 from netkeep.models import Event, EventKind
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet, make_vrf
@@ -33,8 +34,8 @@ def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
     return fake
 
 
-def sweep_run(subnet: Any = None, target: str = "", kind: str = RunKind.SWEEP) -> Run:
-    run = Run.objects.create(
+def sweep_run(subnet: Any = None, target: str = "", kind: str = RunKind.SWEEP) -> ScanRun:
+    run = ScanRun.objects.create(
         kind=kind, target=target or (subnet.network if subnet else ""), subnet=subnet
     )
     run_sweep(run.pk)
@@ -208,7 +209,7 @@ def test_results_are_written_in_batches_not_per_address(
     for n in range(1, 60):
         make_host(f"198.18.0.{n}")
     ping.alive = {f"198.18.0.{n}": 1.0 for n in range(30, 200)}
-    run = Run.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
+    run = ScanRun.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
     with django_assert_max_num_queries(40):
         run_sweep(run.pk)
     run.refresh_from_db()
@@ -218,7 +219,7 @@ def test_results_are_written_in_batches_not_per_address(
 
 def test_a_run_is_executed_once_even_if_its_task_runs_twice(ping: FakePing) -> None:
     subnet = make_subnet("198.18.0.0/24")
-    run = Run.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
+    run = ScanRun.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
     assert run_sweep(run.pk) == RunStatus.SUCCEEDED
     assert run_sweep(run.pk) == "skipped"
     assert len(ping.calls) == 1

@@ -16,9 +16,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from discovery import icmp, tasks
-from discovery.models import AllowedNetwork, Run, RunKind, RunStatus, ScanProfileDef
+from discovery import icmp
+from discovery.models import AllowedNetwork, RunKind, ScanProfileDef, ScanRun
 from ipam.models import Host, Subnet
+from netkeep.jobs import RunStatus
+from netkeep.jobs import queue as jobs_queue
 from netkeep.models import Event, EventKind
 from tests.factories import make_host, make_subnet
 
@@ -26,23 +28,23 @@ HX = {"HX-Request": "true"}
 LAB_RANGE = "198.18.0.0/15"
 
 
-def make_run(**fields: Any) -> Run:
+def make_run(**fields: Any) -> ScanRun:
     """A run with sensible defaults; `status` and counters as given."""
     fields.setdefault("kind", RunKind.SWEEP)
-    fields.setdefault("target", f"198.18.{Run.objects.count()}.0/24")
+    fields.setdefault("target", f"198.18.{ScanRun.objects.count()}.0/24")
     now = timezone.now()
     if fields.get("status") not in (None, RunStatus.QUEUED):
         fields.setdefault("started", now - timedelta(seconds=42))
     if fields.get("status") in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.PARTIAL):
         fields.setdefault("finished", now)
-    return Run.objects.create(**fields)
+    return ScanRun.objects.create(**fields)
 
 
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch: pytest.MonkeyPatch, settings: Any) -> list[int]:
     """Scans are queued but never sent to a worker; the allowlist is the lab range only."""
     sent: list[int] = []
-    monkeypatch.setattr(tasks, "send", lambda run_id: sent.append(run_id) or "task")
+    monkeypatch.setattr(jobs_queue, "send", lambda run_id: sent.append(run_id) or "task")
     monkeypatch.setattr(
         icmp,
         "detect_capability",
@@ -113,7 +115,7 @@ def test_a_viewer_cannot_scan(viewer_client: Client, lab: dict, name: str) -> No
     target = lab["subnet"] if "subnet" in name else lab["host"]
     assert viewer_client.post(reverse(name, args=[target.pk])).status_code == 403
     assert viewer_client.post(reverse(name, args=[target.pk]), headers=HX).status_code == 403
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 @pytest.mark.parametrize("name", ["discovery:scan_subnet", "discovery:scan_host"])
@@ -123,7 +125,7 @@ def test_scan_now_refuses_no_access_and_anonymous(
     target = lab["subnet"] if "subnet" in name else lab["host"]
     assert noaccess_client.post(reverse(name, args=[target.pk])).status_code == 403
     assert client.post(reverse(name, args=[target.pk])).status_code == 302
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 def test_scan_now_only_answers_post(editor_client: Client, lab: dict) -> None:
@@ -274,7 +276,7 @@ def test_the_run_progress_fragment_polls_only_while_active(viewer_client: Client
     run = make_run(status=RunStatus.QUEUED)
     url = reverse("discovery:run_detail", args=[run.pk])
     assert 'hx-trigger="every 2s"' in viewer_client.get(url, headers=HX).content.decode()
-    Run.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error_message="boom")
+    ScanRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error_message="boom")
     done = viewer_client.get(url, headers=HX).content.decode()
     assert "hx-trigger" not in done and "boom" in done
 
@@ -283,7 +285,7 @@ def test_the_run_page_polls_its_facts_along_with_the_bar(viewer_client: Client) 
     run = make_run(status=RunStatus.RUNNING, done=1, total=4)
     page = viewer_client.get(reverse("discovery:run_detail", args=[run.pk])).content.decode()
     assert "?detail=1" in page
-    Run.objects.filter(pk=run.pk).update(
+    ScanRun.objects.filter(pk=run.pk).update(
         status=RunStatus.FAILED, attempts=3, error_class="Timeout", error_message="slow"
     )
     url = reverse("discovery:run_detail", args=[run.pk]) + "?detail=1"
@@ -313,7 +315,7 @@ def test_an_editor_scans_a_subnet_and_lands_on_its_progress(
     editor_client: Client, lab: dict, _quiet: list[int]
 ) -> None:
     response = editor_client.post(reverse("discovery:scan_subnet", args=[lab["subnet"].pk]))
-    run = Run.objects.get()
+    run = ScanRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("discovery:run_detail", args=[run.pk])
     assert (run.kind, run.target, run.status) == ("sweep", "198.18.0.0/24", "queued")
@@ -325,7 +327,7 @@ def test_scan_now_over_htmx_returns_a_polling_progress_fragment(
 ) -> None:
     response = editor_client.post(reverse("discovery:scan_host", args=[lab["host"].pk]), headers=HX)
     html = response.content.decode()
-    run = Run.objects.get()
+    run = ScanRun.objects.get()
     assert response.status_code == 200
     assert f'id="run-{run.pk}"' in html and 'hx-trigger="every 2s"' in html
     assert "Scan queued." in html
@@ -337,10 +339,10 @@ def test_a_second_request_returns_the_run_already_running(
 ) -> None:
     url = reverse("discovery:scan_subnet", args=[lab["subnet"].pk])
     editor_client.post(url)
-    run = Run.objects.get()
-    Run.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started=timezone.now())
+    run = ScanRun.objects.get()
+    ScanRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started=timezone.now())
     again = admin_client.post(url, headers=HX)
-    assert Run.objects.count() == 1
+    assert ScanRun.objects.count() == 1
     html = again.content.decode()
     assert f'id="run-{run.pk}"' in html
     assert "already being scanned" in html
@@ -354,7 +356,7 @@ def test_a_target_outside_the_allowlist_is_refused_with_the_reason(
     html = response.content.decode()
     assert response.status_code == 200
     assert "Not scanned: 192.0.2.0/24 is outside the networks allowed for scanning" in html
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
     fragment = editor_client.post(url, headers=HX)
     assert fragment.status_code == 200 and b'role="alert"' in fragment.content
 
@@ -367,20 +369,20 @@ def test_an_empty_allowlist_says_what_to_do(
         reverse("discovery:scan_subnet", args=[lab["subnet"].pk]), headers=HX
     ).content.decode()
     assert "allowlist is empty" in html
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 def test_the_per_user_rate_limit_is_a_clear_message(
     editor_client: Client, lab: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tasks, "RATE_LIMIT", (2, 60))
+    monkeypatch.setattr(jobs_queue, "RATE_LIMIT", (2, 60))
     url = reverse("discovery:scan_host", args=[lab["host"].pk])
     editor_client.post(url, {"kind": "sweep"})
     editor_client.post(url, {"kind": "dns"})
     third = editor_client.post(url, {"kind": "ports"}, follow=True)
     assert third.status_code == 200
     assert "more than 2 scans in the last minute" in third.content.decode()
-    assert Run.objects.count() == 2
+    assert ScanRun.objects.count() == 2
 
 
 def test_an_unknown_kind_or_profile_is_refused_not_a_500(editor_client: Client, lab: dict) -> None:
@@ -391,7 +393,7 @@ def test_an_unknown_kind_or_profile_is_refused_not_a_500(editor_client: Client, 
         url, {"kind": "ports", "profile": "--script=x"}, headers=HX
     ).content.decode()
     assert "no scan profile called" in bad_profile
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 # --- allowlist -----------------------------------------------------------------------------------

@@ -21,8 +21,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from rest_framework.test import APIClient
 
-from discovery import tasks
-from discovery.models import AllowedNetwork, Run
+from discovery.models import AllowedNetwork, ScanRun
 from ipam.importing import run_import
 from ipam.models import Host, Subnet
 from tests.factories import make_subnet
@@ -65,7 +64,7 @@ def api(user: Any) -> APIClient:
 def queued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Scans are queued but never sent to a worker."""
     sent: list[int] = []
-    monkeypatch.setattr(tasks, "send", lambda run_id: sent.append(run_id) or "task")
+    monkeypatch.setattr("netkeep.jobs.queue.send", lambda run_id: sent.append(run_id) or "task")
     return sent
 
 
@@ -207,7 +206,7 @@ def test_every_door_refuses_a_bad_network_with_the_same_words(
     answer = door(text, who)
     assert message in answer or escape(message) in answer, answer[-2000:]
     assert Subnet.objects.count() == 1 and not AllowedNetwork.objects.exists()
-    assert not Run.objects.exists()
+    assert not ScanRun.objects.exists()
 
 
 @pytest.mark.parametrize("door", ADDRESS_DOORS, ids=lambda door: door.__name__)

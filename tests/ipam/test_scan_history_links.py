@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from discovery.models import Run
+from discovery.models import ScanRun
 from tests.factories import make_host, make_subnet
 
 
@@ -15,7 +15,7 @@ def test_the_subnet_page_links_its_run_history_and_the_fragment_lists_the_runs(
     viewer_client: Client,
 ) -> None:
     subnet = make_subnet("198.18.0.0/24")
-    Run.objects.create(kind="sweep", target=subnet.network, subnet=subnet, status="succeeded")
+    ScanRun.objects.create(kind="sweep", target=subnet.network, subnet=subnet, status="succeeded")
     page = viewer_client.get(subnet.get_absolute_url()).content.decode()
     url = reverse("discovery:subnet_runs", args=[subnet.pk])
     assert f'hx-get="{url}"' in page

@@ -36,9 +36,11 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
-from discovery import tasks
-from discovery.models import OpenPort, ReconciliationItem, Run, RunKind, RunStatus
+from discovery import scans
+from discovery.models import OpenPort, ReconciliationItem, RunKind, ScanRun
 from ipam.models import Host, HostnameSource, HostOrigin, HostStatus, Subnet
+from netkeep import jobs
+from netkeep.jobs import RunStatus
 from netkeep.models import Event, EventKind, Webhook, WebhookDelivery
 from tests.lab.netns import Lab
 
@@ -190,9 +192,9 @@ def wait_for(check: Callable[[], Any], timeout: float = 90, what: str = "") -> A
     raise AssertionError(f"timed out waiting for {what or check}")
 
 
-def finished(run: Run, timeout: float = 120) -> Run:
-    def done() -> Run | None:
-        current = Run.objects.get(pk=run.pk)
+def finished(run: ScanRun, timeout: float = 120) -> ScanRun:
+    def done() -> ScanRun | None:
+        current = ScanRun.objects.get(pk=run.pk)
         return current if not current.is_active else None
 
     return wait_for(done, timeout, f"run {run.pk} ({run.kind} {run.target}) to finish")
@@ -222,7 +224,7 @@ def test_sweep_down_history_events_webhooks_ports_and_dns_through_the_worker(
     truth = set(lab.alive_in(lab.net24))
 
     # 1. Sweep: the alive set is exact, new hosts appear as discovered.
-    first = finished(tasks.enqueue_scan(RunKind.SWEEP, subnet, editor))
+    first = finished(scans.enqueue_scan(RunKind.SWEEP, subnet, editor))
     assert first.status == RunStatus.SUCCEEDED, first.error_message
     assert alive_in_db(str(lab.net24)) == truth
     assert first.counts["alive"] == len(truth)
@@ -237,7 +239,7 @@ def test_sweep_down_history_events_webhooks_ports_and_dns_through_the_worker(
     victim = "198.18.0.13"
     lab.set_down(victim)
     try:
-        second = finished(tasks.enqueue_scan(RunKind.SWEEP, subnet, editor))
+        second = finished(scans.enqueue_scan(RunKind.SWEEP, subnet, editor))
         assert second.status == RunStatus.SUCCEEDED, second.error_message
         host = Host.objects.get(address=victim)
         assert host.status == HostStatus.DOWN
@@ -269,7 +271,7 @@ def test_sweep_down_history_events_webhooks_ports_and_dns_through_the_worker(
         wait_for(lambda: delivered.count() == new_events + 1, 30, "the delivery log")
 
         # 4. Ports, with the real nmap, for the alive hosts only.
-        ports = finished(tasks.enqueue_scan(RunKind.PORTS, subnet, editor, profile="quick"))
+        ports = finished(scans.enqueue_scan(RunKind.PORTS, subnet, editor, profile="quick"))
         assert ports.status == RunStatus.SUCCEEDED, ports.error_message
         found = {
             (p.host.address, p.port)
@@ -288,7 +290,7 @@ def test_sweep_down_history_events_webhooks_ports_and_dns_through_the_worker(
         assert sorted(c["port"] for c in chips) == sorted(lab.open_ports["198.18.0.11"])
 
         # 5. DNS through the subnet's resolver (the lab's dnsmasq).
-        names = finished(tasks.enqueue_scan(RunKind.DNS, subnet, editor))
+        names = finished(scans.enqueue_scan(RunKind.DNS, subnet, editor))
         assert names.status == RunStatus.SUCCEEDED, names.error_message
         gateway = Host.objects.get(address="198.18.0.1")
         assert (gateway.ptr_name, gateway.hostname, gateway.hostname_source) == (
@@ -310,9 +312,9 @@ def test_a_worker_killed_mid_sweep_leaves_the_run_failed_and_the_next_sweep_work
     big.save()
     Host(address="198.18.0.1", subnet=big, hostname="gw").save()
     hosts_before = set(Host.objects.values_list("address", "status"))
-    run = tasks.enqueue_scan(RunKind.SWEEP, big)
+    run = scans.enqueue_scan(RunKind.SWEEP, big)
     wait_for(
-        lambda: Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING, done__gt=0).exists(),
+        lambda: ScanRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, done__gt=0).exists(),
         60,
         "the sweep to make progress",
     )
@@ -325,7 +327,7 @@ def test_a_worker_killed_mid_sweep_leaves_the_run_failed_and_the_next_sweep_work
     assert not Event.objects.exists()
 
     time.sleep(2.5)
-    assert tasks.reap_stale_runs(older_than=timedelta(seconds=2)) == 1
+    assert jobs.reap_stale_runs(older_than=timedelta(seconds=2)) == 1
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert run.error_class == "WorkerLost"
@@ -334,7 +336,7 @@ def test_a_worker_killed_mid_sweep_leaves_the_run_failed_and_the_next_sweep_work
     try:
         subnet = Subnet(network=str(lab.net24))
         subnet.save()
-        second = finished(tasks.enqueue_scan(RunKind.SWEEP, subnet))
+        second = finished(scans.enqueue_scan(RunKind.SWEEP, subnet))
         assert second.status == RunStatus.SUCCEEDED, second.error_message
         assert alive_in_db(str(lab.net24)) == set(lab.alive_in(lab.net24))
     finally:
@@ -350,7 +352,7 @@ def test_an_ipv6_subnet_checks_only_its_known_hosts_with_real_icmp(lab: Lab, set
     alive, dead = "2001:2::a", "2001:2::2"
     for address in (alive, dead):
         Host(address=address, subnet=subnet).save()
-    run = Run.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
+    run = ScanRun.objects.create(kind=RunKind.SWEEP, target=subnet.network, subnet=subnet)
     with lab.enter():
         assert run_sweep(run.pk) == RunStatus.SUCCEEDED
     run.refresh_from_db()
@@ -380,7 +382,7 @@ def test_the_scan_command_in_the_lab_exits_0_and_refuses_out_of_scope_with_2(
     refused = lab.exec([*manage, "sweep", "192.0.2.0/24"], env=env, cwd=str(ROOT))
     assert refused.returncode == 2
     assert "outside the networks allowed" in refused.stderr
-    assert Run.objects.count() == 1
+    assert ScanRun.objects.count() == 1
 
 
 def test_the_seed_endpoints_ping_and_sweep_the_lab_for_real(lab: Lab, settings: Any) -> None:

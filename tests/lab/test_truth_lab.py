@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from discovery import dns, icmp, scope, tasks
-from discovery.models import OpenPort, Run, RunKind, RunStatus
+from discovery import dns, icmp, scans, scope, tasks
+from discovery.models import OpenPort, RunKind, ScanRun
 from ipam.models import Host, HostStatus, Subnet
+from netkeep.jobs import RunStatus
 from tests.lab.netns import Lab
 
 pytestmark = [pytest.mark.lab, pytest.mark.django_db]
@@ -24,7 +25,7 @@ def test_a_host_target_sweeps_that_one_address(lab: Lab, settings: Any) -> None:
     subnet = Subnet(network=str(lab.net24))
     subnet.save()
     Host(address="198.18.0.10", subnet=subnet).save()
-    run = tasks.enqueue_scan(RunKind.SWEEP, "198.18.0.10", queue=False)
+    run = scans.enqueue_scan(RunKind.SWEEP, "198.18.0.10", queue=False)
     with lab.enter():
         tasks.execute(run.pk)
     run.refresh_from_db()
@@ -35,14 +36,14 @@ def test_a_host_target_sweeps_that_one_address(lab: Lab, settings: Any) -> None:
     assert Host.objects.count() == 1
 
 
-def dns_pass_with_resolver(lab: Lab, settings: Any, resolver: str, timeout: float = 2.0) -> Run:
+def dns_pass_with_resolver(lab: Lab, settings: Any, resolver: str, timeout: float = 2.0) -> ScanRun:
     settings.SCAN_ALLOWED_NETWORKS = ALLOWED
     settings.NETKEEP_DNS_TIMEOUT_S = timeout
     subnet = Subnet(network=str(lab.net24), dns_resolver=resolver)
     subnet.save()
     for address in sorted(lab.alive_in(lab.net24))[:8]:
         Host(address=address, subnet=subnet, status=HostStatus.UP).save()
-    run = tasks.enqueue_scan(RunKind.DNS, subnet, queue=False)
+    run = scans.enqueue_scan(RunKind.DNS, subnet, queue=False)
     dns.clear_cache()
     with lab.enter():
         tasks.execute(run.pk)
@@ -101,7 +102,7 @@ def test_a_quick_port_scan_after_a_standard_one_keeps_what_service_detection_fou
     Host(address="198.18.0.12", subnet=subnet, status=HostStatus.UP).save()  # 8000: HTTP
 
     def scan(profile: str) -> dict[int, tuple[str, str, str, bool]]:
-        run = tasks.enqueue_scan(RunKind.PORTS, subnet, profile=profile, queue=False)
+        run = scans.enqueue_scan(RunKind.PORTS, subnet, profile=profile, queue=False)
         with lab.enter():
             tasks.execute(run.pk)
         run.refresh_from_db()

@@ -15,9 +15,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from accounts import audit
-from discovery import nmap, scope, tasks
-from discovery.models import Run, RunKind, RunStatus
+from discovery import nmap, scans, scope, tasks
+from discovery.models import RunKind, ScanRun
 from ipam.models import Subnet
+from netkeep import jobs
+from netkeep.jobs import RunStatus
 
 KINDS = {
     "sweep": RunKind.SWEEP,
@@ -44,6 +46,8 @@ class Command(BaseCommand):
         parser.add_argument("--profile", default="", help="Nmap profile name (ports).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Runs whose worker died are failed first, so they neither block nor mislead.
+        jobs.reap_stale_runs()
         if options["action"] == "status":
             self.status()
             return
@@ -51,7 +55,7 @@ class Command(BaseCommand):
         target = self.target(kind, options["target"])
         with audit.context("command"):
             try:
-                run = tasks.enqueue_scan(kind, target, profile=options["profile"], queue=False)
+                run = scans.enqueue_scan(kind, target, profile=options["profile"], queue=False)
             except (scope.ScopeError, nmap.UnknownProfile, ValueError) as error:
                 raise _refuse(str(error)) from None
         if run.status != RunStatus.QUEUED or run.task_id:
@@ -82,7 +86,7 @@ class Command(BaseCommand):
             return subnet
         return text
 
-    def execute_with_progress(self, run: Run) -> None:
+    def execute_with_progress(self, run: ScanRun) -> None:
         stop = threading.Event()
         interactive = self.stdout.isatty()
 
@@ -91,7 +95,7 @@ class Command(BaseCommand):
             try:
                 while not stop.wait(0.5):
                     try:
-                        row = Run.objects.filter(pk=run.pk).values("done", "total").first()
+                        row = ScanRun.objects.filter(pk=run.pk).values("done", "total").first()
                     except Exception:
                         return  # progress output is a courtesy; the run goes on
                     if row and row["total"] and (row["done"], row["total"]) != last:
@@ -117,7 +121,7 @@ class Command(BaseCommand):
             self.stdout.write("")
         self.elapsed = time.monotonic() - started
 
-    def report(self, run: Run) -> None:
+    def report(self, run: ScanRun) -> None:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items()))
         line = f"{run.get_status_display()} in {getattr(self, 'elapsed', 0):.2f} s"
         line += f": {counts}" if counts else ""
@@ -127,14 +131,14 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR(line))
 
     def status(self) -> None:
-        active = list(Run.objects.active().order_by("created")[:50])
+        active = list(ScanRun.objects.active().order_by("created")[:50])
         self.stdout.write(f"{len(active)} run(s) queued or running")
         for run in active:
             self.stdout.write(
                 f"  #{run.pk} {run.kind} {run.target} {run.status} {run.done}/{run.total}"
             )
         self.stdout.write("Recent runs:")
-        for run in Run.objects.finished()[:10]:
+        for run in ScanRun.objects.finished()[:10]:
             took = f"{run.duration_s:.1f} s" if run.duration_s is not None else "-"
             detail = run.error_message[:80] if run.error_message else ""
             self.stdout.write(
