@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
@@ -108,3 +109,39 @@ def allocate(subnet: Subnet, count: int = 1, **fields: Any) -> list[Host]:
         except IntegrityError:
             continue
     raise SubnetFull(f"{subnet.network}: could not allocate after several attempts; try again.")
+
+
+def allocate_subnet(parent: Subnet, prefix_length: int, **fields: Any) -> Subnet:
+    """Create a child subnet of `prefix_length` on the first free block of `parent`, atomically.
+
+    Locked like `allocate()`: the parent row for the transaction (PostgreSQL),
+    IMMEDIATE transactions (SQLite), and the (VRF, network) unique constraint.
+    """
+    from ipam.models import Subnet
+
+    most = 32 if parent.family == 4 else 128
+    if not parent.prefix_length < prefix_length <= most:
+        raise ValidationError(
+            {
+                "prefix_length": f"A child of {parent.network} needs a prefix length from "
+                f"{parent.prefix_length + 1} to {most}."
+            }
+        )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                locked = Subnet.objects.select_for_update().get(pk=parent.pk)
+                block = next(
+                    (b for b in locked.iter_free_prefixes() if b.prefixlen <= prefix_length),
+                    None,
+                )
+                if block is None:
+                    raise SubnetFull(f"{locked.network} has no free /{prefix_length} left.")
+                network = next(block.subnets(new_prefix=prefix_length))
+                child = Subnet(network=str(network), vrf=locked.vrf, **fields)
+                child.full_clean()
+                child.save()
+                return child
+        except IntegrityError:
+            continue
+    raise SubnetFull(f"{parent.network}: could not allocate after several attempts; try again.")

@@ -230,6 +230,15 @@ class AllocateForm(forms.Form):
     description = forms.CharField(max_length=200, required=False)
 
 
+class AllocateSubnetForm(forms.Form):
+    """Allocate the first free child prefix of a subnet."""
+
+    prefix_length = forms.IntegerField(
+        min_value=1, max_value=128, label="Prefix length", help_text="For example 24."
+    )
+    name = forms.CharField(max_length=100, required=False)
+
+
 class JumpForm(forms.Form):
     """An address to jump to inside the subnet view."""
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -439,6 +440,27 @@ class Subnet(models.Model):
             first, last = to_key(window_end + 1), to_key(end)
             rest = FreeRun(from_key(first, self.family), from_key(last, self.family))
         return addresses, rest
+
+    def free_prefixes(self, limit: int = 64) -> list[IPNetwork]:
+        """The first `limit` free blocks of `iter_free_prefixes()`."""
+        return list(islice(self.iter_free_prefixes(), limit))
+
+    def iter_free_prefixes(self) -> Iterator[IPNetwork]:
+        """The space no child subnet holds, as the largest CIDR blocks, in address order.
+
+        Reads the direct children only (they are disjoint and hold their own
+        children); hosts do not block a prefix, as in NetBox: a child made over
+        them adopts them.
+        """
+        position = int(self.start_key, 16)
+        end = int(self.end_key, 16)
+        spans = self.children.order_by("start_key").values_list("start_key", "end_key")
+        for lo, hi in [*spans.iterator(), (to_key(end + 1), to_key(end + 1))]:
+            if int(lo, 16) > position:
+                first = from_key(to_key(position), self.family)
+                last = from_key(to_key(min(int(lo, 16) - 1, end)), self.family)
+                yield from ipaddress.summarize_address_range(first, last)
+            position = max(position, int(hi, 16) + 1)
 
     def utilisation(self) -> tuple[int, int]:
         """(used addresses, usable addresses), children's hosts included."""

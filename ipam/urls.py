@@ -14,6 +14,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("subnets/<int:pk>/free/", views.subnet_free, name="subnet_free"),
     path("subnets/<int:pk>/next-free/", views.subnet_next_free, name="subnet_next_free"),
     path("subnets/<int:pk>/allocate/", views.subnet_allocate, name="subnet_allocate"),
+    path(
+        "subnets/<int:pk>/allocate-prefix/",
+        views.subnet_allocate_prefix,
+        name="subnet_allocate_prefix",
+    ),
     path("subnets/<int:pk>/edit/", views.subnet_edit, name="subnet_edit"),
     path("subnets/<int:pk>/delete/", views.subnet_delete, name="subnet_delete"),
     path("hosts/", views.host_list, name="host_list"),

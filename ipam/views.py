@@ -25,11 +25,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ipam import owners
 from ipam.addresses import parse_address
-from ipam.allocation import SubnetFull, allocate
+from ipam.allocation import SubnetFull, allocate, allocate_subnet
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
 from ipam.flow import FreeRun, HostItem, address_page, child_target, flow_url
 from ipam.forms import (
     AllocateForm,
+    AllocateSubnetForm,
     HostForm,
     HostInlineForm,
     SubnetForm,
@@ -48,6 +49,7 @@ from netkeep.types import AuthedRequest
 
 # Page sizes: every page is bounded by what it shows, never by the data's size.
 FREE_PAGE = 64
+FREE_PREFIXES = 16
 LIST_PAGE = 50
 CHILDREN_PAGE = 200
 
@@ -197,6 +199,7 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         return render(request, "ipam/_flow.html", context)
     context["tiles"] = tile_links(subnet)
+    context["free_prefixes"] = subnet.free_prefixes(limit=FREE_PREFIXES)
     context["ancestors"] = Subnet.objects.containing(subnet.ip_network).filter(
         vrf_key=subnet.vrf_key, prefix_length__lt=subnet.prefix_length
     )
@@ -263,6 +266,28 @@ def subnet_allocate(request: AuthedRequest, pk: int) -> HttpResponse:
     span = hosts[0].address if len(hosts) == 1 else f"{hosts[0].address} – {hosts[-1].address}"
     messages.success(request, f"Allocated {len(hosts)} address(es): {span}.")
     return redirect(flow_url(subnet, jump=hosts[0].address) + f"#a-{hosts[0].pk}")
+
+
+@require_POST
+@permission_required("ipam.add_subnet", raise_exception=True)
+def subnet_allocate_prefix(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Allocate the first free child prefix (safe under concurrency: ipam.allocation)."""
+    subnet = get_object_or_404(Subnet, pk=pk)
+    form = AllocateSubnetForm(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(" ".join(map(str, e)) for e in form.errors.values())
+        messages.error(request, f"Nothing was allocated: {errors}")
+        return redirect(subnet)
+    try:
+        child = allocate_subnet(subnet, **form.cleaned_data)
+    except ValidationError as refusal:
+        messages.error(request, f"{' '.join(map(str, refusal.messages))} Nothing was allocated.")
+        return redirect(subnet)
+    except SubnetFull as full:
+        messages.error(request, f"{full} Nothing was allocated.")
+        return redirect(subnet)
+    messages.success(request, f"Allocated {child.network}.")
+    return redirect(child)
 
 
 @permission_required("ipam.add_subnet", raise_exception=True)

@@ -246,6 +246,14 @@ class AllocateSerializer(serializers.Serializer):
     tags = tag_field()
 
 
+class AllocateSubnetSerializer(serializers.Serializer):
+    prefix_length = serializers.IntegerField(
+        min_value=1, max_value=128, help_text="The child's prefix length, e.g. 24."
+    )
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
 class FreeSerializer(serializers.Serializer):
     subnet = serializers.CharField()
     addresses = serializers.ListField(child=serializers.CharField())

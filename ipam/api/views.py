@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import audit
-from ipam.allocation import SubnetFull, allocate
+from ipam.allocation import SubnetFull, allocate, allocate_subnet
 from ipam.api import serializers
 from ipam.api.pagination import HostCursorPagination
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
@@ -100,7 +100,51 @@ class SubnetViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
     def get_permissions(self) -> Any:
         if self.action == "allocate":
             self.required_permission = "ipam.add_host"
+        if self.action == "allocate_subnet":
+            self.required_permission = "ipam.add_subnet"
         return super().get_permissions()
+
+    def _subnet_and(
+        self, params: type[drf_serializers.Serializer]
+    ) -> tuple[Subnet, dict[str, Any]]:
+        """The subnet of an allocation (which needs seeing it too) and its valid parameters."""
+        if not self.request.user.has_perm("ipam.view_subnet"):
+            raise PermissionDenied
+        subnet = self.get_object()
+        given = params(data=self.request.data)
+        given.is_valid(raise_exception=True)
+        return subnet, dict(given.validated_data)
+
+    @extend_schema(
+        request=serializers.AllocateSubnetSerializer,
+        responses={
+            201: serializers.SubnetSerializer,
+            409: OpenApiResponse(description="No free block of that size in the subnet."),
+        },
+        summary="Allocate the first free child prefix",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="allocate-subnet",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def allocate_subnet(self, request: Request, pk: str | None = None) -> Response:
+        """Create a child subnet on the first free block; concurrent calls never overlap."""
+        parent, data = self._subnet_and(serializers.AllocateSubnetSerializer)
+        try:
+            with audit.context(door="api", request=request._request):
+                child = allocate_subnet(parent, data.pop("prefix_length"), **data)
+        except DjangoValidationError as error:
+            raise drf_serializers.ValidationError(
+                drf_serializers.as_serializer_error(error)
+            ) from None
+        except SubnetFull as error:
+            raise Conflict(str(error)) from None
+        child = self.get_queryset().get(pk=child.pk)
+        out = serializers.SubnetSerializer(child, context={"request": request})
+        return Response(out.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=serializers.AllocateSerializer,
@@ -114,12 +158,7 @@ class SubnetViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def allocate(self, request: Request, pk: str | None = None) -> Response:
         """Create hosts on the first `count` free addresses; concurrent calls never collide."""
-        if not request.user.has_perm("ipam.view_subnet"):
-            raise PermissionDenied
-        subnet = self.get_object()
-        params = serializers.AllocateSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
-        data = dict(params.validated_data)
+        subnet, data = self._subnet_and(serializers.AllocateSerializer)
         count, tags = data.pop("count"), data.pop("tags", [])
         try:
             with audit.context(door="api", request=request._request):
