@@ -12,12 +12,13 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inventory import checks, connect, topology
+from inventory import jobs as inventory_jobs
 from inventory.devices import save_device
 from inventory.exporting import stream_devices
 from inventory.filters import CredentialSetFilter, DeviceFilter, ServiceCheckFilter, SiteFilter
@@ -33,6 +34,7 @@ from inventory.forms import (
 from inventory.models import CredentialSet, Device, ServiceCheck
 from ipam.models import VRF, Site
 from ipam.views import _any_labels, _delete, _edit
+from netkeep import jobs
 from netkeep.params import parse_pk
 from netkeep.types import AuthedRequest
 
@@ -72,6 +74,7 @@ def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "interfaces": interfaces,
         "service_checks": device.service_checks.select_related("device")[:100],
         "scope_refusal": connect.scope_refusal(device),
+        "runs": jobs.Run.objects.about(device=device.pk)[:10],
         "credentials": device.credential_order()
         if request.user.has_perm("inventory.view_credentialset")
         else None,
@@ -167,6 +170,36 @@ def device_platform(request: AuthedRequest, pk: int) -> HttpResponse:
     device.suggested_platform = ""
     device.save()
     return redirect(device.get_absolute_url())
+
+
+RUN_KINDS = {"test": inventory_jobs.TEST, "detect": inventory_jobs.DETECT}
+
+
+@permission_required("inventory.run_device_jobs", raise_exception=True)
+@require_POST
+def device_run(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    """Queue a connection test or platform detection; the page then follows its progress."""
+    device = get_object_or_404(Device, pk=pk)
+    if action not in RUN_KINDS:
+        raise Http404("Choose test or detect.")
+    try:
+        inventory_jobs.start(RUN_KINDS[action], device, request.user)
+    except jobs.RateLimited as refusal:
+        messages.error(request, str(refusal))
+    if request.htmx:
+        return device_runs(request, pk)
+    return redirect(device.get_absolute_url())
+
+
+@permission_required("inventory.view_device", raise_exception=True)
+def device_runs(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The device's recent runs (polled by the page while one is active)."""
+    device = get_object_or_404(Device, pk=pk)
+    runs = list(jobs.Run.objects.about(device=device.pk)[:10])
+    active = any(r.is_active for r in runs)
+    return render(
+        request, "inventory/_device_runs.html", {"device": device, "runs": runs, "active": active}
+    )
 
 
 # --- sites ---------------------------------------------------------------------------

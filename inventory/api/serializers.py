@@ -388,3 +388,9 @@ class ServiceSnapshotSerializer(serializers.Serializer):
     message = serializers.CharField()
     last_checked = serializers.DateTimeField(allow_null=True)
     last_change = serializers.DateTimeField(allow_null=True)
+
+
+class RunStartedSerializer(serializers.Serializer):
+    run = serializers.IntegerField(help_text="The run id; the device page shows its progress.")
+    kind = serializers.CharField()
+    status = serializers.CharField()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inventory import checks
+from inventory import jobs as inventory_jobs
 from inventory.api import serializers
 from inventory.filters import (
     CredentialSetFilter,
@@ -21,6 +24,7 @@ from inventory.filters import (
 from inventory.models import CredentialSet, Device, ServiceCheck
 from ipam.api.views import CleanDeleteMixin
 from ipam.models import Site
+from netkeep import jobs
 from netkeep.api.pagination import StandardPagination
 
 
@@ -36,6 +40,40 @@ class DeviceViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
         return Device.objects.with_related().prefetch_related(
             "interfaces__host", "device_credentials__credential_set"
         )
+
+    def get_permissions(self) -> Any:
+        if self.action in ("test", "detect"):
+            self.required_permission = "inventory.run_device_jobs"
+        return super().get_permissions()
+
+    def _start(self, kind: str) -> Response:
+        device = self.get_object()
+        try:
+            run = inventory_jobs.start(kind, device, self.request.user)
+        except jobs.RateLimited as refusal:
+            return Response({"detail": str(refusal)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        data = {"run": run.pk, "kind": run.kind, "status": run.status}
+        return Response(
+            serializers.RunStartedSerializer(data).data, status=status.HTTP_202_ACCEPTED
+        )
+
+    @extend_schema(
+        request=None,
+        responses={202: serializers.RunStartedSerializer},
+        summary="Queue a connection test (returns its run id)",
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        return self._start(inventory_jobs.TEST)
+
+    @extend_schema(
+        request=None,
+        responses={202: serializers.RunStartedSerializer},
+        summary="Queue platform detection (returns its run id)",
+    )
+    @action(detail=True, methods=["post"])
+    def detect(self, request: Request, pk: str | None = None) -> Response:
+        return self._start(inventory_jobs.DETECT)
 
 
 class SiteViewSet(CleanDeleteMixin, viewsets.ModelViewSet):

@@ -1,0 +1,85 @@
+"""Inventory's background jobs: connection tests and platform detection, declared for netkeep.jobs.
+
+Requests call `start()`, which queues a run carrying only the device's id;
+the worker's entry points below claim the run, do the SSH work through
+inventory/connect.py with no transaction open, and write the outcome on the
+device and the run (diagnosis, prompt, working set, per-set attempts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inventory import connect
+from inventory.models import Device
+from netkeep import jobs
+
+TEST = "inventory_connection_test"
+DETECT = "inventory_platform_detection"
+
+jobs.kind(TEST, "Connection test", run="inventory.jobs.run_connection_test", noun="connections")
+jobs.kind(
+    DETECT, "Platform detection", run="inventory.jobs.run_platform_detection", noun="connections"
+)
+
+
+def start(kind: str, device: Device, user: Any) -> jobs.Run:
+    """Queue a connection test or platform detection of the device; returns its run.
+
+    Raises jobs.RateLimited when the user asked too often.
+    """
+    return jobs.enqueue(kind, target=device.name, user=user, device=device.pk)
+
+
+def _device(run: jobs.Run) -> Device | None:
+    return (
+        Device.objects.select_related("management_host__subnet")
+        .filter(pk=run.refs.get("device"))
+        .first()
+    )
+
+
+def run_connection_test(run_id: int) -> str:
+    """The worker's entry point for a connection test."""
+    run = jobs.claim(run_id)
+    if run is None:
+        return "skipped"
+    device = _device(run)
+    if device is None:
+        run.fail("The device was deleted before the test ran.")
+        return run.status
+    run.progress(0, 1, force=True)
+    result = connect.check_connection(device)
+    run.progress(1, recorded=1)
+    if result.ok:
+        run.finish(connect.summary(result))
+    else:
+        run.error_class = result.diagnosis
+        run.fail(result.message, counts=connect.summary(result))
+    return run.status
+
+
+def run_platform_detection(run_id: int) -> str:
+    """The worker's entry point for platform detection."""
+    run = jobs.claim(run_id)
+    if run is None:
+        return "skipped"
+    device = _device(run)
+    if device is None:
+        run.fail("The device was deleted before detection ran.")
+        return run.status
+    run.progress(0, 1, force=True)
+    try:
+        guess, result = connect.detect(device)
+    except Exception as error:
+        run.fail(f"Detection failed: {type(error).__name__}")
+        return run.status
+    run.progress(1, recorded=1)
+    if guess:
+        run.finish({"guess": guess, **connect.summary(result)})
+    elif result.ok:
+        run.fail("Logged in, but SSHDetect could not tell the platform: choose it by hand.")
+    else:
+        run.error_class = result.diagnosis
+        run.fail(result.message, counts=connect.summary(result))
+    return run.status
