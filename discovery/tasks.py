@@ -7,17 +7,12 @@ discovery/jobs.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from discovery import history
 from discovery.models import RunKind
 from discovery.scans import start_scheduled
 from discovery.sweep import ALL_KNOWN_HOSTS
 from ipam.models import Host, Subnet
-from netkeep import jobs
-from netkeep.models import Event
-
-EVENT_RETENTION = timedelta(days=180)
+from netkeep import events, jobs
 
 
 def execute(run_id: int) -> str:
@@ -68,8 +63,4 @@ def scheduled_port_scan(subnet_id: int) -> str:
 
 def prune() -> dict[str, int]:
     """Daily: roll up and prune the status history; forget old events."""
-    from django.utils import timezone
-
-    result = history.prune()
-    result["events"] = Event.objects.filter(at__lt=timezone.now() - EVENT_RETENTION).delete()[0]
-    return result
+    return {**history.prune(), "events": events.prune()}

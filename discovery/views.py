@@ -105,24 +105,25 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return _fragment(request, "discovery/run_detail.html", "discovery/_run_progress.html", context)
 
 
+def _run_history(
+    request: AuthedRequest, runs: RunQuerySet, label: str, **about: Any
+) -> HttpResponse:
+    """The last runs about one subnet or host, linking to the full list filtered to it."""
+    context: dict[str, Any] = {"runs": runs[:HISTORY_RUNS], "title": f"Runs for {label}", **about}
+    context["more_url"] = reverse("discovery:run_list") + f"?subnet={label}"
+    return _fragment(request, "discovery/run_history.html", "discovery/_run_history.html", context)
+
+
 @permission_required("netkeep.view_run", raise_exception=True)
 def subnet_runs(request: AuthedRequest, pk: int) -> HttpResponse:
     subnet = get_object_or_404(Subnet, pk=pk)
-    context: dict[str, Any] = {"runs": _runs().about(subnet=subnet.pk)[:HISTORY_RUNS]}
-    context["subnet"] = subnet
-    context["title"] = f"Runs for {subnet.network}"
-    context["more_url"] = reverse("discovery:run_list") + f"?subnet={subnet.network}"
-    return _fragment(request, "discovery/run_history.html", "discovery/_run_history.html", context)
+    return _run_history(request, _runs().about(subnet=subnet.pk), subnet.network, subnet=subnet)
 
 
 @permission_required("netkeep.view_run", raise_exception=True)
 def host_runs(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(Host, pk=pk)
-    context: dict[str, Any] = {"runs": _runs().about(host=host.pk)[:HISTORY_RUNS]}
-    context["host"] = host
-    context["title"] = f"Runs for {host.address}"
-    context["more_url"] = reverse("discovery:run_list") + f"?subnet={host.address}"
-    return _fragment(request, "discovery/run_history.html", "discovery/_run_history.html", context)
+    return _run_history(request, _runs().about(host=host.pk), host.address, host=host)
 
 
 # --- scan now ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ an event row that is not there yet.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -17,6 +17,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from netkeep.models import Event, Webhook
+
+# Events are the history people read back ("when did this host go down?"): half a year.
+RETENTION = timedelta(days=180)
 
 
 def _event(kind: str, obj: models.Model | None, at: datetime, details: dict[str, Any]) -> Event:
@@ -67,3 +70,9 @@ def fan_out(events: Sequence[Event]) -> int:
                 transaction.on_commit(partial(webhooks.enqueue, hook.pk, event.pk, 1))
                 queued += 1
     return queued
+
+
+def prune(now: datetime | None = None) -> int:
+    """Forget events older than RETENTION; returns how many were deleted."""
+    horizon = (now or timezone.now()) - RETENTION
+    return Event.objects.filter(at__lt=horizon).delete()[0]
