@@ -63,17 +63,32 @@ def next_due(now: datetime, interval_s: int) -> datetime:
     return now + timedelta(seconds=interval_s * (1 + random.uniform(-JITTER, JITTER)))
 
 
+LEASE = timedelta(minutes=2)
+
+
+def claim_due(now: datetime) -> list[ServiceCheck]:
+    """The due checks this worker may run: moving next_due forward is the claim, so two
+    overlapping cycles (or workers) never run the same check twice."""
+    ids = list(ServiceCheck.objects.due(now).values_list("pk", flat=True)[:5000])
+    if not ids:
+        return []
+    lease = now + LEASE
+    ServiceCheck.objects.filter(pk__in=ids, next_due__lte=now).update(next_due=lease)
+    return list(ServiceCheck.objects.filter(pk__in=ids, next_due=lease))
+
+
+def scheduled() -> int:
+    """The periodic job: a minute of cycles, running each check as it comes due."""
+    return loop(55)
+
+
 def run_cycle(
     now: datetime | None = None, concurrency: int = CONCURRENCY, only: Iterable[int] | None = None
 ) -> CycleReport:
     """Run every due check once (or just `only`) and record the results."""
     started = time.monotonic()
     now = now or timezone.now()
-    checks = (
-        ServiceCheck.objects.filter(pk__in=list(only))
-        if only is not None
-        else ServiceCheck.objects.due(now)
-    )
+    checks = ServiceCheck.objects.filter(pk__in=list(only)) if only is not None else claim_due(now)
     by_id = {c.pk: c for c in checks}
     if not by_id:
         return CycleReport()

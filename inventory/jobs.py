@@ -22,6 +22,11 @@ jobs.kind(
     DETECT, "Platform detection", run="inventory.jobs.run_platform_detection", noun="connections"
 )
 
+# Service checks: a minute of cycles every minute (each check runs on its own interval
+# within it); history older than 90 days goes once a day.
+jobs.periodic("inventory:service-checks", "inventory.checks.scheduled", minutes=1, jitter_s=5)
+jobs.periodic("inventory:prune-checks", "inventory.checks.prune", schedule="daily", jitter_s=3600)
+
 
 def start(kind: str, device: Device, user: Any) -> jobs.Run:
     """Queue a connection test or platform detection of the device; returns its run.

@@ -223,3 +223,20 @@ def test_pages_and_api_answer_by_role(
     assert history["uptime_24h"] is None and history["changes"] == []
     api.force_authenticate(nora)
     assert api.get("/api/inventory/services").status_code == 403
+
+
+def test_two_overlapping_cycles_never_run_the_same_check(loopback_allowed: None, web: int) -> None:
+    from inventory.checks import claim_due
+
+    check = _check(name="once", url=f"http://127.0.0.1:{web}/")
+    now = timezone.now()
+    first, second = claim_due(now), claim_due(now)
+    assert [c.pk for c in first] == [check.pk] and second == []
+
+
+def test_the_periodic_jobs_are_declared() -> None:
+    from netkeep.jobs.registry import wanted
+
+    names = {p.name: p.func for p in wanted("inventory")}
+    assert names["inventory:service-checks"] == "inventory.checks.scheduled"
+    assert "inventory:prune-checks" in names
