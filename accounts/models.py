@@ -90,6 +90,7 @@ class AuditEntry(models.Model):
         CREATE = "create", "Created"
         UPDATE = "update", "Changed"
         DELETE = "delete", "Deleted"
+        VIEW = "view", "Viewed"  # reading something sensitive, such as an unmasked config
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -88,9 +92,94 @@ class ConfigVersion(models.Model):
             models.UniqueConstraint(fields=["device", "seq"], name="backups_one_version_per_seq")
         ]
         permissions = [
-            ("view_raw_config", "Can view configurations unmasked"),
+            # Not "view_…": every role reads view_ permissions, and only admins may unmask.
+            ("unmask_config", "Can see configurations with their secrets"),
             ("run_backups", "Can run backups"),
         ]
 
     def __str__(self) -> str:
         return f"{self.device_name} v{self.seq}"
+
+
+class BackupSchedule(models.Model):
+    """Back up a group of devices (by tag, platform, role or site) on an interval or a cron line."""
+
+    name = models.CharField(max_length=100, unique=True)
+    enabled = models.BooleanField(default=True)
+    interval_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(60 * 24 * 31)],
+        help_text="Every this many minutes (5 to 44,640). Leave empty to use a cron line.",
+    )
+    cron = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="A cron line such as '0 2 * * *' (02:00 every day), used when no interval is set.",
+    )
+    tag = models.ForeignKey(
+        "ipam.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    platform = models.CharField(max_length=24, blank=True)
+    role = models.CharField(max_length=16, blank=True)
+    site = models.ForeignKey(
+        "ipam.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from croniter import croniter
+
+        if self.interval_minutes is None and not self.cron.strip():
+            raise ValidationError({"interval_minutes": "Set an interval, or a cron line below."})
+        if self.interval_minutes is not None and self.cron.strip():
+            raise ValidationError({"cron": "Set an interval or a cron line, not both."})
+        if self.cron.strip() and not croniter.is_valid(self.cron.strip()):
+            raise ValidationError(
+                {"cron": f"{self.cron!r} is not a cron line: use five fields, e.g. '0 2 * * *'."}
+            )
+        self.cron = self.cron.strip()
+
+    def devices(self) -> models.QuerySet[Any]:
+        """The devices this schedule backs up: those with a platform, matching every filter."""
+        from inventory.models import Device
+
+        devices = Device.objects.exclude(platform="").exclude(management_host=None)
+        if self.tag_id:
+            devices = devices.filter(tags=self.tag_id)
+        if self.platform:
+            devices = devices.filter(platform=self.platform)
+        if self.role:
+            devices = devices.filter(role=self.role)
+        if self.site_id:
+            devices = devices.filter(site=self.site_id)
+        return devices.distinct()
+
+    @property
+    def every(self) -> str:
+        if self.interval_minutes:
+            return f"every {self.interval_minutes} min"
+        return f"cron {self.cron}"
+
+
+class BackupSession(models.Model):
+    """A held session slot: at most N rows per scope ("all", "site:3") caps concurrent backups."""
+
+    scope = models.CharField(max_length=30)
+    slot = models.PositiveSmallIntegerField()
+    run_id = models.PositiveIntegerField()
+    since = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "slot"], name="backups_one_run_per_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} #{self.slot}: run {self.run_id}"

@@ -26,6 +26,7 @@ class EventKind(models.TextChoices):
     PTR_CHANGED = "ptr_changed", "PTR changed"
     CONFIG_CHANGED = "config_changed", "Configuration changed"
     BACKUP_FAILED = "backup_failed", "Backup failed"
+    BACKUP_OVERDUE = "backup_overdue", "Backup overdue"
     SERVICE_DOWN = "service_down", "Service down"
     SERVICE_UP = "service_up", "Service up"
     SERVICE_DEGRADED = "service_degraded", "Service degraded"

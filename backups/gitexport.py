@@ -1,0 +1,43 @@
+"""Optional git export: mirror every new version into a git repository (Oxidized-style).
+
+Off unless NETKEEP_BACKUP_GIT_DIR is set. One file per device, one commit per
+new version, written with dulwich (no git binary needed). Only masked text is
+written: secrets never reach the repository.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "NETKEEP_BACKUP_GIT_DIR", ""))
+
+
+def _filename(device_name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", device_name) + ".cfg"
+
+
+def export(device_name: str, text: str, message: str) -> str | None:
+    """Commit `text` as the device's file; returns the commit id, or None when off."""
+    if not enabled():
+        return None
+    from dulwich.repo import Repo
+
+    root = Path(settings.NETKEEP_BACKUP_GIT_DIR)
+    if not (root / ".git").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        Repo.init(str(root))
+    repo = Repo(str(root))
+    name = _filename(device_name)
+    (root / name).write_text(text)
+    repo.stage([name.encode()])
+    commit = repo.do_commit(
+        message.encode(),
+        committer=b"Netkeep <netkeep@localhost>",
+        author=b"Netkeep <netkeep@localhost>",
+    )
+    return commit.decode()
