@@ -24,6 +24,8 @@ ADMIN_ONLY_MODELS = (
     ("discovery", "allowednetwork"),
     ("discovery", "scanprofiledef"),
     ("inventory", "credentialset"),
+    # Stored configurations are written by backups only; deleting one is for admins.
+    ("backups", "configversion"),
 )
 # Models outside the data apps that every role may read (the event log, job runs).
 READABLE_MODELS = (("netkeep", "event"), ("netkeep", "run"))

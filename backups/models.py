@@ -91,11 +91,8 @@ class ConfigVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "seq"], name="backups_one_version_per_seq")
         ]
-        permissions = [
-            # Not "view_…": every role reads view_ permissions, and only admins may unmask.
-            ("unmask_config", "Can see configurations with their secrets"),
-            ("run_backups", "Can run backups"),
-        ]
+        # Not "view_…": every role reads view_ permissions, and only admins may unmask.
+        permissions = [("unmask_config", "Can see configurations with their secrets")]
 
     def __str__(self) -> str:
         return f"{self.device_name} v{self.seq}"
@@ -129,6 +126,9 @@ class BackupSchedule(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # On the schedule, not on versions: versions are admin-only to change, and
+        # editors may run backups.
+        permissions = [("run_backups", "Can run backups")]
 
     def __str__(self) -> str:
         return self.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -16,10 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backups import fetch, search, stats
+from accounts import audit
+from backups import fetch, search, stats, store
 from backups.api import serializers
 from backups.filters import BackupScheduleFilter, ConfigVersionFilter
 from backups.models import BackupSchedule, ConfigVersion
+from backups.retention import relink
 from backups.versions import compare, previous_of, search_devices, text_of
 from inventory.models import Device
 from netkeep.api.pagination import StandardPagination
@@ -47,16 +50,14 @@ class ConfigVersionViewSet(
         return serializers.ConfigVersionSerializer
 
     def perform_destroy(self, instance: ConfigVersion) -> None:
-        from backups.retention import relink
-        from backups import store
 
+        audit.record(instance, "delete", {})
         device_id = instance.device_id
-        if device_id is None:
+        with transaction.atomic():
+            if device_id is not None:
+                kept = [(v, ids) for v, ids in store.chain(device_id) if v.pk != instance.pk]
+                relink(kept)
             instance.delete()
-            return
-        kept = [(v, ids) for v, ids in store.chain(device_id) if v.pk != instance.pk]
-        relink(kept)
-        instance.delete()  # audited as a delete by the audit registration
 
     @extend_schema(
         responses={(200, "text/plain"): OpenApiResponse(description="The configuration text.")},
