@@ -260,11 +260,12 @@ def pack_text(lines: Sequence[str]) -> bytes:
 class Pack:
     """A decompressed pack: its text and the ids of its lines, for searching."""
 
-    __slots__ = ("count", "first_id", "text")
+    __slots__ = ("checksum", "count", "first_id", "text")
 
-    def __init__(self, first_id: int, count: int, blob: bytes) -> None:
+    def __init__(self, first_id: int, count: int, blob: bytes, checksum: int = 0) -> None:
         self.first_id = first_id
         self.count = count
+        self.checksum = checksum
         self.text = zlib.decompress(blob).decode()
 
     def lines(self) -> list[str]:

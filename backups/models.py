@@ -32,14 +32,11 @@ class LinePack(models.Model):
 
 
 class ConfigLine(models.Model):
-    """One distinct config line: its text lives in a pack; `devices` lists who ever held it."""
+    """One distinct config line's postings (who ever held it); its text lives in a pack."""
 
     # Assigned by the store, not by the database; an auto field only so that SQLite
     # makes it the rowid (a plain bigint key would get a second index).
     id = models.BigAutoField(primary_key=True)
-    # 64-bit BLAKE2b of the text: two different lines colliding is about 1 in 10^10
-    # for a billion lines, and a collision only merges two lines' postings.
-    digest = models.BigIntegerField(unique=True)
     devices = models.BinaryField(default=b"")
 
     def __str__(self) -> str:

@@ -15,7 +15,6 @@ See ``backups/linestore.py`` for the encodings. Here is the ORM side:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import zlib
@@ -38,12 +37,6 @@ CACHE_BYTES = 256 << 20
 _cache: OrderedDict[tuple[int, int, int], Pack] = OrderedDict()
 _cache_size = 0
 _cache_lock = threading.Lock()
-
-
-def line_digest(text: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
-    )
 
 
 # Packs ---------------------------------------------------------------------
@@ -80,13 +73,13 @@ def packs(first_ids: Iterable[int] | None = None) -> list[Pack]:
         for first, count, crc, data in LinePack.objects.filter(pk__in=missing).values_list(
             "first_id", "count", "checksum", "data"
         ):
-            _remember((first, count, crc), Pack(first, count, bytes(data)))
+            _remember((first, count, crc), Pack(first, count, bytes(data), crc))
     result = []
     for _, first, count, crc in listing:
         pack = _cached((first, count, crc))
         if pack is None:  # evicted meanwhile by a huge read: load it again
             data = LinePack.objects.values_list("data", flat=True).get(first_id=first)
-            pack = Pack(first, count, bytes(data))
+            pack = Pack(first, count, bytes(data), crc)
         result.append(pack)
     return result
 
@@ -106,6 +99,51 @@ def texts(ids: Iterable[int]) -> dict[int, str]:
 # Interning -----------------------------------------------------------------
 
 
+class _LineIndex:
+    """Text → id for every stored line, built from the packs and kept per process.
+
+    Only processes that save configurations (workers) build it. Packs only grow,
+    by appends under the open pack's row lock, so a refresh reads only what was
+    appended since it last looked. When the packs are not what it indexed (a
+    database restored from a backup, a test rolled back), it starts over.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        # first_id -> (line count, checksum, characters indexed, CRC-32 of those characters)
+        self.seen: dict[int, tuple[int, int, int, int]] = {}
+        self.lock = threading.Lock()
+
+    def refresh(self) -> None:
+        listing = {f: (n, crc) for f, n, crc in LinePack.objects.values_list("first_id", "count", "checksum")}
+        if any(first not in listing or listing[first][0] < seen[0] for first, seen in self.seen.items()):
+            self.forget()
+        stale = [f for f, (n, crc) in listing.items() if self.seen.get(f, (0, 0))[:2] != (n, crc)]
+        if not stale:
+            return
+        with self.lock:
+            for pack in packs(stale):
+                count, _, chars, prefix = self.seen.get(pack.first_id, (0, 0, 0, 0))
+                if count and zlib.crc32(pack.text[:chars].encode()) != prefix:
+                    self.forget()
+                    return self.refresh()
+                for offset, line in enumerate(pack.lines()[count:], start=count):
+                    self.ids.setdefault(line, pack.first_id + offset)
+                self.seen[pack.first_id] = (
+                    pack.count,
+                    pack.checksum,
+                    len(pack.text),
+                    zlib.crc32(pack.text.encode()),
+                )
+
+    def forget(self) -> None:
+        self.ids.clear()
+        self.seen.clear()
+
+
+_index = _LineIndex()
+
+
 def intern(
     lines: Sequence[str], device_id: int | None = None, hint: dict[str, int] | None = None
 ) -> list[int]:
@@ -114,50 +152,34 @@ def intern(
     `hint` maps texts to ids already known (the device's previous version), so that
     only the changed lines are looked up. Call inside a transaction.
     """
-    if hint:
-        fresh = [line for line in lines if line not in hint]
-        found = dict(zip(fresh, intern(fresh, device_id), strict=True)) if fresh else {}
-        return [hint[line] if line in hint else found[line] for line in lines]
-    digests = [line_digest(line) for line in lines]
-    known = _known(set(digests))
-    new = {d: line for d, line in zip(digests, lines, strict=True) if d not in known}
-    if new:
-        known.update(_append(new, device_id))
-    return [known[d] for d in digests]
+    hint = hint or {}
+    fresh = [line for line in dict.fromkeys(lines) if line not in hint]
+    if fresh:
+        _index.refresh()
+        missing = [line for line in fresh if line not in _index.ids]
+        if missing:
+            _append(missing, device_id)
+    return [hint[line] if line in hint else _index.ids[line] for line in lines]
 
 
-def _known(digests: set[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    chunk = list(digests)
-    for start in range(0, len(chunk), 900):
-        found.update(
-            ConfigLine.objects.filter(digest__in=chunk[start : start + 900]).values_list(
-                "digest", "id"
-            )
-        )
-    return found
-
-
-def _append(new: dict[int, str], device_id: int | None) -> dict[int, int]:
-    """Append new lines to the open pack (row-locked), sealing it when full."""
+def _append(new: list[str], device_id: int | None) -> None:
+    """Append new lines to the open pack, under its row lock; seal the pack when full."""
     tail = LinePack.objects.select_for_update().filter(sealed=False).order_by("-first_id").first()
     # Another worker may have added some of these lines since we looked.
-    known = _known(set(new))
-    pending = [(d, line) for d, line in new.items() if d not in known]
+    _index.refresh()
+    pending = [line for line in new if line not in _index.ids]
     if not pending:
-        return known
+        return
     if tail is None:
         last = LinePack.objects.aggregate(m=Max("first_id"))["m"]
         start = 1 if last is None else _end_of(last)
         tail = LinePack(first_id=start, count=0, size=0, data=linestore.pack_text([]))
     lines = zlib.decompress(bytes(tail.data)).decode().split("\n") if tail.count else []
+    holders = linestore.postings([device_id] if device_id is not None else [])
     rows = []
-    for digest, line in pending:
-        line_id = tail.first_id + len(lines)
+    for line in pending:
+        rows.append(ConfigLine(id=tail.first_id + len(lines), devices=holders))
         lines.append(line)
-        holders = linestore.postings([device_id] if device_id is not None else [])
-        rows.append(ConfigLine(id=line_id, digest=digest, devices=holders))
-        known[digest] = line_id
     tail.count = len(lines)
     tail.size = sum(len(line) + 1 for line in lines)
     tail.data = linestore.pack_text(lines)
@@ -165,7 +187,7 @@ def _append(new: dict[int, str], device_id: int | None) -> dict[int, int]:
     tail.sealed = tail.size >= PACK_BYTES
     tail.save()
     ConfigLine.objects.bulk_create(rows, batch_size=2000)
-    return known
+    _index.refresh()
 
 
 def _end_of(first_id: int) -> int:
@@ -363,11 +385,7 @@ class HistoryLoader:
         batch: list[ConfigLine] = []
         for line, line_id in self.ids.items():
             holders = self.postings.get(line_id, ())
-            batch.append(
-                ConfigLine(
-                    id=line_id, digest=line_digest(line), devices=linestore.postings(holders)
-                )
-            )
+            batch.append(ConfigLine(id=line_id, devices=linestore.postings(holders)))
             if len(batch) >= 5000:
                 ConfigLine.objects.bulk_create(batch, batch_size=5000)
                 batch = []
