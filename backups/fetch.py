@@ -174,18 +174,16 @@ def _learn(device: Device, profile: profiles.Profile, fetched: transport.Fetched
 
 
 def _arp_to_ipam(device: Device, entries: list[facts.ArpEntry]) -> int:
-    """Set the MAC of IPAM hosts the device has ARP entries for; returns how many changed."""
+    """Fill empty IPAM MACs from the ARP table; a different MAC becomes a reconciliation item."""
+    from ipam import observations
     from ipam.models import Host
 
-    host = device.management_host
-    vrf_id = host.subnet.vrf_id if host is not None and host.subnet is not None else None
-    changed = 0
+    # ARP entries are in the VRF of the address the device is managed through.
+    vrf_key = device.management_host.vrf_key if device.management_host is not None else 0
     by_address = {e.address: e.mac for e in entries}
-    hosts = Host.objects.filter(address__in=list(by_address), vrf_id=vrf_id)
-    for host in hosts:
-        mac = by_address.get(host.address)
-        if mac and host.mac != mac:
-            Host.objects.filter(pk=host.pk).update(mac=mac)
+    changed = 0
+    for known in Host.objects.filter(address__in=list(by_address), vrf_key=vrf_key):
+        if observations.mac_seen(known, by_address[known.address]) != "same":
             changed += 1
     return changed
 

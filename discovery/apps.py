@@ -22,6 +22,12 @@ class DiscoveryConfig(AppConfig):
 
         outbound.register(check)
 
+        # MACs that backups read from ARP tables feed the reconciliation's "MAC changed".
+        from discovery.reconcile import flag_mac_change
+        from ipam import observations
+
+        observations.on_mac_seen(lambda host, old, new: flag_mac_change(host, old, new))
+
         # A subnet's resolver and profile are refused when saved, not only when a run starts.
         if check_scan_policy not in SCAN_POLICY_CHECKS:
             SCAN_POLICY_CHECKS.append(check_scan_policy)

@@ -156,3 +156,18 @@ def test_arp_entries_set_ipam_macs(monkeypatch: Any, device: Any) -> None:
     assert run.counts["arp_macs"] >= 1
 
 
+
+
+def test_a_different_arp_mac_becomes_a_reconciliation_item(monkeypatch: Any, device: Any) -> None:
+    from pathlib import Path
+
+    from discovery.models import ReconciliationItem
+
+    target = make_host("198.18.0.20", subnet=device.management_host.subnet, mac="00:00:00:00:00:01")
+    data = Path(__file__).resolve().parent.parent / "data" / "backups" / "facts"
+    fake(monkeypatch, ok(arp=(data / "cisco_ios_show_ip_arp.txt").read_text()))
+    backup(device)
+    item = ReconciliationItem.objects.get(host=target)
+    assert item.details == {"documented": "00:00:00:00:00:01", "seen": "00:11:22:33:44:66"}
+    target.refresh_from_db()
+    assert target.mac == "00:00:00:00:00:01"  # the documented value stands until accepted

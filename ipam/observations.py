@@ -1,0 +1,36 @@
+"""What other apps observed about addresses, handed to whoever keeps track of differences.
+
+Backups read routers' ARP tables; discovery's reconciliation decides what a MAC
+that differs from the documented one means. ipam imports neither: observers call
+`mac_seen()`, and discovery registers its handler here at start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+MacHandler = Callable[[Any, str, str], None]
+_handlers: list[MacHandler] = []
+
+
+def on_mac_seen(handler: MacHandler) -> None:
+    """Register `handler(host, documented_mac, seen_mac)`, called when they differ."""
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+def mac_seen(host: Any, mac: str) -> str:
+    """A source saw `mac` at `host`: fill an empty MAC, report a different one.
+
+    Returns "set", "same" or "differs".
+    """
+    if not host.mac:
+        type(host).objects.filter(pk=host.pk).update(mac=mac)
+        host.mac = mac
+        return "set"
+    if host.mac == mac:
+        return "same"
+    for handler in _handlers:
+        handler(host, host.mac, mac)
+    return "differs"
