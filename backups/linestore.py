@@ -113,6 +113,12 @@ def _changed_regions(old: Sequence[int], new: Sequence[int]) -> list[tuple[int, 
     anchors go to difflib. Configs are mostly unique lines with a few edits, so
     this is linear in practice where difflib alone is quadratic on repeats like "!".
     """
+    if len(old) == len(new):
+        # Lines changed in place (the common case: a description, a VLAN, the clock
+        # header): compare position by position, no search needed.
+        changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+        if len(changed) <= max(8, len(old) // 50):
+            return [(i, i + 1, i, i + 1) for i in changed]
     count_old = Counter(old)
     count_new = Counter(new)
     where_new = {v: j for j, v in enumerate(new) if count_new[v] == 1}

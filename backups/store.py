@@ -351,7 +351,8 @@ class HistoryLoader:
         for seq, (when, lines, digest) in enumerate(history, start=1):
             if last is not None:  # the previous version stood until this one appeared
                 last.last_seen = last.last_checked = when
-            ids = [self._id(line) for line in lines]
+            known = self.ids.get
+            ids = [known(line) or self._id(line) for line in lines]
             keyframe = seq % KEYFRAME == 1
             blob = linestore.encode_ids(ids) if keyframe else linestore.encode_edit(previous, ids)
             last = ConfigVersion(
