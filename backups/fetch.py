@@ -30,10 +30,14 @@ KIND = "backup"
 
 def start(device: Device, user: Any = None, *, by_schedule: bool = False) -> jobs.Run:
     """Queue a backup of the device (or return the one already queued or running)."""
-    return jobs.enqueue(KIND, target=device.name, user=user, by_schedule=by_schedule, device=device.pk)
+    return jobs.enqueue(
+        KIND, target=device.name, user=user, by_schedule=by_schedule, device=device.pk
+    )
 
 
-def start_many(devices: QuerySet[Device], user: Any = None, *, by_schedule: bool = False) -> list[jobs.Run]:
+def start_many(
+    devices: QuerySet[Device], user: Any = None, *, by_schedule: bool = False
+) -> list[jobs.Run]:
     return [start(device, user, by_schedule=by_schedule) for device in devices.order_by("name")]
 
 
@@ -157,7 +161,9 @@ def _failed(
 def _learn(device: Device, profile: profiles.Profile, fetched: transport.Fetched) -> dict[str, int]:
     """Serial, model and OS version into the device; ARP MACs into IPAM; neighbours noted."""
     learned: dict[str, int] = {}
-    found = facts.version(profile.platform, profile.version_command, fetched.extra.get("version", ""))
+    found = facts.version(
+        profile.platform, profile.version_command, fetched.extra.get("version", "")
+    )
     updates = {k: v for k, v in vars(found).items() if v}
     if updates:
         Device.objects.filter(pk=device.pk).update(**updates)
@@ -247,4 +253,3 @@ def overdue_watchdog() -> int:
                 events.record(EventKind.BACKUP_OVERDUE, device, schedule=schedule.name)
                 raised += 1
     return raised
-

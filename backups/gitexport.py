@@ -27,16 +27,16 @@ def export(device_name: str, text: str, message: str) -> str | None:
         return None
     from dulwich.repo import Repo
 
-    root = Path(settings.NETKEEP_BACKUP_GIT_DIR)
+    root = Path(getattr(settings, "NETKEEP_BACKUP_GIT_DIR", ""))
     if not (root / ".git").exists():
         root.mkdir(parents=True, exist_ok=True)
         Repo.init(str(root))
-    repo = Repo(str(root))
+    tree = Repo(str(root)).get_worktree()
     name = _filename(device_name)
     (root / name).write_text(text)
-    repo.stage([name.encode()])
-    commit = repo.do_commit(
-        message.encode(),
+    tree.stage([name.encode()])
+    commit = tree.commit(
+        message=message.encode(),
         committer=b"Netkeep <netkeep@localhost>",
         author=b"Netkeep <netkeep@localhost>",
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from netkeep import jobs
 
 
@@ -35,16 +38,18 @@ def schedule_jobs() -> list[jobs.Periodic]:
     return wanted
 
 
-def next_runs(schedules: list[object]) -> dict[int, object]:
+def next_runs(schedules: Sequence[Any]) -> dict[int, Any]:
     """Each schedule's next run time, from its django-q2 schedule."""
     from django_q.models import Schedule
 
-    names = {f"backups:schedule:{s.pk}": s.pk for s in schedules}  # type: ignore[attr-defined]
+    names = {f"backups:schedule:{s.pk}": s.pk for s in schedules}
     rows = Schedule.objects.filter(name__in=list(names)).values_list("name", "next_run")
     return {names[name]: when for name, when in rows}
 
 
 jobs.kind("backup", "Config backup", run="backups.fetch.run_backup", noun="backups")
-jobs.periodic("backups:retention", "backups.retention.apply_retention", schedule="daily", jitter_s=3600)
+jobs.periodic(
+    "backups:retention", "backups.retention.apply_retention", schedule="daily", jitter_s=3600
+)
 jobs.periodic("backups:watchdog", "backups.fetch.overdue_watchdog", schedule="hourly", jitter_s=600)
 jobs.periodic_from("backups", schedule_jobs)

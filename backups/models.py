@@ -109,7 +109,7 @@ class BackupSchedule(models.Model):
     cron = models.CharField(
         max_length=100,
         blank=True,
-        help_text="A cron line such as '0 2 * * *' (02:00 every day), used when no interval is set.",
+        help_text="A cron line such as '0 2 * * *' (02:00 daily), used when no interval is set.",
     )
     tag = models.ForeignKey(
         "ipam.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

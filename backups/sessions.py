@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from netkeep.jobs import Run, RunStatus
 
 from backups.models import BackupSession
-from netkeep.jobs import Run, RunStatus
 
 WAIT_STEP_S = 0.5
 
@@ -29,7 +29,9 @@ class NoSessionSlot(TimeoutError):
 def caps(site_id: int | None) -> list[tuple[str, int]]:
     scopes = [("all", int(getattr(settings, "NETKEEP_BACKUP_SESSIONS", 8)))]
     if site_id is not None:
-        scopes.append((f"site:{site_id}", int(getattr(settings, "NETKEEP_BACKUP_SESSIONS_PER_SITE", 4))))
+        scopes.append(
+            (f"site:{site_id}", int(getattr(settings, "NETKEEP_BACKUP_SESSIONS_PER_SITE", 4)))
+        )
     return scopes
 
 

@@ -9,10 +9,10 @@ from typing import Any
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Length, TruncDate
 from django.utils import timezone
+from netkeep.jobs import Run, RunStatus
 
 from backups.models import ConfigVersion
 from inventory.models import Device
-from netkeep.jobs import Run, RunStatus
 
 KIND = "backup"
 TREND_DAYS = 30
@@ -61,7 +61,9 @@ class Dashboard:
                 "success_rate": self.success_rate,
             },
             "health": self.health,
-            "trend": [{"day": d.day.isoformat(), "ok": d.ok, "failed": d.failed} for d in self.trend],
+            "trend": [
+                {"day": d.day.isoformat(), "ok": d.ok, "failed": d.failed} for d in self.trend
+            ],
             "storage": self.storage,
         }
 

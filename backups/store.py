@@ -115,8 +115,13 @@ class _LineIndex:
         self.lock = threading.Lock()
 
     def refresh(self) -> None:
-        listing = {f: (n, crc) for f, n, crc in LinePack.objects.values_list("first_id", "count", "checksum")}
-        if any(first not in listing or listing[first][0] < seen[0] for first, seen in self.seen.items()):
+        listing = {
+            f: (n, crc)
+            for f, n, crc in LinePack.objects.values_list("first_id", "count", "checksum")
+        }
+        if any(
+            first not in listing or listing[first][0] < seen[0] for first, seen in self.seen.items()
+        ):
             self.forget()
         stale = [f for f, (n, crc) in listing.items() if self.seen.get(f, (0, 0))[:2] != (n, crc)]
         if not stale:
@@ -384,7 +389,7 @@ class HistoryLoader:
         ConfigVersion.objects.bulk_create(self.versions, batch_size=2000)
         self.versions = []
         batch: list[ConfigLine] = []
-        for line, line_id in self.ids.items():
+        for line_id in self.ids.values():
             holders = self.postings.get(line_id, ())
             batch.append(ConfigLine(id=line_id, devices=linestore.postings(holders)))
             if len(batch) >= 5000:

@@ -9,14 +9,22 @@ failure moves on to the next set, and a changed host key stops everything.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from inventory import ssh
 
+logger = logging.getLogger(__name__)
+
 READ_TIMEOUT_S = 120.0
-RETRYABLE = {ssh.Diagnosis.TIMEOUT, ssh.Diagnosis.REFUSED, ssh.Diagnosis.ERROR, ssh.Diagnosis.NOT_SSH}
+RETRYABLE = {
+    ssh.Diagnosis.TIMEOUT,
+    ssh.Diagnosis.REFUSED,
+    ssh.Diagnosis.ERROR,
+    ssh.Diagnosis.NOT_SSH,
+}
 
 
 @dataclass
@@ -52,23 +60,24 @@ def _session(
             if creds.enable_secret and device_type != "linux":
                 try:
                     conn.enable()
-                except Exception as error:  # noqa: BLE001 - becomes the diagnosis
+                except Exception as error:
                     detail = " ".join(str(error).split())[:200]
                     return Fetched(ssh.Diagnosis.ENABLE_REJECTED, detail)
             prompt = conn.find_prompt()
             outputs = [
-                conn.send_command(c, read_timeout=READ_TIMEOUT_S, strip_prompt=True) for c in commands
+                conn.send_command(c, read_timeout=READ_TIMEOUT_S, strip_prompt=True)
+                for c in commands
             ]
             found: dict[str, str] = {}
             for name, command in extra.items():
                 try:
                     found[name] = conn.send_command(command, read_timeout=60, strip_prompt=True)
-                except Exception:  # noqa: BLE001 - facts are optional; the config is what counts
-                    continue
+                except Exception:  # facts are optional; the config is what counts
+                    logger.info("no %s output from %s", name, address)
             return Fetched(ssh.Diagnosis.OK, "", outputs, found, creds.name, host_key, prompt)
     except ValueError as error:  # an unreadable private key
         return Fetched(ssh.Diagnosis.BAD_KEY, str(error))
-    except Exception as error:  # noqa: BLE001 - every failure becomes a diagnosis
+    except Exception as error:
         diagnosis, detail = ssh._classify(error)
         return Fetched(diagnosis, detail)
 
@@ -91,7 +100,9 @@ def fetch(
     started = time.monotonic()
     result = Fetched(ssh.Diagnosis.ERROR, "not tried")
     for attempt in range(1, attempts + 1):
-        result = _attempt(device_type, address, credentials, pinned_key, commands, extra or {}, port)
+        result = _attempt(
+            device_type, address, credentials, pinned_key, commands, extra or {}, port
+        )
         result.attempts = attempt
         if result.ok or result.diagnosis not in RETRYABLE or attempt == attempts:
             break

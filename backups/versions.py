@@ -13,7 +13,7 @@ from ipam.models import Site, Tag
 
 
 def text_of(version: ConfigVersion, *, raw: bool = False) -> str:
-    """The stored (masked) text; with `raw`, the masked lines put back as the device printed them."""
+    """The stored (masked) text; with `raw`, masked lines as the device printed them."""
     lines = store.lines_of(version)
     if raw and version.secrets:
         for index, original in json.loads(version.secrets).items():

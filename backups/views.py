@@ -9,16 +9,16 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from netkeep.jobs import RateLimited
 
 from accounts import audit
 from backups import fetch, search, stats
-from backups.jobs import next_runs
 from backups.forms import ScheduleForm, SearchForm
+from backups.jobs import next_runs
 from backups.models import BackupSchedule, ConfigVersion
 from backups.versions import compare, previous_of, search_devices, text_of
 from inventory.models import Device
 from ipam.views import _delete, _edit
-from netkeep.jobs import RateLimited
 from netkeep.params import parse_pk
 from netkeep.types import AuthedRequest
 
@@ -36,7 +36,9 @@ def index(request: AuthedRequest) -> HttpResponse:
 @permission_required("backups.view_configversion", raise_exception=True)
 def device_versions(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_object_or_404(Device, pk=pk)
-    versions = ConfigVersion.objects.filter(device=device).order_by("-seq").defer("lines", "secrets")
+    versions = (
+        ConfigVersion.objects.filter(device=device).order_by("-seq").defer("lines", "secrets")
+    )
     page = Paginator(versions, PAGE).get_page(request.GET.get("page"))
     context = {"device": device, "page": page, "refusal": fetch.refusal(device)}
     return render(request, "backups/device_versions.html", context)
@@ -164,7 +166,11 @@ def schedule_list(request: AuthedRequest) -> HttpResponse:
 def schedule_create(request: AuthedRequest) -> HttpResponse:
     form = ScheduleForm(request.POST or None)
     return _edit(
-        request, form, title="New backup schedule", cancel="/backups/schedules/", noun="Schedule",
+        request,
+        form,
+        title="New backup schedule",
+        cancel="/backups/schedules/",
+        noun="Schedule",
         success=lambda _: "/backups/schedules/",
     )
 
@@ -174,7 +180,11 @@ def schedule_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(BackupSchedule, pk=pk)
     form = ScheduleForm(request.POST or None, instance=schedule)
     return _edit(
-        request, form, title=f"Edit {schedule}", cancel="/backups/schedules/", noun="Schedule",
+        request,
+        form,
+        title=f"Edit {schedule}",
+        cancel="/backups/schedules/",
+        noun="Schedule",
         success=lambda _: "/backups/schedules/",
     )
 
@@ -183,7 +193,11 @@ def schedule_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def schedule_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(BackupSchedule, pk=pk)
     return _delete(
-        request, schedule, noun="Schedule", after="/backups/schedules/", cancel="/backups/schedules/"
+        request,
+        schedule,
+        noun="Schedule",
+        after="/backups/schedules/",
+        cancel="/backups/schedules/",
     )
 
 
@@ -198,5 +212,3 @@ def schedule_run_now(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"{len(runs)} backups queued for {schedule}.")
     return redirect("backups:schedule_list")
-
-

@@ -78,10 +78,11 @@ def sequential(lab: object, hosts: list[str]) -> float:
 
 
 def netkeep(lab: object, hosts: list[str], workers: int, url: str) -> float:
+    from netkeep.jobs import Run, RunStatus
+
     from backups import fetch
     from backups.models import ConfigVersion
     from inventory.models import Device, DeviceCredential
-    from netkeep.jobs import Run, RunStatus
     from tests.factories import make_credential_set, make_host, make_subnet
 
     subnet = make_subnet("198.19.0.0/22")
@@ -89,7 +90,9 @@ def netkeep(lab: object, hosts: list[str], workers: int, url: str) -> float:
     devices = []
     for index, address in enumerate(hosts):
         device = Device.objects.create(
-            name=f"bench-{index:03d}", platform="cisco_ios", management_host=make_host(address, subnet=subnet)
+            name=f"bench-{index:03d}",
+            platform="cisco_ios",
+            management_host=make_host(address, subnet=subnet),
         )
         DeviceCredential.objects.create(device=device, credential_set=creds, position=0)
         devices.append(device)
@@ -121,9 +124,9 @@ def netkeep(lab: object, hosts: list[str], workers: int, url: str) -> float:
     wall = time.perf_counter() - started
     lab.stop(worker)  # type: ignore[attr-defined]
     failed = list(
-        Run.objects.filter(pk__in=runs).exclude(status=RunStatus.SUCCEEDED).values_list(
-            "target", "error_message"
-        )
+        Run.objects.filter(pk__in=runs)
+        .exclude(status=RunStatus.SUCCEEDED)
+        .values_list("target", "error_message")
     )
     if failed:
         raise SystemExit(f"{len(failed)} backups did not succeed: {failed[:3]}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-MacHandler = Callable[[Any, str, str], None]
+MacHandler = Callable[[Any, str, str], object]
 _handlers: list[MacHandler] = []
 
 

@@ -156,7 +156,7 @@ class BackupScheduleSerializer(FullCleanSerializer):
         from backups.jobs import next_runs
 
         when = next_runs([schedule]).get(schedule.pk)
-        return when.isoformat() if when else None  # type: ignore[attr-defined]
+        return when.isoformat() if when else None
 
 
 class StatisticsSerializer(serializers.Serializer[Any]):

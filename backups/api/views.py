@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from netkeep.jobs import RateLimited
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -26,7 +27,6 @@ from backups.retention import relink
 from backups.versions import compare, previous_of, search_devices, text_of
 from inventory.models import Device
 from netkeep.api.pagination import StandardPagination
-from netkeep.jobs import RateLimited
 
 
 class ConfigVersionViewSet(
@@ -67,10 +67,14 @@ class ConfigVersionViewSet(
     def download(self, request: Request, pk: str | None = None) -> HttpResponse:
         version = self.get_object()
         response = HttpResponse(text_of(version), content_type="text/plain; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{version.device_name}-v{version.seq}.cfg"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{version.device_name}-v{version.seq}.cfg"'
+        )
         return response
 
-    @extend_schema(responses={200: serializers.DiffSerializer}, summary="This version against the one before")
+    @extend_schema(
+        responses={200: serializers.DiffSerializer}, summary="This version against the one before"
+    )
     @action(detail=True, methods=["get"])
     def previous(self, request: Request, pk: str | None = None) -> Response:
         version = self.get_object()
@@ -189,7 +193,7 @@ class TriggerView(APIView):
 
 
 class StatisticsView(APIView):
-    """The dashboard's figures: totals, success rate, 24 h activity, 30-day trend, health, storage."""
+    """The dashboard's figures: totals, success rate, activity, 30-day trend, health, storage."""
 
     required_permission = "backups.view_configversion"
 
@@ -206,11 +210,15 @@ class BackupScheduleViewSet(viewsets.ModelViewSet):
     pagination_class = StandardPagination
     filterset_class = BackupScheduleFilter
 
-    @extend_schema(request=None, responses={202: serializers.TriggerResultSerializer}, summary="Run now")
+    @extend_schema(
+        request=None, responses={202: serializers.TriggerResultSerializer}, summary="Run now"
+    )
     @action(detail=True, methods=["post"], url_path="run-now")
     def run_now(self, request: Request, pk: str | None = None) -> Response:
         if not request.user.has_perm("backups.run_backups"):
-            return Response({"detail": "Running backups needs the run_backups permission."}, status=403)
+            return Response(
+                {"detail": "Running backups needs the run_backups permission."}, status=403
+            )
         schedule = self.get_object()
         try:
             runs = [r.pk for r in fetch.start_many(schedule.devices(), request.user)]
@@ -218,22 +226,26 @@ class BackupScheduleViewSet(viewsets.ModelViewSet):
             return Response({"detail": str(limited)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return Response({"runs": runs, "refused": {}}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={200: serializers.BackupScheduleSerializer}, summary="Enable")
+    @extend_schema(
+        request=None, responses={200: serializers.BackupScheduleSerializer}, summary="Enable"
+    )
     @action(detail=True, methods=["post"])
     def enable(self, request: Request, pk: str | None = None) -> Response:
         return self._set(True)
 
-    @extend_schema(request=None, responses={200: serializers.BackupScheduleSerializer}, summary="Disable")
+    @extend_schema(
+        request=None, responses={200: serializers.BackupScheduleSerializer}, summary="Disable"
+    )
     @action(detail=True, methods=["post"])
     def disable(self, request: Request, pk: str | None = None) -> Response:
         return self._set(False)
 
     def _set(self, enabled: bool) -> Response:
         if not self.request.user.has_perm("backups.change_backupschedule"):
-            return Response({"detail": "Changing schedules needs the change permission."}, status=403)
+            return Response(
+                {"detail": "Changing schedules needs the change permission."}, status=403
+            )
         schedule = self.get_object()
         schedule.enabled = enabled
         schedule.save()
         return Response(serializers.BackupScheduleSerializer(schedule).data)
-
-

@@ -58,7 +58,9 @@ def backup(device: Any) -> jobs.Run:
     return run
 
 
-def test_a_first_backup_stores_a_version_and_pins_the_host_key(monkeypatch: Any, device: Any) -> None:
+def test_a_first_backup_stores_a_version_and_pins_the_host_key(
+    monkeypatch: Any, device: Any
+) -> None:
     fake(monkeypatch, ok())
     run = backup(device)
     assert run.status == jobs.RunStatus.SUCCEEDED, run.error_message
@@ -77,7 +79,9 @@ def test_an_unchanged_config_is_not_a_new_version(monkeypatch: Any, device: Any)
     assert ConfigVersion.objects.filter(device=device).count() == 1
 
 
-def test_a_change_is_a_version_and_an_event_with_a_diff_summary(monkeypatch: Any, device: Any) -> None:
+def test_a_change_is_a_version_and_an_event_with_a_diff_summary(
+    monkeypatch: Any, device: Any
+) -> None:
     fake(monkeypatch, ok())
     backup(device)
     fake(monkeypatch, ok(CONFIG.replace("logging trap informational", "logging trap debugging")))
@@ -89,7 +93,11 @@ def test_a_change_is_a_version_and_an_event_with_a_diff_summary(monkeypatch: Any
 
 @pytest.mark.parametrize(
     "output",
-    [CONFIG[: len(CONFIG) // 2], CONFIG.replace("end\n", " --More-- "), "% Invalid input detected\n"],
+    [
+        CONFIG[: len(CONFIG) // 2],
+        CONFIG.replace("end\n", " --More-- "),
+        "% Invalid input detected\n",
+    ],
 )
 def test_incomplete_output_fails_the_run_and_stores_nothing(
     monkeypatch: Any, device: Any, output: str
@@ -154,8 +162,6 @@ def test_arp_entries_set_ipam_macs(monkeypatch: Any, device: Any) -> None:
     target.refresh_from_db()
     assert target.mac == "00:11:22:33:44:66"
     assert run.counts["arp_macs"] >= 1
-
-
 
 
 def test_a_different_arp_mac_becomes_a_reconciliation_item(monkeypatch: Any, device: Any) -> None:

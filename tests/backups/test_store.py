@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -139,3 +140,27 @@ def test_the_history_loader_makes_what_save_makes() -> None:
     loaded = [store.lines_of(v) for v in ConfigVersion.objects.filter(device=a).order_by("seq")]
     assert loaded == saved
     assert search.search("hostname sw-00005").hits[0].device_name == "sw-a"
+
+
+def test_the_git_export_commits_each_new_version_masked(tmp_path: Any, settings: Any) -> None:
+    from dulwich.repo import Repo
+
+    from backups import gitexport
+
+    settings.NETKEEP_BACKUP_GIT_DIR = str(tmp_path / "configs")
+    lines = synthetic_configs.config(4)
+    lines.insert(3, "snmp-server community Kanary9xGIT RO")
+    text = processed(lines).text
+    first = gitexport.export("sw/4", text, "sw-4: version 1")
+    second = gitexport.export("sw/4", text.replace("hostname", "hostname x"), "sw-4: version 2")
+    repo = Repo(settings.NETKEEP_BACKUP_GIT_DIR)
+    assert repo.head().decode() == second != first
+    content = (tmp_path / "configs" / "sw_4.cfg").read_text()
+    assert "Kanary9xGIT" not in content and "hostname x" in content
+
+
+def test_the_git_export_is_off_by_default(settings: Any) -> None:
+    from backups import gitexport
+
+    settings.NETKEEP_BACKUP_GIT_DIR = ""
+    assert gitexport.export("sw-4", "x\n", "m") is None

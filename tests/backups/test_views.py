@@ -71,7 +71,10 @@ def test_a_version_is_masked_and_unmasking_is_for_admins_and_audited(
     page = url("backups:version", world, "second")
     assert CANARY not in editor_client.get(page).content.decode()
     assert editor_client.get(page + "?raw=1").status_code == 403
-    assert CANARY not in editor_client.get(url("backups:version_download", world, "second")).content.decode()
+    assert (
+        CANARY
+        not in editor_client.get(url("backups:version_download", world, "second")).content.decode()
+    )
     shown = admin_client.get(page + "?raw=1")
     assert shown.status_code == 200 and CANARY in shown.content.decode()
     entry = AuditEntry.objects.get(action="view")
@@ -92,12 +95,17 @@ def test_search_page_finds_the_line_and_refuses_bad_patterns(
 ) -> None:
     found = viewer_client.get(reverse("backups:search"), {"q": "203.0.113.0"}).content.decode()
     assert "sw-9" in found and "v2" in found
-    assert CANARY not in viewer_client.get(reverse("backups:search"), {"q": "community"}).content.decode()
+    assert (
+        CANARY
+        not in viewer_client.get(reverse("backups:search"), {"q": "community"}).content.decode()
+    )
     bad = viewer_client.get(reverse("backups:search"), {"q": "(a+)+", "regex": "on"})
     assert bad.status_code == 400 and "Nested" in bad.content.decode()
 
 
-def test_the_schedule_form_refuses_a_bad_cron_line(world: dict[str, Any], editor_client: Client) -> None:
+def test_the_schedule_form_refuses_a_bad_cron_line(
+    world: dict[str, Any], editor_client: Client
+) -> None:
     response = editor_client.post(
         reverse("backups:schedule_create"), {"name": "bad", "enabled": "on", "cron": "every day"}
     )
@@ -175,7 +183,9 @@ def test_api_schedules_enable_disable_and_run_now_permissions(
     assert both.status_code == 400 and "cron" in both.json()
 
 
-def test_api_trigger_needs_something_to_back_up(world: dict[str, Any], editor_client: Client) -> None:
+def test_api_trigger_needs_something_to_back_up(
+    world: dict[str, Any], editor_client: Client
+) -> None:
     response = editor_client.post("/api/backups/trigger", {}, content_type="application/json")
     assert response.status_code == 400
     refused = editor_client.post(

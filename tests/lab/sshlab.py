@@ -135,5 +135,3 @@ def wait_for_port(lab: Lab, address: str, port: int, timeout: float = 10) -> Non
             return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listens on {address}:{port}")
-
-

@@ -69,10 +69,16 @@ def test_first_backup_unchanged_rerun_then_a_change_with_its_exact_diff(
 
     device = Device.objects.create(name="lab-ios", platform="cisco_ios")
     profile = profiles.get("cisco_ios")
-    first = store.save(device, profiles.process(profile, fetch(lab, ios, [GOOD], ios.host_key).outputs))
-    again = store.save(device, profiles.process(profile, fetch(lab, ios, [GOOD], ios.host_key).outputs))
+    first = store.save(
+        device, profiles.process(profile, fetch(lab, ios, [GOOD], ios.host_key).outputs)
+    )
+    again = store.save(
+        device, profiles.process(profile, fetch(lab, ios, [GOOD], ios.host_key).outputs)
+    )
     assert first.created and not again.created
-    ios.restart(outputs={"show running-config": ios_config("ip route 203.0.113.0 255.255.255.0 10.0.0.9")})
+    ios.restart(
+        outputs={"show running-config": ios_config("ip route 203.0.113.0 255.255.255.0 10.0.0.9")}
+    )
     try:
         changed = store.save(
             device, profiles.process(profile, fetch(lab, ios, [GOOD], ios.host_key).outputs)
@@ -111,7 +117,9 @@ def test_arista_eos_through_its_own_profile(lab: Lab) -> None:
         "! Command: show running-config\nhostname leaf-lab\n"
         "snmp-server community Kanary9xLAB ro\ninterface Ethernet1\n   description spine\nend\n"
     )
-    eos = FakeDevice(lab, "lab-eos", EOS_ADDRESS, "arista_eos", outputs={"show running-config": config})
+    eos = FakeDevice(
+        lab, "lab-eos", EOS_ADDRESS, "arista_eos", outputs={"show running-config": config}
+    )
     eos.start()
     try:
         result = fetch(lab, eos, [GOOD], "")

@@ -27,8 +27,12 @@ class Command(BaseCommand):
         which.add_argument("--all", action="store_true", help="Every device that can be backed up.")
         diff = sub.add_parser("diff", help="Compare two versions (unified diff).")
         diff.add_argument("device", help="Device name.")
-        diff.add_argument("old", nargs="?", type=int, help="Older version number (default: previous).")
-        diff.add_argument("new", nargs="?", type=int, help="Newer version number (default: latest).")
+        diff.add_argument(
+            "old", nargs="?", type=int, help="Older version number (default: previous)."
+        )
+        diff.add_argument(
+            "new", nargs="?", type=int, help="Newer version number (default: latest)."
+        )
         find = sub.add_parser("search", help="Search current and past configurations.")
         find.add_argument("query")
         find.add_argument("--regex", action="store_true")
@@ -54,7 +58,9 @@ class Command(BaseCommand):
     def _run(self, options: dict[str, Any]) -> None:
         devices = self._devices(options)
         if not devices:
-            raise CommandError("No device to back up: give devices a platform and a management address.")
+            raise CommandError(
+                "No device to back up: give devices a platform and a management address."
+            )
         failed = 0
         for index, device in enumerate(devices, start=1):
             prefix = f"[{index}/{len(devices)}] {device.name}:"
@@ -71,7 +77,11 @@ class Command(BaseCommand):
             run.refresh_from_db()
             if run.status == jobs.RunStatus.SUCCEEDED:
                 c = run.counts
-                what = "changed" if c.get("changed") else ("first version" if c.get("first") else "unchanged")
+                what = (
+                    "changed"
+                    if c.get("changed")
+                    else ("first version" if c.get("first") else "unchanged")
+                )
                 self.stdout.write(f"{prefix} {what}, v{c.get('version')}, {c.get('lines')} lines")
             else:
                 failed += 1
@@ -110,7 +120,9 @@ class Command(BaseCommand):
                 f"v{r.first_seq}" + (f"-v{r.last_seq}" if r.last_seq != r.first_seq else "")
                 for r in hit.ranges
             )
-            self.stdout.write(f"{hit.device_name} ({'current' if hit.current else 'history'}: {spans})")
+            self.stdout.write(
+                f"{hit.device_name} ({'current' if hit.current else 'history'}: {spans})"
+            )
             for excerpt in hit.excerpts:
                 for number, text, match in excerpt.lines:
                     self.stdout.write(f"  {number:>6}{'>' if match else ' '} {text}")
