@@ -11,7 +11,7 @@ from inventory.models import DeviceRole, Platform
 from ipam.models import Site, Tag
 
 
-class ScheduleForm(forms.ModelForm[BackupSchedule]):
+class ScheduleForm(forms.ModelForm):
     platform = forms.ChoiceField(choices=[("", "Any"), *Platform.choices], required=False)
     role = forms.ChoiceField(choices=[("", "Any"), *DeviceRole.choices], required=False)
 

@@ -53,3 +53,12 @@ jobs.periodic(
 )
 jobs.periodic("backups:watchdog", "backups.fetch.overdue_watchdog", schedule="hourly", jitter_s=600)
 jobs.periodic_from("backups", schedule_jobs)
+
+
+def _resync() -> None:
+    from backups.models import BackupSchedule
+
+    jobs.resync_when_saved("backups", BackupSchedule)
+
+
+_resync()

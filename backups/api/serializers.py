@@ -10,7 +10,7 @@ from backups.models import BackupSchedule, ConfigVersion
 from netkeep.api.serializers import FullCleanSerializer
 
 
-class ConfigVersionSerializer(serializers.ModelSerializer[ConfigVersion]):
+class ConfigVersionSerializer(serializers.ModelSerializer):
     device = serializers.IntegerField(source="device_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -43,7 +43,7 @@ class ConfigVersionDetailSerializer(ConfigVersionSerializer):
         return text_of(version)
 
 
-class BlockSerializer(serializers.Serializer[Any]):
+class BlockSerializer(serializers.Serializer):
     tag = serializers.ChoiceField(choices=["replace", "delete", "insert"])
     old_start = serializers.IntegerField()
     old_end = serializers.IntegerField()
@@ -53,7 +53,7 @@ class BlockSerializer(serializers.Serializer[Any]):
     added = serializers.ListField(child=serializers.CharField())
 
 
-class DiffSerializer(serializers.Serializer[Any]):
+class DiffSerializer(serializers.Serializer):
     old = serializers.IntegerField()
     new = serializers.IntegerField()
     added = serializers.IntegerField()
@@ -64,15 +64,16 @@ class DiffSerializer(serializers.Serializer[Any]):
     side_by_side_html = serializers.CharField(required=False)
 
 
-class CompareRequestSerializer(serializers.Serializer[Any]):
+class CompareRequestSerializer(serializers.Serializer):
     old = serializers.IntegerField(min_value=1, help_text="Id of the older version.")
     new = serializers.IntegerField(min_value=1, help_text="Id of the newer version.")
-    format = serializers.ChoiceField(
+    # Not "format": DRF reads ?format= as the renderer to use.
+    style = serializers.ChoiceField(
         choices=["structured", "unified", "side_by_side"], default="structured", required=False
     )
 
 
-class SearchRequestSerializer(serializers.Serializer[Any]):
+class SearchRequestSerializer(serializers.Serializer):
     q = serializers.CharField(max_length=200, trim_whitespace=False)
     regex = serializers.BooleanField(default=False, required=False)
     case = serializers.BooleanField(default=False, required=False, help_text="Match case.")
@@ -83,14 +84,14 @@ class SearchRequestSerializer(serializers.Serializer[Any]):
     limit = serializers.IntegerField(required=False, default=50, min_value=1, max_value=200)
 
 
-class RangeSerializer(serializers.Serializer[Any]):
+class RangeSerializer(serializers.Serializer):
     first_seq = serializers.IntegerField()
     last_seq = serializers.IntegerField()
     first_seen = serializers.DateTimeField()
     last_seen = serializers.DateTimeField()
 
 
-class HitSerializer(serializers.Serializer[Any]):
+class HitSerializer(serializers.Serializer):
     device = serializers.IntegerField(source="device_id")
     device_name = serializers.CharField()
     current = serializers.BooleanField()
@@ -104,7 +105,7 @@ class HitSerializer(serializers.Serializer[Any]):
         ]
 
 
-class SearchResultSerializer(serializers.Serializer[Any]):
+class SearchResultSerializer(serializers.Serializer):
     query = serializers.CharField()
     regex = serializers.BooleanField()
     devices = serializers.IntegerField()
@@ -114,7 +115,7 @@ class SearchResultSerializer(serializers.Serializer[Any]):
     hits = HitSerializer(many=True)
 
 
-class TriggerRequestSerializer(serializers.Serializer[Any]):
+class TriggerRequestSerializer(serializers.Serializer):
     device = serializers.IntegerField(required=False, min_value=1)
     tag = serializers.CharField(required=False, max_length=64)
     platform = serializers.CharField(required=False, max_length=24)
@@ -129,7 +130,7 @@ class TriggerRequestSerializer(serializers.Serializer[Any]):
         return attrs
 
 
-class TriggerResultSerializer(serializers.Serializer[Any]):
+class TriggerResultSerializer(serializers.Serializer):
     runs = serializers.ListField(child=serializers.IntegerField())
     refused = serializers.DictField(child=serializers.CharField())
 
@@ -159,7 +160,7 @@ class BackupScheduleSerializer(FullCleanSerializer):
         return when.isoformat() if when else None
 
 
-class StatisticsSerializer(serializers.Serializer[Any]):
+class StatisticsSerializer(serializers.Serializer):
     devices = serializers.IntegerField()
     active = serializers.IntegerField()
     last_24h = serializers.DictField()

@@ -39,6 +39,7 @@ class Periodic:
     minutes: int | None = None
     args: tuple[Any, ...] | None = None
     jitter_s: float = 0.0
+    cron: str = ""
 
     def spec(self) -> dict[str, Any]:
         """The Schedule fields (plus jitter_s) that the sync engine compares and writes."""
@@ -49,12 +50,13 @@ class Periodic:
             "hourly": Schedule.HOURLY,
             "daily": Schedule.DAILY,
             "weekly": Schedule.WEEKLY,
+            "cron": Schedule.CRON,
         }
         if self.schedule not in types:
             raise ValueError(
                 f"unknown schedule {self.schedule!r} for {self.name}: use one of {', '.join(types)}"
             )
-        return {
+        spec = {
             "name": self.name,
             "func": self.func,
             "args": repr(self.args) if self.args is not None else None,
@@ -62,6 +64,11 @@ class Periodic:
             "minutes": self.minutes if self.schedule == "minutes" else None,
             "jitter_s": self.jitter_s,
         }
+        if self.schedule == "cron":
+            if not self.cron:
+                raise ValueError(f"{self.name}: a cron schedule needs its cron line")
+            spec["cron"] = self.cron
+        return spec
 
 
 @dataclass

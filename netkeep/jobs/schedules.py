@@ -52,6 +52,11 @@ def sync_schedules(
             kept += 1
             continue
         next_run = now + timedelta(seconds=rng.uniform(0, jitter) if jitter else 0)
+        if spec.get("cron"):
+            # A cron schedule first fires at its next matching time, not now.
+            from croniter import croniter
+
+            next_run = croniter(spec["cron"], timezone.localtime(now)).get_next(type(now))
         Schedule.objects.update_or_create(
             name=spec["name"], defaults={**spec, "next_run": next_run, "repeats": -1}
         )
