@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from netkeep.jobs import Run, RunStatus
 
 from backups.models import BackupSession
+from netkeep.jobs import Run, RunStatus
 
 WAIT_STEP_S = 0.5
 

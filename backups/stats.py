@@ -9,10 +9,10 @@ from typing import Any
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Length, TruncDate
 from django.utils import timezone
-from netkeep.jobs import Run, RunStatus
 
 from backups.models import ConfigVersion
 from inventory.models import Device
+from netkeep.jobs import Run, RunStatus
 
 KIND = "backup"
 TREND_DAYS = 30

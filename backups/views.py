@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from netkeep.jobs import RateLimited
 
 from accounts import audit
 from backups import fetch, search, stats
@@ -19,6 +18,7 @@ from backups.models import BackupSchedule, ConfigVersion
 from backups.versions import compare, previous_of, search_devices, text_of
 from inventory.models import Device
 from ipam.views import _delete, _edit
+from netkeep.jobs import RateLimited
 from netkeep.params import parse_pk
 from netkeep.types import AuthedRequest
 

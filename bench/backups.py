@@ -78,11 +78,10 @@ def sequential(lab: object, hosts: list[str]) -> float:
 
 
 def netkeep(lab: object, hosts: list[str], workers: int, url: str) -> float:
-    from netkeep.jobs import Run, RunStatus
-
     from backups import fetch
     from backups.models import ConfigVersion
     from inventory.models import Device, DeviceCredential
+    from netkeep.jobs import Run, RunStatus
     from tests.factories import make_credential_set, make_host, make_subnet
 
     subnet = make_subnet("198.19.0.0/22")

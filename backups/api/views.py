@@ -10,7 +10,6 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from netkeep.jobs import RateLimited
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -27,6 +26,7 @@ from backups.retention import relink
 from backups.versions import compare, previous_of, search_devices, text_of
 from inventory.models import Device
 from netkeep.api.pagination import StandardPagination
+from netkeep.jobs import RateLimited
 
 
 class ConfigVersionViewSet(
