@@ -147,11 +147,11 @@ def trend(now: datetime, days: int = TREND_DAYS, height: float = 40.0) -> list[D
             failed=Count("id", filter=Q(status__in=[RunStatus.FAILED, RunStatus.PARTIAL])),
         )
     )
-    by_day = {row["day"]: row for row in rows}
+    by_day: dict[date, dict[str, Any]] = {row["day"]: dict(row) for row in rows}
     result = []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        row = by_day.get(day, {})
+        row: dict[str, Any] = by_day.get(day, {})
         result.append(Day(day, row.get("ok", 0), row.get("failed", 0)))
     peak = max((d.ok + d.failed for d in result), default=0) or 1
     for index, d in enumerate(result):

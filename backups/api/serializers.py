@@ -67,8 +67,8 @@ class DiffSerializer(serializers.Serializer):
 class CompareRequestSerializer(serializers.Serializer):
     old = serializers.IntegerField(min_value=1, help_text="Id of the older version.")
     new = serializers.IntegerField(min_value=1, help_text="Id of the newer version.")
-    # Not "format": DRF reads ?format= as the renderer to use.
-    style = serializers.ChoiceField(
+    # Not "format" (DRF reads ?format= as the renderer) nor "style" (a Field attribute).
+    layout = serializers.ChoiceField(
         choices=["structured", "unified", "side_by_side"], default="structured", required=False
     )
 

@@ -111,7 +111,7 @@ class CompareView(APIView):
         params.is_valid(raise_exception=True)
         old = get_object_or_404(ConfigVersion, pk=params.validated_data["old"])
         new = get_object_or_404(ConfigVersion, pk=params.validated_data["new"])
-        return Response(_diff(old, new, params.validated_data.get("style", "structured")))
+        return Response(_diff(old, new, params.validated_data.get("layout", "structured")))
 
 
 class SearchView(APIView):

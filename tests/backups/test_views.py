@@ -132,9 +132,9 @@ def test_api_compare_structured_unified_and_side_by_side(
     assert (structured["added"], structured["removed"]) == (1, 0)
     assert structured["blocks"][0]["added"] == ["ip route 203.0.113.0 255.255.255.0 10.0.0.9"]
     assert 0.99 < structured["similarity"] < 1
-    unified = viewer_client.get("/api/backups/compare", {**params, "style": "unified"}).json()
+    unified = viewer_client.get("/api/backups/compare", {**params, "layout": "unified"}).json()
     assert "+ip route 203.0.113.0" in unified["unified"]
-    side = viewer_client.get("/api/backups/compare", {**params, "style": "side_by_side"}).json()
+    side = viewer_client.get("/api/backups/compare", {**params, "layout": "side_by_side"}).json()
     assert "<table" in side["side_by_side_html"]
     previous = viewer_client.get(f"/api/backups/versions/{world['second'].pk}/previous").json()
     assert previous["added"] == 1
