@@ -56,3 +56,21 @@ def test_someone_without_a_role_reads_no_events(noaccess_client: Client) -> None
 def test_only_admins_see_webhooks_in_the_api(request: pytest.FixtureRequest, fixture: str) -> None:
     client = request.getfixturevalue(fixture)
     assert client.get("/api/webhooks/").status_code == 403
+
+
+def test_the_allowlist_page_follows_the_role_table_not_a_constant_of_its_own(
+    editor_client: Client, erin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Widening the role table is the one change that lets editors edit the allowlist."""
+    from accounts import roles
+    from discovery.models import AllowedNetwork
+
+    refused = editor_client.post("/discovery/allowlist/", {"network": "198.18.0.0/24"})
+    assert refused.status_code == 403
+    monkeypatch.setattr(roles, "ADMIN_ONLY_MODELS", (("discovery", "scanprofiledef"),))
+    roles.sync_role_groups()
+    erin = User.objects.get(pk=erin.pk)  # a fresh object: permissions are cached per instance
+    assert erin.has_perm("discovery.add_allowednetwork")
+    allowed = editor_client.post("/discovery/allowlist/", {"network": "198.18.0.0/24"})
+    assert allowed.status_code == 302
+    assert AllowedNetwork.objects.get().network == "198.18.0.0/24"
