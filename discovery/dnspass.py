@@ -73,14 +73,15 @@ def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
     outcomes = tally(results.values())
     names = {address: result.name for address, result in results.items()}
     counts = {**record(hosts, names), **outcomes}
+    if answered(outcomes):
+        # Before the run reads as finished, so whoever waits for it sees the check too.
+        recheck_reconciliation(f"after the DNS pass of {run.target} (run {run.pk})")
     problem = unanswered(outcomes, servers)
     if problem is None:
         run.finish(counts)
     else:
         run.error_class = "ResolverSilent" if not answered(outcomes) else "LookupsFailed"
         run.fail(problem, partial=answered(outcomes) > 0, counts=counts)
-    if answered(outcomes):
-        recheck_reconciliation(f"after the DNS pass of {run.target} (run {run.pk})")
     return run.status
 
 

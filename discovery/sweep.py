@@ -176,9 +176,10 @@ def execute(run: ScanRun, plan: Plan) -> str:
         # Batches already committed were observed; the rest is left as it was.
         run.fail(error, partial=bool(counts.get("recorded")), counts=counts)
         return run.status
-    run.finish(counts)
     if run.kind == RunKind.SWEEP:
+        # Before the run reads as finished, so whoever waits for it sees the check too.
         recheck_reconciliation(f"after the sweep of {run.target} (run {run.pk})")
+    run.finish(counts)
     return RunStatus.SUCCEEDED
 
 

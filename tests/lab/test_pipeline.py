@@ -33,11 +33,12 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
 from discovery import scans
-from discovery.models import OpenPort, ReconciliationItem, RunKind, ScanRun
+from discovery.models import HostSample, OpenPort, ReconciliationItem, RunKind, ScanRun
 from ipam.models import Host, HostnameSource, HostOrigin, HostStatus, Subnet
 from netkeep import jobs
 from netkeep.jobs import RunStatus
@@ -251,8 +252,17 @@ def test_sweep_down_history_events_webhooks_ports_and_dns_through_the_worker(
 
         api = APIClient()
         api.force_authenticate(editor)
+        up_at, down_at = (
+            HostSample.objects.filter(host=host).order_by("at").values_list("at", flat=True)
+        )
+        before = timezone.now()
         body = api.get(f"/api/discovery/history/{host.pk}").json()
-        assert body["uptime"]["last_24h"] == 50.0
+        after = timezone.now()
+        # Uptime is a share of time: up from the first sweep to the second, down since.
+        up_for = (down_at - up_at).total_seconds()
+        highest = 100 * up_for / (before - up_at).total_seconds()
+        lowest = 100 * up_for / (after - up_at).total_seconds()
+        assert lowest - 0.01 <= body["uptime"]["last_24h"] <= highest + 0.01
         assert [p["up"] for p in body["latency"]] == [True, False]
         assert body["latency"][0]["rtt_ms"] > 0
 
