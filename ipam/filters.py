@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from ipam.addresses import parse_network
+from ipam.addresses import parse_network, to_key
 from ipam.models import VLAN, VRF, Host, HostOrigin, HostStatus, Site, Subnet, Tag
 from ipam.querysets import HostQuerySet
 from netkeep.filtering import FilterSet
@@ -121,6 +121,35 @@ class SubnetFilter(FilterSet):
         return qs.filter(pk__in=Subnet.objects.containing(value).values("pk"))
 
 
+def host_match(text: str) -> Q:
+    """What a search text means for hosts, as one indexed lookup where the text allows.
+
+    A full address or a network is a range on the (VRF, family, key) index; a MAC
+    (any spelling, or its first bytes) matches the MAC; anything else is a name
+    fragment (hostname, PTR name, description: trigram indexes on PostgreSQL)
+    or a tag name. No DISTINCT, no OR across every kind.
+    """
+    from ipam.search import as_network, ipv4_prefix_ranges, parse_mac
+
+    network = as_network(text)
+    if network is not None and (network.version == 6 or "/" in text):
+        lo, hi = int(network.network_address), int(network.broadcast_address)
+        return Q(family=network.version, key__gte=to_key(lo), key__lte=to_key(hi))
+    ranges = ipv4_prefix_ranges(text)
+    if ranges:  # a full or partial IPv4 address: every address whose text starts so
+        match = Q()
+        for lo, hi in ranges:
+            match |= Q(family=4, key__gte=to_key(lo), key__lte=to_key(hi))
+        return match
+    mac = parse_mac(text)
+    if mac:
+        return Q(mac__startswith=mac) if len(mac) < 17 else Q(mac=mac)
+    tagged = Host.tags.through.objects.filter(tag__name=text).values("host_id")
+    match = Q(hostname__icontains=text) | Q(ptr_name__icontains=text)
+    match |= Q(description__icontains=text) | Q(pk__in=tagged)
+    return match
+
+
 class HostFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     subnet = django_filters.ModelChoiceFilter(queryset=Subnet.objects.all())
@@ -158,15 +187,7 @@ class HostFilter(FilterSet):
         ]
 
     def search(self, qs: QuerySet[Host], name: str, value: str) -> QuerySet[Host]:
-        value = value.strip()
-        return qs.filter(
-            Q(address__startswith=value)
-            | Q(hostname__icontains=value)
-            | Q(ptr_name__icontains=value)
-            | Q(description__icontains=value)
-            | Q(mac__icontains=value.lower())
-            | Q(tags__name=value)
-        ).distinct()
+        return qs.filter(host_match(value.strip()))
 
     def filter_vrf(self, qs: QuerySet[Host], name: str, value: VRF) -> QuerySet[Host]:
         return qs.filter(vrf_key=value.pk)
