@@ -227,8 +227,8 @@ def _session_args(
         "fast_cli": True,
     }
     if creds.private_key:
+        # Paramiko uses `pkey` as given; Netmiko's use_keys would look for a key *file*.
         args["pkey"] = load_private_key(creds.private_key, creds.passphrase)
-        args["use_keys"] = True
     return args
 
 

@@ -318,3 +318,51 @@ def _admin() -> Any:
     from accounts.models import User
 
     return User.objects.get(username="alice")
+
+
+# --- Debian's OpenSSH as a linux device ---------------------------------------------
+
+LINUX = "198.18.0.253"
+
+
+@pytest.fixture(scope="module")
+def openssh(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """sshd on 198.18.0.253 in the hosts namespace, with its own /run (a private tmpfs)."""
+    folder = tmp_path_factory.mktemp("sshd")
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / "host")], check=True
+    )
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / "client")], check=True
+    )
+    (folder / "authorized_keys").write_text((folder / "client.pub").read_text())
+    config = folder / "sshd_config"
+    config.write_text(
+        f"ListenAddress {LINUX}\nPort 22\nHostKey {folder / 'host'}\n"
+        f"AuthorizedKeysFile {folder / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+        "StrictModes no\nPidFile none\n"
+    )
+    script = (
+        f"mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f {config}"
+    )
+    process = lab.spawn_in(lab.hosts_ns, ["unshare", "-m", "sh", "-c", script])
+    _wait_for_port(lab, LINUX, 22)
+    yield {"key": (folder / "client").read_text()}
+    lab.stop(process)
+
+
+def test_debian_openssh_is_a_linux_device_reached_with_an_ssh_key(
+    lab: Lab, openssh: dict[str, str], scope: None
+) -> None:
+    password_only = make_credential_set("pw", username="root", password="nope")
+    keyed = make_credential_set("key", username="root", password="", ssh_private_key=openssh["key"])
+    device = _device("bastion", LINUX, "linux", password_only, keyed)
+    with lab.enter():
+        result = connect.check_connection(device)
+    assert result.ok, result.message
+    assert [(a.credential, a.diagnosis) for a in result.attempts] == [
+        ("pw", "auth_failed"),
+        ("key", "ok"),
+    ]
+    assert result.prompt.endswith("#") and result.host_key.startswith("ssh-ed25519 ")
