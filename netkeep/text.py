@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -78,9 +79,10 @@ class NoControlCharacters:
 
 
 def _project_models() -> Iterator[type[models.Model]]:
-    base = str(settings.BASE_DIR)
+    """Models of Netkeep's own apps: the packages at the top of the checkout."""
+    base = Path(settings.BASE_DIR).resolve()
     for config in apps.get_app_configs():
-        if str(config.path).startswith(base):
+        if Path(config.path).resolve().parent == base:
             yield from config.get_models()
 
 

@@ -53,8 +53,10 @@ def test_the_imports_400_is_either_field_errors_or_the_refused_result(
         {"kind": "hosts", "csv": "address\n10.0.0.0/33\n", "dry_run": False},
         format="json",
     )
-    assert field_errors.status_code == refused.status_code == 400
-    assert "csv" in field_errors.json() and refused.json()["applied"] is False
+    unreadable = api.post("/api/ipam/import", {"kind": "subnets", "csv": "x\n1\n"}, format="json")
+    assert field_errors.status_code == refused.status_code == unreadable.status_code == 400
+    assert isinstance(field_errors.json()["csv"], list) and refused.json()["applied"] is False
+    assert isinstance(unreadable.json()["csv"], list)
     schema = paths["/api/ipam/import"]["post"]["responses"]["400"]["content"]["application/json"]
     assert len(schema["schema"]["oneOf"]) == 2
 

@@ -165,7 +165,10 @@ class DeviceSerializer(FullCleanSerializer):
         required=False, help_text="Credential set names, in the order they are tried."
     )
     working_credential: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="name", read_only=True
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="The credential set that last worked; null until one has.",
     )
     device_type = serializers.CharField(read_only=True, help_text="Netmiko's device_type.")
 

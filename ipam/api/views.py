@@ -276,7 +276,7 @@ class ImportView(APIView):
                 user=request.user,
             )
         except ImportFileError as error:
-            raise drf_serializers.ValidationError({"csv": str(error)}) from None
+            raise drf_serializers.ValidationError({"csv": [str(error)]}) from None
         refused = not result.dry_run and not result.applied
         return Response(
             result.as_dict(), status=status.HTTP_400_BAD_REQUEST if refused else status.HTTP_200_OK
