@@ -206,6 +206,11 @@ def register(importer: type[Importer]) -> type[Importer]:
     return importer
 
 
+def may_import(user: Any) -> bool:
+    """True when the user's role may import some kind of rows (a viewer's may not)."""
+    return any(user.has_perms(importer().permissions("skip")) for importer in REGISTRY.values())
+
+
 def get_importer(kind: str) -> Importer:
     """A fresh importer for this kind, or ImportFileError naming the kinds there are."""
     try:

@@ -68,3 +68,10 @@ def test_a_runs_started_by_is_null_for_a_scheduled_run_and_documented_so(
     assert api.get("/api/discovery/runs/").json()["results"][0]["started_by"] is None
     schema = SchemaGenerator().get_schema(request=None, public=True)
     assert schema["components"]["schemas"]["Run"]["properties"]["started_by"]["nullable"]
+
+
+def test_a_viewer_applying_any_import_is_refused_with_403(victor: User) -> None:
+    client = APIClient()
+    client.force_authenticate(victor)
+    response = client.post("/api/imports/12345/apply/", {}, format="json")
+    assert response.status_code == 403

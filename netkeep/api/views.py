@@ -87,6 +87,9 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk: str | None = None) -> Response:
         """Write the previewed rows (in a job when the file is large); 409 unless ready."""
+        # A role that may import nothing is refused before any lookup: 403, not 404.
+        if not importing.may_import(request.user):
+            raise PermissionDenied("Your role may not import rows.")
         batch = self.get_object()
         params = serializers.ImportApplySerializer(data=request.data)
         params.is_valid(raise_exception=True)
