@@ -68,13 +68,13 @@ class Result:
     naive_free_ms: float
 
 
-def setup(workdir: Path, hosts: int, seed: int) -> float:
+def setup(workdir: Path, hosts: int, seed: int, database_url: str | None = None) -> float:
     os.environ.update(
         {
             "DEBUG": "false",
             "SECRET_KEY": "bench-" + "x" * 40,
             "NETKEEP_DATA_DIR": str(workdir),
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
             "ALLOWED_HOSTS": "testserver",
             "DJANGO_SETTINGS_MODULE": "netkeep.settings",
         }

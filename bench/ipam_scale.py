@@ -1,0 +1,235 @@
+"""Benchmark: the IPAM at 100,000 hosts — API walk, search, export, next to naive or floor figures.
+
+Run from the repository root (no root needed, sends no packets):
+
+    .venv/bin/python bench/ipam_scale.py                     # SQLite (temporary file)
+    .venv/bin/python bench/ipam_scale.py --database-url URL  # an empty PostgreSQL database
+
+It loads ``seed_demo --hosts 110000`` (bench/ipam.py's setup), then measures in
+the same run, each as wall time and as the process's CPU time (the CI machine
+is shared: CPU time is what the code costs, wall time what a user waited):
+
+- the API walk of the /8's 98,820 hosts in pages of 1,000
+  (``/api/ipam/hosts?within=10.0.0.0/8&vrf=N&page_size=1000``), next to the
+  floor: the same rows read with one raw SQL query and ``json.dumps``;
+- search for an address and for a name fragment (``/api/ipam/hosts?q=``), next
+  to the naive query the search used before (address LIKE, four ILIKEs, a tag
+  join, DISTINCT);
+- the /8's CSV export (rows per second), next to the floor: raw SQL rows
+  through ``csv.writer``;
+- the subnet page of the /24, the /16 and the /8 (server time), next to the
+  floor of the same Django stack: the home page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def clocked(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `repeats` runs after one warm-up."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(repeats):
+        w, c = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - w) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def measure(repeats: int) -> list[tuple[str, tuple[float, float], str, tuple[float, float]]]:
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from ipam.models import VRF, Subnet
+
+    admin = User.objects.filter(username="bench").first() or User.objects.create(
+        username="bench", role="admin"
+    )
+    client = Client()
+    client.force_login(admin)
+    vrf = VRF.objects.get(name="lab-large")
+    big = Subnet.objects.get(network="10.0.0.0/8", vrf=vrf)
+
+    def get(url: str) -> Any:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    def walk() -> None:
+        url: str | None = f"/api/ipam/hosts?within=10.0.0.0/8&vrf={vrf.pk}&page_size=1000"
+        rows = 0
+        while url:
+            body = get(url).json()
+            rows += len(body["results"])
+            url = body["next"]
+        assert rows == big.utilisation()[0], rows
+
+    def walk_floor() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, address, family, vrf_key, subnet_id, hostname, hostname_source,"
+                " ptr_name, description, notes, mac, origin, status, latency_ms, first_seen,"
+                " last_seen, status_changed_at, created, updated FROM ipam_host"
+                " WHERE vrf_key = %s AND family = 4 ORDER BY key",
+                [vrf.pk],
+            )
+            while chunk := cursor.fetchmany(1000):
+                json.dumps([list(map(str, row)) for row in chunk])
+
+    host = big.host_range().exclude(hostname="").order_by("key")[500]
+    fragment = host.hostname[1:6]
+
+    def naive_search(q: str) -> Callable[[], None]:
+        def run() -> None:
+            from django.db.models import Q
+
+            from ipam.models import Host
+
+            # The query the search ran before it told addresses from names.
+            match = Q(address__startswith=q) | Q(tags__name=q)
+            for field in ("hostname", "ptr_name", "description", "mac"):
+                match |= Q(**{f"{field}__icontains": q})
+            list(Host.objects.filter(match).distinct()[:100])
+
+        return run
+
+    def export() -> None:
+        response = get(f"/ipam/export/hosts.csv?within_subnet={big.pk}")
+        lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
+        assert lines - 1 == big.utilisation()[0], lines
+
+    def export_floor() -> None:
+        out = csv.writer(io.StringIO())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT address, subnet_id, hostname, description, mac, notes, status,"
+                " last_seen, origin FROM ipam_host WHERE vrf_key = %s",
+                [vrf.pk],
+            )
+            while chunk := cursor.fetchmany(2000):
+                out.writerows(chunk)
+
+    results = []
+    print("API walk ...", flush=True)
+    results.append(
+        (
+            "API walk of the /8, pages of 1,000",
+            clocked(walk, 1),
+            "raw SQL + json.dumps",
+            clocked(walk_floor, 1),
+        )
+    )
+    for label, q in (("an address", host.address), (f"a name fragment ({fragment!r})", fragment)):
+        print(f"search {label} ...", flush=True)
+        results.append(
+            (
+                f"search for {label}",
+                clocked(lambda q=q: get(f"/api/ipam/hosts?q={q}&page_size=50"), repeats),
+                "naive OR / ILIKE / DISTINCT query",
+                clocked(naive_search(q), repeats),
+            )
+        )
+    print("export ...", flush=True)
+    results.append(
+        (
+            f"CSV export of the /8 ({big.utilisation()[0]:,} rows)",
+            clocked(export, 1),
+            "raw SQL + csv.writer",
+            clocked(export_floor, 1),
+        )
+    )
+    home = clocked(lambda: get("/"), repeats)
+    for label, network, vrf_name in (
+        ("/24", "198.51.100.0/24", None),
+        ("/16", "198.18.0.0/16", None),
+        ("/8", "10.0.0.0/8", "lab-large"),
+    ):
+        subnet = (
+            Subnet.objects.get(network=network, vrf__name=vrf_name)
+            if vrf_name
+            else (Subnet.objects.get(network=network, vrf=None))
+        )
+        print(f"page {label} ...", flush=True)
+        results.append(
+            (
+                f"subnet page {label} `{network}`",
+                clocked(lambda s=subnet: get(s.get_absolute_url()), repeats),
+                "home page (same stack)",
+                home,
+            )
+        )
+    return results
+
+
+def ms(pair: tuple[float, float], rows: int | None = None) -> str:
+    wall, cpu = pair
+    text = f"{wall / 1000:.2f} s" if wall >= 1000 else f"{wall:.1f} ms"
+    text += f" (CPU {cpu / 1000:.2f} s)" if cpu >= 1000 else f" (CPU {cpu:.1f} ms)"
+    if rows:
+        text += f", {rows / (wall / 1000):,.0f} rows/s (CPU: {rows / (cpu / 1000):,.0f})"
+    return text
+
+
+def main() -> int:
+    from bench.ipam import setup
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--hosts", type=int, default=110_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="netkeep-bench-ipam-scale-") as tmp:
+        seed_seconds = setup(Path(tmp), args.hosts, 1, database_url=args.database_url)
+        from django.db import connection
+
+        vendor = connection.vendor
+        results = measure(args.repeats)
+    rows = 98_820
+    lines = [
+        "| what | Netkeep: wall (CPU) | compared with | its time: wall (CPU) |",
+        "|---|---:|---|---:|",
+    ]
+    for label, ours, peer, theirs in results:
+        count = rows if label.startswith("CSV") else None
+        lines.append(f"| {label} | {ms(ours, count)} | {peer} | {ms(theirs, count)} |")
+    table = "\n".join(lines)
+    print(table)
+    load = os.getloadavg()
+    command = "python bench/ipam_scale.py" + (" --database-url URL" if args.database_url else "")
+    doc = f"""## IPAM at 100,000 hosts: API walk, search, export, pages ({vendor})
+
+Produced by `{command}` (repeats {args.repeats}) on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,
+{os.cpu_count()} CPUs, load average {load[0]:.2f} (the machine was shared: compare CPU times).
+Data: `seed_demo --hosts {args.hosts}`, loaded in {seed_seconds:.1f} s.
+
+{table}
+"""
+    if not args.no_docs:
+        from bench.docs_section import write_section
+
+        write_section(f"bench/ipam_scale.py {vendor}", doc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
