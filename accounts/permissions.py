@@ -91,3 +91,12 @@ class Authenticated(permissions.IsAuthenticated):
             self.message = READ_ONLY_TOKEN
             return False
         return True
+
+
+class HasRole(permissions.BasePermission):
+    """Someone without a role sees nothing, not even an empty list of their own things."""
+
+    message = "Your account has no role: ask an admin for one."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return bool(getattr(request.user, "role", ""))

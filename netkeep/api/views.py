@@ -10,7 +10,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import Authenticated, PasswordChanged, TokenScope
+from accounts.permissions import Authenticated, HasRole, PasswordChanged, TokenScope
 from netkeep import importing
 from netkeep.api import serializers
 from netkeep.api.pagination import StandardPagination
@@ -49,7 +49,7 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ImportBatchSerializer
     pagination_class = StandardPagination
     # Each user sees their own uploads only; applying asks the importer's model permissions.
-    permission_classes = [TokenScope, PasswordChanged, Authenticated]
+    permission_classes = [TokenScope, PasswordChanged, Authenticated, HasRole]
     filterset_fields = ["kind", "status"]
     ordering_fields = ["created"]
 
