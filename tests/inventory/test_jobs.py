@@ -121,3 +121,15 @@ def test_a_failed_test_fails_the_run_with_the_diagnosis(
     )
     device.refresh_from_db()
     assert device.last_test_ok is False and device.last_test_diagnosis == "refused"
+
+
+def test_the_buttons_are_disabled_with_the_reason_when_the_allowlist_refuses(
+    editor_client: Client, device: Device, settings: Any
+) -> None:
+    page = editor_client.get(reverse("inventory:device_detail", args=[device.pk])).content.decode()
+    assert "Test connection</button>" in page and "disabled title=" not in page
+    settings.SCAN_ALLOWED_NETWORKS = ["198.19.0.0/24"]
+    page = editor_client.get(reverse("inventory:device_detail", args=[device.pk])).content.decode()
+    assert 'disabled title="198.18.0.5 is outside the scan allowlist' in page
+    bad = editor_client.post(reverse("inventory:device_run", args=[device.pk, "reboot"]))
+    assert bad.status_code == 404
