@@ -13,6 +13,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("sweep.py", ["--end-to-end", "bench.sweep_e2e:end_to_end"]),
     ("sweep_e2e.py", []),
     ("ipam.py", []),
+    ("import.py", []),
 ]
 
 

@@ -248,7 +248,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a `status` with its own choices: name each set once.
-    "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "netkeep.models.ImportStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "ImportStatusEnum": "netkeep.models.ImportStatus",
+        "CheckStatusEnum": "inventory.models.CheckStatus",
+    },
     "SERVE_PERMISSIONS": [
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.PasswordChanged",

@@ -125,6 +125,15 @@ class ImportRowSerializer(serializers.Serializer):
     message = serializers.CharField(allow_blank=True)
 
 
+class ImportRowPageSerializer(serializers.Serializer):
+    """One page of a stored import's rows (StandardPagination's shape)."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ImportRowSerializer(many=True)
+
+
 class ImportApplySerializer(serializers.Serializer):
     valid_only = serializers.BooleanField(
         default=False, help_text="Write the valid rows even when others have errors."

@@ -63,9 +63,11 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
                 str,
                 enum=["create", "update", "skip", "error"],
                 description="Only rows with this outcome.",
-            )
+            ),
+            OpenApiParameter("page", int, description="Page number (1, 2, …)."),
+            OpenApiParameter("page_size", int, description="Rows per page (50; at most 1000)."),
         ],
-        responses={200: serializers.ImportRowSerializer(many=True)},
+        responses={200: serializers.ImportRowPageSerializer},
     )
     @action(detail=True, methods=["get"])
     def rows(self, request: Request, pk: str | None = None) -> Response:
