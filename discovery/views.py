@@ -77,9 +77,14 @@ def _watched_runs(request: AuthedRequest) -> list[Run]:
 @permission_required("netkeep.view_run", raise_exception=True)
 def index(request: AuthedRequest) -> HttpResponse:
     active = _watched_runs(request)
-    context: dict[str, Any] = {"active": active, "polling": any(r.is_active for r in active)}
+    context: dict[str, Any] = {
+        "active": active,
+        "polling": any(r.is_active for r in active),
+        "poll_url": reverse("discovery:index"),
+        "idle": "No scans are running.",
+    }
     if request.htmx:
-        return render(request, "discovery/_active_runs.html", context)
+        return render(request, "jobs/_active_runs.html", context)
     context.update(
         recent=_runs().finished()[:RECENT_RUNS],
         capability=icmp.detect_capability(),
@@ -94,7 +99,7 @@ def run_list(request: AuthedRequest) -> HttpResponse:
     form = RunFilterForm(request.GET)
     page = Paginator(form.filter(_runs()), RUNS_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page}
-    return _fragment(request, "discovery/run_list.html", "discovery/_run_table.html", context)
+    return _fragment(request, "discovery/run_list.html", "jobs/_run_table.html", context)
 
 
 @permission_required("netkeep.view_run", raise_exception=True)

@@ -304,8 +304,8 @@ NETKEEP_WEBHOOK_TIMEOUT = env_float(
 # request; larger files are previewed and applied by a background job.
 NETKEEP_IMPORT_MAX_MB = env_int("NETKEEP_IMPORT_MAX_MB", 20, low=1, high=10_000, unit="MB")
 NETKEEP_IMPORT_INLINE_ROWS = env_int("NETKEEP_IMPORT_INLINE_ROWS", 1000, low=0, high=1_000_000)
-# A running job with no progress for this long is marked failed (worker lost).
-# Empty: derived from the task timeout.
+# A running job whose heartbeat is this late is marked failed (worker lost).
+# Empty: 30 s (heartbeats come every 3 s).
 NETKEEP_STALE_RUN_S = env_optional_int("NETKEEP_STALE_RUN_S", low=30, unit="seconds")
 
 LOGGING = {

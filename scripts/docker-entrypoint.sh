@@ -19,6 +19,9 @@ case "${1:-web}" in
       echo "worker: waiting for database migrations" >&2
       sleep 3
     done
+    # Schedules are reconciled by every worker process when it starts (and when
+    # scan settings change); doing it once here too makes the log say what changed.
+    python manage.py sync_schedules
     exec python manage.py qcluster
     ;;
   *)

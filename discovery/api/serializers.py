@@ -11,7 +11,7 @@ from rest_framework import serializers
 from discovery import scope, scope_rules
 from discovery.models import OpenPort
 from ipam.addresses import usable_count
-from netkeep.jobs import Run
+from netkeep.jobs.api import RunSerializer as JobRunSerializer
 from netkeep.models import Event
 
 MAX_PING = 256
@@ -20,46 +20,18 @@ MAX_SCAN_ADDRESSES = 4096
 Target = TypeVar("Target", scope.Network, scope.Address)
 
 
-class RunSerializer(serializers.ModelSerializer):
-    started_by = serializers.SlugRelatedField(  # type: ignore[var-annotated]
-        slug_field="username",
-        read_only=True,
-        allow_null=True,
-        help_text="Who asked for the run; null for scheduled runs and deleted users.",
-    )
+class RunSerializer(JobRunSerializer):
+    """A scan run as /api/jobs/ shows it, plus the subnet and host it is about."""
+
     subnet = serializers.IntegerField(
         source="refs.subnet", read_only=True, allow_null=True, default=None
     )
     host = serializers.IntegerField(
         source="refs.host", read_only=True, allow_null=True, default=None
     )
-    percent = serializers.IntegerField(read_only=True)
-    duration_s = serializers.FloatField(read_only=True, allow_null=True)
 
-    class Meta:
-        model = Run
-        fields = [
-            "id",
-            "kind",
-            "target",
-            "subnet",
-            "host",
-            "profile",
-            "started_by",
-            "by_schedule",
-            "status",
-            "done",
-            "total",
-            "percent",
-            "counts",
-            "created",
-            "started",
-            "finished",
-            "duration_s",
-            "error_class",
-            "error_message",
-            "attempts",
-        ]
+    class Meta(JobRunSerializer.Meta):
+        fields = [*JobRunSerializer.Meta.fields, "subnet", "host"]
         read_only_fields = fields
 
 

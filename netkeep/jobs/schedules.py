@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -82,25 +81,30 @@ def sync_all() -> dict[str, dict[str, int]]:
 
 # --- reconciling when the data behind a schedule changes ------------------------------
 
-_pending = threading.local()
+
+class _PendingSync:
+    """An after-commit sync of one prefix; a transaction queues at most one that has not run."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+        try:
+            sync_prefix(self.prefix)
+        except Exception:  # the safety-net sync every few minutes will try again
+            log.exception("syncing the %s schedules failed", self.prefix)
 
 
 def _sync_soon(prefix: str) -> None:
     """Sync `prefix` once after the current transaction commits, however many rows changed."""
-    waiting: set[str] = getattr(_pending, "prefixes", set())
-    if prefix in waiting:
-        return
-    waiting.add(prefix)
-    _pending.prefixes = waiting
-
-    def sync() -> None:
-        waiting.discard(prefix)
-        try:
-            sync_prefix(prefix)
-        except Exception:  # the minutely safety-net sync will try again
-            log.exception("syncing the %s schedules failed", prefix)
-
-    transaction.on_commit(sync)
+    connection = transaction.get_connection()
+    # A rolled-back transaction drops its callbacks, and with them this marker.
+    for _sids, pending, _robust in connection.run_on_commit:
+        if isinstance(pending, _PendingSync) and pending.prefix == prefix and not pending.ran:
+            return
+    transaction.on_commit(_PendingSync(prefix))
 
 
 def resync_when_saved(prefix: str, *senders: type[models.Model]) -> None:
