@@ -79,7 +79,10 @@ def main() -> None:
         ("version list, 1,000 versions (first page)", f"/backups/devices/{many.pk}/"),
         ("version list, 1,000 versions (last page)", f"/backups/devices/{many.pk}/?page=20"),
         ("diff of two 5,000-line configs, side by side", f"/backups/diff/{old.pk}/{new.pk}/"),
-        ("diff of two 5,000-line configs, unified", f"/backups/diff/{old.pk}/{new.pk}/?view=unified"),
+        (
+            "diff of two 5,000-line configs, unified",
+            f"/backups/diff/{old.pk}/{new.pk}/?view=unified",
+        ),
         ("one 5,000-line version", f"/backups/versions/{new.pk}/"),
     ]
     print(f"# load {os.getloadavg()[0]:.2f}")
