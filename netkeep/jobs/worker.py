@@ -40,8 +40,6 @@ def on_worker_start(sender: Any = None, proc_name: str = "", **kwargs: Any) -> N
             log.info("worker %s started: schedules %s", proc_name, sync_all())
     except Exception:  # a worker that cannot reach the database fails its tasks loudly anyway
         log.exception("worker start-up jobs failed")
-    finally:
-        connections.close_all()
     start_watchdog()
 
 
