@@ -1,8 +1,16 @@
 """Top-level URLs: pages per app, the API under /api/, admin, health."""
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from netkeep import health, views
 
@@ -15,8 +23,17 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("jobs/", include(("netkeep.jobs.api", "jobs"))),
     path("", include("netkeep.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # The split view serves its start-up script as a file: no inline script under the CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Redoc injects its styles as <style> elements while its bundle loads, too early for a
+    # nonce: this page alone allows inline styles. Scripts stay 'self' only.
+    path(
+        "redoc/",
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(
+            SpectacularRedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
 ]
 
 webhook_patterns: list[URLPattern | URLResolver] = [
@@ -30,6 +47,8 @@ webhook_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages without an icon link (admin, API pages).
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg")), name="favicon"),
     path("", include("accounts.urls")),
     path("ipam/", include("ipam.urls")),
     path("inventory/", include("inventory.urls")),

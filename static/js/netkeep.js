@@ -17,4 +17,23 @@
   document.addEventListener("DOMContentLoaded", function () {
     applyTheme(document.documentElement.dataset.theme || "light");
   });
+
+  // Colours and widths that come from data are written as data-var-NAME="value"
+  // and set here as the CSS variable --NAME: the Content-Security-Policy forbids
+  // style="" attributes, not styles set through the DOM.
+  var VARS = ["tag", "swatch", "pct", "level", "net"];
+  var SELECTOR = VARS.map(function (name) { return "[data-var-" + name + "]"; }).join(",");
+  function applyVars(root) {
+    var nodes = Array.prototype.slice.call(root.querySelectorAll ? root.querySelectorAll(SELECTOR) : []);
+    if (root.matches && root.matches(SELECTOR)) nodes.push(root);
+    nodes.forEach(function (el) {
+      VARS.forEach(function (name) {
+        var value = el.getAttribute("data-var-" + name);
+        if (value !== null) el.style.setProperty("--" + name, value);
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { applyVars(document); });
+  // htmx swaps in new rows and fragments: give them their variables too.
+  document.addEventListener("htmx:load", function (event) { applyVars(event.target); });
 })();

@@ -251,7 +251,7 @@ def test_a_16_gets_a_heatmap_of_256_tiles_linking_to_ranges_or_children(
     make_hosts(top, [f"198.18.2.{n}" for n in range(1, 129)], status="up")
     html = viewer_client.get(top.get_absolute_url()).content.decode()
     tiles = re.findall(
-        r'<a role="listitem" class="tile([^"]*)" href="([^"]*)" style="--level: ([0-9.]+)"', html
+        r'<a role="listitem" class="tile([^"]*)" href="([^"]*)" data-var-level="([0-9.]+)"', html
     )
     assert len(tiles) == 256
     assert tiles[2][0] == " alive" and tiles[2][2] == "0.5"
