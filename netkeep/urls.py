@@ -26,10 +26,11 @@ api_patterns: list[URLPattern | URLResolver] = [
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     # Redoc injects its styles as <style> elements while its bundle loads, too early for a
-    # nonce: this page alone allows inline styles. Scripts stay 'self' only.
+    # nonce: this page alone allows inline styles (and its search's blob: worker).
+    # Scripts stay 'self' only.
     path(
         "redoc/",
-        csp_replace({"style-src": [SELF, UNSAFE_INLINE]})(
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
             SpectacularRedocView.as_view(url_name="api:schema")
         ),
         name="redoc",

@@ -8,9 +8,21 @@ from typing import Any
 
 from rest_framework import renderers
 
-# The only style="" attribute DRF's base.html writes (the filter and format buttons):
-# allowed by its hash alone, not by allowing inline styles.
-DRF_STYLE_ATTRIBUTES = ["float: right; margin-right: 10px"]
+# The style="" attributes DRF's templates write (buttons, fieldsets, filter forms),
+# each allowed by its hash alone, not by allowing inline styles.
+DRF_STYLE_ATTRIBUTES = [
+    "float: right; margin-right: 10px",
+    "float: right",
+    "float:left",
+    "clear: both",
+    "border: none",
+    "border-bottom: 0",
+    "border-bottom: 1px solid #e5e5e5",
+    "margin-top: 30px",
+    "margin: 0 0 20px;",
+    "width: 350px",
+    "width: 320px; margin-left: auto; margin-right: auto",
+]
 
 
 def _style_hash(text: str) -> str:
@@ -19,7 +31,7 @@ def _style_hash(text: str) -> str:
 
 
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
-    """The browsable API without its inline <style> (syntax colours), its two style
+    """The browsable API without its inline <style> (syntax colours), its fixed style
     attributes allowed by hash on its own pages only."""
 
     def get_context(self, data: Any, accepted_media_type: Any, renderer_context: Any) -> Any:

@@ -99,3 +99,12 @@ def test_static_files_stay_cacheable(client: Client) -> None:
     response = client.get("/static/css/netkeep.css")
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")
+
+
+def test_form_help_text_is_escaped(admin_client: Client) -> None:
+    from inventory.models import CredentialSet
+
+    CredentialSet.objects.create(name="<script>x()</script>", username="u")
+    page = admin_client.get("/inventory/devices/new/").content.decode()
+    assert "<script>x()</script>" not in page
+    assert "&lt;script&gt;x()&lt;/script&gt;" in page
