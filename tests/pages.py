@@ -40,6 +40,10 @@ NOUNS = {
     "history": "ipam.Host",
     "openport": "discovery.OpenPort",
     "token": "accounts.APIToken",
+    "check": "inventory.ServiceCheck",
+    "schedule": "backups.BackupSchedule",
+    "version": "backups.ConfigVersion",
+    "diff": "backups.ConfigVersion",
 }
 # Path arguments that are not an object id, with every value worth visiting.
 VALUES: dict[str, list[str]] = {"kind": ["hosts", "subnets", "vlans"]}
@@ -67,8 +71,8 @@ def populate() -> None:
         AllowedNetwork,
         OpenPort,
         ReconciliationItem,
-        Run,
         ScanProfileDef,
+        ScanRun,
     )
     from ipam.models import Host, Subnet
     from netkeep.models import Event, Webhook, WebhookDelivery
@@ -83,7 +87,7 @@ def populate() -> None:
     Host.objects.filter(pk=host.pk).update(description=STORED, hostname="stored-host")
     user = User.objects.create(username="someone", role=Role.VIEWER, first_name=STORED)
     now = timezone.now()
-    Run.objects.create(
+    ScanRun.objects.create(
         kind="sweep",
         target=str(subnet.network),
         subnet=subnet,
@@ -119,6 +123,7 @@ def populate() -> None:
         changes={"description": ["", STORED]},
     )
     APIToken.issue(user, STORED)
+    _populate_backups()
     _populate_third_party(now - timedelta(minutes=5))
     # Models added since (by any app) get one object filled in generically.
     for model in apps.get_models():
@@ -169,6 +174,18 @@ def _autofill(model: type[models.Model]) -> models.Model:
             continue
         values[field.name] = _value_for(field, n)
     return model._default_manager.create(**values)
+
+
+def _populate_backups() -> None:
+    """Two stored configurations of one device (the diff page compares them)."""
+    from backups import profiles, store
+    from tests.factories import make_device
+
+    device = make_device("sw-stored", platform="cisco_ios", description=STORED)
+    profile = profiles.get("cisco_ios")
+    base = "hostname sw\ninterface Gi0/1\n no shutdown\nip route 0.0.0.0 0.0.0.0 192.0.2.1\nend\n"
+    for text in (base, base.replace("end", f"banner motd {STORED}\nend")):
+        store.save(device, profiles.process(profile, [text]))
 
 
 def _populate_third_party(when: Any) -> None:
