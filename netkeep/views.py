@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
 from netkeep import webhooks
@@ -61,3 +62,9 @@ def webhook_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     hook.delete()
     messages.success(request, f"Webhook {hook.name} deleted.")
     return redirect("netkeep:webhook_list")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (admin, API pages)."""
+    # Resolved per request: the static manifest may not exist when URLs are imported.
+    return redirect(static("img/favicon.svg"))
