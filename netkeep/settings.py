@@ -353,3 +353,15 @@ LOGGING = {
     },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Config backups: concurrent SSH sessions overall and per site; retention (every
+# version for KEEP_DAYS, then one a day until DAILY_DAYS, then one a week; always the
+# last KEEP_LAST); what happens to a removed device's versions; optional git export.
+NETKEEP_BACKUP_SESSIONS = env_int("NETKEEP_BACKUP_SESSIONS", 8, low=1, high=500)
+NETKEEP_BACKUP_SESSIONS_PER_SITE = env_int("NETKEEP_BACKUP_SESSIONS_PER_SITE", 4, low=1, high=500)
+NETKEEP_BACKUP_KEEP_DAYS = env_int("NETKEEP_BACKUP_KEEP_DAYS", 90, low=1, high=36_500, unit="days")
+NETKEEP_BACKUP_DAILY_DAYS = env_int(
+    "NETKEEP_BACKUP_DAILY_DAYS", 365, low=1, high=36_500, unit="days"
+)
+NETKEEP_BACKUP_KEEP_LAST = env_int("NETKEEP_BACKUP_KEEP_LAST", 10, low=1, high=100_000)
+NETKEEP_BACKUP_REMOVED_DEVICES = env_str("NETKEEP_BACKUP_REMOVED_DEVICES", "keep")
+NETKEEP_BACKUP_GIT_DIR = env_str("NETKEEP_BACKUP_GIT_DIR", "")

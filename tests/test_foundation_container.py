@@ -28,7 +28,7 @@ CONTAINER_ONLY = {"NMAP_PRIVILEGED", "PORT", "WEB_CONCURRENCY", "HEALTHCHECK_URL
 
 def variables_read_by_settings() -> set[str]:
     source = (BASE_DIR / "netkeep" / "settings.py").read_text()
-    names = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', source))
+    names = set(re.findall(r'env(?:\.\w+|_\w+)?\(\s*"([A-Z][A-Z0-9_]*)"', source))
     assert {"SECRET_KEY", "DATABASE_URL", "DEBUG", "ALLOWED_HOSTS"} <= names
     return names
 
