@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImportStatusEnum": "netkeep.models.ImportStatus",
         "CheckStatusEnum": "inventory.models.CheckStatus",
+        "RunStatusEnum": "netkeep.jobs.models.RunStatus",
+        "HostStatusEnum": "ipam.models.HostStatus",
     },
     "SERVE_PERMISSIONS": [
         "rest_framework.permissions.IsAuthenticated",

@@ -57,9 +57,20 @@ def _ipam_rows(model: type[models.Model], count: int) -> None:
             host.tags.set(tags)
 
 
+def _import_batches(model: type[models.Model], count: int) -> None:
+    """Import batches are listed per user: make them the signed-in admin's."""
+    from accounts.models import User
+    from netkeep.models import ImportBatch
+
+    owner = User.objects.get(username="alice")
+    for i in range(count):
+        ImportBatch.objects.create(kind="hosts", mode="skip", user=owner, filename=f"qc-{i}.csv")
+
+
 FACTORIES: dict[type[models.Model], Callable[[type[models.Model], int], None]] = dict.fromkeys(
     (VRF, VLAN, Tag, Subnet, Host), _ipam_rows
 )
+FACTORIES[__import__("netkeep.models", fromlist=["ImportBatch"]).ImportBatch] = _import_batches
 
 
 def _value(field: models.Field[Any, Any], i: int) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from backups.models import BackupSchedule, ConfigVersion
+from inventory.models import Platform
 from netkeep.api.serializers import FullCleanSerializer
 
 
@@ -74,12 +75,16 @@ class CompareRequestSerializer(serializers.Serializer):
 
 
 class SearchRequestSerializer(serializers.Serializer):
-    q = serializers.CharField(max_length=200, trim_whitespace=False)
+    q = serializers.CharField(
+        max_length=200, trim_whitespace=False, required=False, allow_blank=True, default=""
+    )
     regex = serializers.BooleanField(default=False, required=False)
     case = serializers.BooleanField(default=False, required=False, help_text="Match case.")
     current = serializers.BooleanField(default=False, required=False, help_text="Current only.")
-    platform = serializers.CharField(required=False, allow_blank=True, default="")
-    tag = serializers.CharField(required=False, allow_blank=True, default="")
+    platform = serializers.ChoiceField(
+        choices=["", *Platform.values], required=False, allow_blank=True, default=""
+    )
+    tag = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     site = serializers.IntegerField(required=False, allow_null=True, default=None)
     limit = serializers.IntegerField(required=False, default=50, min_value=1, max_value=200)
 
@@ -156,7 +161,8 @@ class BackupScheduleSerializer(FullCleanSerializer):
     def get_next_run(self, schedule: BackupSchedule) -> str | None:
         from backups.jobs import next_runs
 
-        when = next_runs([schedule]).get(schedule.pk)
+        known = self.context.get("next_runs")
+        when = (known if known is not None else next_runs([schedule])).get(schedule.pk)
         return when.isoformat() if when else None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -37,12 +36,11 @@ class ConfigVersionViewSet(
 ):
     """Stored configuration versions; secrets are always masked here."""
 
+    queryset = ConfigVersion.objects.defer("secrets", "lines").order_by("device_name", "-seq")
+    serializer_class = serializers.ConfigVersionSerializer
     pagination_class = StandardPagination
     filterset_class = ConfigVersionFilter
     ordering_fields = ["first_seen", "seq"]
-
-    def get_queryset(self) -> QuerySet[ConfigVersion]:
-        return ConfigVersion.objects.defer("secrets").order_by("device_name", "-seq")
 
     def get_serializer_class(self) -> type[Any]:
         if self.action == "retrieve":
@@ -128,6 +126,9 @@ class SearchView(APIView):
         params = serializers.SearchRequestSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
+        if not data["q"].strip():
+            empty = search.Results(data["q"], data["regex"], 0, 0, [], 0.0)
+            return Response(serializers.SearchResultSerializer(empty).data)
         from ipam.models import Site, Tag
 
         tag = Tag.objects.filter(name=data["tag"]).first() if data["tag"] else None
@@ -209,6 +210,15 @@ class BackupScheduleViewSet(viewsets.ModelViewSet):
     serializer_class = serializers.BackupScheduleSerializer
     pagination_class = StandardPagination
     filterset_class = BackupScheduleFilter
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # Every schedule's next run in one query, not one per row.
+        from backups.jobs import next_runs
+
+        return {
+            **super().get_serializer_context(),
+            "next_runs": next_runs(BackupSchedule.objects.all()),
+        }
 
     @extend_schema(
         request=None, responses={202: serializers.TriggerResultSerializer}, summary="Run now"

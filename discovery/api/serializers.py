@@ -20,7 +20,7 @@ MAX_SCAN_ADDRESSES = 4096
 Target = TypeVar("Target", scope.Network, scope.Address)
 
 
-class RunSerializer(JobRunSerializer):
+class ScanRunSerializer(JobRunSerializer):
     """A scan run as /api/jobs/ shows it, plus the subnet and host it is about."""
 
     subnet = serializers.IntegerField(

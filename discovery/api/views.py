@@ -56,7 +56,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     # Read permission is the run's own (netkeep.view_run), as on the Jobs page.
     queryset = Run.objects.select_related("started_by")
-    serializer_class = serializers.RunSerializer
+    serializer_class = serializers.ScanRunSerializer
     pagination_class = StandardPagination
     filterset_class = ScanRunFilter
     ordering_fields = ["created", "finished", "status"]
@@ -69,7 +69,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(
         request=serializers.ScanRequestSerializer,
         responses={
-            202: serializers.RunSerializer,
+            202: serializers.ScanRunSerializer,
             400: OpenApiResponse(description="Bad target, out of scope, or unknown profile."),
             429: OpenApiResponse(description="Too many scan requests: wait a minute."),
         },
@@ -89,7 +89,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise _refused(error, "profile") from None
         except (scope.ScopeError, ValueError) as error:
             raise _refused(error, "target") from None
-        out = serializers.RunSerializer(run, context={"request": request})
+        out = serializers.ScanRunSerializer(run, context={"request": request})
         return Response(out.data, status=status.HTTP_202_ACCEPTED)
 
 
