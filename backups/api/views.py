@@ -217,7 +217,7 @@ class BackupScheduleViewSet(viewsets.ModelViewSet):
 
         return {
             **super().get_serializer_context(),
-            "next_runs": next_runs(BackupSchedule.objects.all()),
+            "next_runs": next_runs(list(BackupSchedule.objects.all())),
         }
 
     @extend_schema(
