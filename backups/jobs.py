@@ -14,27 +14,20 @@ def schedule_jobs() -> list[jobs.Periodic]:
 
     wanted = []
     for schedule in BackupSchedule.objects.filter(enabled=True):
-        if schedule.interval_minutes:
-            wanted.append(
-                jobs.Periodic(
-                    f"backups:schedule:{schedule.pk}",
-                    "backups.fetch.run_schedule",
-                    schedule="minutes",
-                    minutes=schedule.interval_minutes,
-                    args=(schedule.pk,),
-                    jitter_s=min(300.0, schedule.interval_minutes * 6.0),
-                )
+        every = schedule.interval_minutes
+        when: dict[str, Any] = (
+            {"schedule": "minutes", "minutes": every, "jitter_s": min(300.0, every * 6.0)}
+            if every
+            else {"schedule": "cron", "cron": schedule.cron}
+        )
+        wanted.append(
+            jobs.Periodic(
+                f"backups:schedule:{schedule.pk}",
+                "backups.fetch.run_schedule",
+                args=(schedule.pk,),
+                **when,
             )
-        else:
-            wanted.append(
-                jobs.Periodic(
-                    f"backups:schedule:{schedule.pk}",
-                    "backups.fetch.run_schedule",
-                    schedule="cron",
-                    cron=schedule.cron,
-                    args=(schedule.pk,),
-                )
-            )
+        )
     return wanted
 
 
