@@ -1,4 +1,4 @@
-"""Backup schedules become django-q2 schedules: an interval or a cron line, disabled ones dropped."""
+"""Backup schedules become django-q2 schedules (interval or cron); disabled ones are dropped."""
 
 from __future__ import annotations
 
