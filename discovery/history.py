@@ -197,27 +197,44 @@ def prune(now: datetime | None = None) -> dict[str, int]:
 
 def uptime(host: Host | int, window: timedelta, now: datetime | None = None) -> float | None:
     """Percent of the observed time in `window` during which the host answered; None without
-    samples. Each sample stands for the time until the next (at most the sweep interval)."""
+    samples. Each sample stands for the time until the next (at most the sweep interval).
+
+    Whole rolled-up hours come from HostHourly, the rest from raw samples: the time
+    after the roll-up watermark and the partial hour the window starts in (that
+    hour's roll-up is counted pro rata only when its raw samples are pruned).
+    """
     host_id = host if isinstance(host, int) else host.pk
     now = now or timezone.now()
     start = now - window
-    mark = watermark() or start
-    mark = max(mark, start)
-    rolled = HostHourly.objects.filter(host_id=host_id, hour__gte=_hour(start), hour__lt=mark)
+    mark = max(watermark() or start, start)
+    # The window's first whole hour; before it, a partial hour that a roll-up would overcount.
+    whole_from = min(_hour(start) + timedelta(hours=1) if _hour(start) < start else start, mark)
+    rolled = HostHourly.objects.filter(host_id=host_id, hour__gte=whole_from, hour__lt=mark)
     totals = rolled.aggregate(observed=Sum("seconds_observed"), up=Sum("seconds_up"))
     observed = float(totals["observed"] or 0.0)
     up = float(totals["up"] or 0.0)
     minutes = Host.objects.filter(pk=host_id).values_list("subnet__scan_interval", flat=True)
     interval_min = minutes.first()
-    # The sample just before `mark` stands for time after it, up to its interval.
+    head_from = start
+    if start < whole_from and start < now - RAW_WINDOW:
+        # Raw samples of the partial first hour are pruned: its roll-up, pro rata.
+        share = (whole_from - start) / timedelta(hours=1)
+        first = HostHourly.objects.filter(host_id=host_id, hour=_hour(start)).first()
+        if first is not None:
+            observed += first.seconds_observed * share
+            up += first.seconds_up * share
+        head_from = whole_from
+    # The sample just before a boundary stands for time after it, up to its interval.
     samples = HostSample.objects.filter(
-        host_id=host_id, at__gte=mark - _interval(interval_min), at__lte=now
+        host_id=host_id, at__gte=head_from - _interval(interval_min), at__lte=now
     ).order_by("at")
     raw = [(host_id, at, is_up, interval_min) for at, is_up in samples.values_list("at", "up")]
-    for (_, _, is_up, _), begin, end in _spans(raw, mark, now):
-        seconds = (end - begin).total_seconds()
-        observed += seconds
-        up += seconds if is_up else 0.0
+    parts = [(head_from, whole_from), (mark, now)] if head_from < whole_from else [(mark, now)]
+    for begin_at, end_at in parts:
+        for (_, _, is_up, _), begin, end in _spans(raw, begin_at, end_at):
+            seconds = (end - begin).total_seconds()
+            observed += seconds
+            up += seconds if is_up else 0.0
     if observed <= 0:
         # Only a sample taken this instant: its state is all there is to say.
         latest = [row for row in raw if row[1] >= mark]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from netkeep.models import EventKind, Webhook
 
@@ -39,12 +40,12 @@ class WebhookForm(forms.ModelForm):
         # Reorder so the secret sits with the delivery settings, not after "enabled".
         self.order_fields(["name", "url", "format", "kinds", "secret", "clear_secret", "enabled"])
         if self.instance.secret:
-            self.fields["secret"].help_text = (
+            self.fields["secret"].help_text = mark_safe(  # a constant, no user text
                 "Secret: <strong>set</strong>. Type a new one to replace it;"
                 " leave blank to keep it."
             )
         else:
-            self.fields["secret"].help_text = (
+            self.fields["secret"].help_text = mark_safe(  # a constant, no user text
                 "Secret: <strong>not set</strong>. Type one to sign each request"
                 " (X-Netkeep-Signature: sha256=HMAC)."
             )

@@ -1,14 +1,9 @@
 """Top-level URLs: pages per app, the API under /api/, admin, health."""
 
-from csp.constants import SELF, UNSAFE_INLINE
-from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from netkeep import health, views
 
@@ -23,16 +18,9 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    # Redoc injects its styles as <style> elements while its bundle loads, too early for a
-    # nonce: this page alone allows inline styles (and its search's blob: worker).
-    # Scripts stay 'self' only.
-    path(
-        "redoc/",
-        csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
-            SpectacularRedocView.as_view(url_name="api:schema")
-        ),
-        name="redoc",
-    ),
+    # Redoc is gone: it needs inline styles and fetches its logo from a CDN, so no page
+    # would be 'self'-only. Old bookmarks land on the Swagger UI.
+    path("redoc/", RedirectView.as_view(pattern_name="api:docs", permanent=True), name="redoc"),
 ]
 
 webhook_patterns: list[URLPattern | URLResolver] = [

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from accounts.models import Role
@@ -44,7 +46,12 @@ def test_the_navigation_is_hidden_while_a_password_change_is_required(db: None) 
 def test_the_theme_toggle_and_skip_link_are_there(admin_client: Client) -> None:
     page = admin_client.get("/").content.decode()
     assert "data-theme-toggle" in page and 'aria-pressed="false"' in page
-    assert 'localStorage.getItem("netkeep-theme")' in page  # applied before first paint
+    # Applied before first paint: a blocking script in <head>, from a file (no inline script).
+    head = page.split("</head>")[0]
+    theme_js = re.search(r'<script src="([^"]*/theme\.js)"></script>', head)
+    assert theme_js, "theme.js must load in <head> without defer"
+    script = Path(str(finders.find("js/theme.js"))).read_text()
+    assert 'localStorage.getItem("netkeep-theme")' in script
     assert '<a class="skip" href="#main">' in page
 
 

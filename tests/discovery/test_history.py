@@ -144,3 +144,35 @@ def test_uptime_is_the_same_before_and_after_the_roll_up(host) -> None:  # type:
     history.rollup_hourly(NOW)
     assert HostHourly.objects.count() > 20
     assert history.uptime(host, window, NOW) == pytest.approx(before, abs=0.01)
+
+
+@pytest.mark.parametrize("window_min", [10, 45, 24 * 60, 24 * 60 + 17])
+def test_a_window_starting_mid_hour_counts_only_its_part_of_that_hour(host, window_min) -> None:  # type: ignore[no-untyped-def]
+    now = NOW.replace(minute=2)  # 12:02: the window starts inside a rolled-up hour
+    at = now - timedelta(hours=30)
+    while at < now:
+        sample(host, at, at >= now - timedelta(minutes=13), 1.0)  # up for the last 13 minutes
+        at += timedelta(minutes=1)
+    window = timedelta(minutes=window_min)
+    before = history.uptime(host, window, now)
+    history.rollup_hourly(now)
+    assert history.uptime(host, window, now) == pytest.approx(before, abs=0.01)
+    expected = 100.0 * min(13, window_min) / window_min
+    assert history.uptime(host, window, now) == pytest.approx(expected, abs=0.01)
+
+
+def test_a_partial_first_hour_is_counted_pro_rata_once_its_samples_are_pruned(host) -> None:  # type: ignore[no-untyped-def]
+    at = NOW - timedelta(days=3)
+    while at < NOW:
+        sample(host, at, at.hour % 2 == 0, 1.0)  # up on even hours
+        at += timedelta(minutes=5)
+    history.prune(NOW)
+    # 12:30 three days ago is pruned: its even hour counts for its last 30 minutes only.
+    window = timedelta(days=2, hours=12)
+    start = NOW - window
+    assert start < NOW - history.RAW_WINDOW
+    minutes = int(window.total_seconds() // 60)
+    moments = (start + timedelta(minutes=m) for m in range(0, minutes, 5))
+    up_minutes = sum(5 for at in moments if at.hour % 2 == 0)
+    expected = 100.0 * up_minutes / minutes
+    assert history.uptime(host, window, NOW) == pytest.approx(expected, abs=0.05)

@@ -88,9 +88,11 @@ def devices(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
     cisco = _fakenos(lab, "cisco_ios", CISCO, _key(folder / "cisco"))
     arista = _fakenos(lab, "arista_eos", ARISTA, _key(folder / "arista"))
     lab._ns(lab.scanner_ns, "ip", "route", "add", "unreachable", f"{UNREACHABLE}/32")
-    yield {"cisco": cisco, "arista": arista, "folder": folder}
-    lab.stop(cisco)
-    lab.stop(arista)
+    running = {"cisco": cisco, "arista": arista, "folder": folder}
+    yield running
+    # A test may have replaced a device (a new host key): stop what runs now.
+    lab.stop(running["cisco"])
+    lab.stop(running["arista"])
     lab._ns(lab.scanner_ns, "ip", "route", "del", "unreachable", f"{UNREACHABLE}/32")
 
 
