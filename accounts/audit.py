@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeAlias
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils.text import capfirst
 
 from netkeep import bulk
 
@@ -42,6 +46,7 @@ class Context:
 class Registration:
     exclude: frozenset[str] = field(default_factory=frozenset)
     secret: frozenset[str] = field(default_factory=frozenset)
+    signals: bool = True
 
 
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("audit", default=None)
@@ -74,10 +79,33 @@ def batch() -> Iterator[None]:
 
 
 def register(
-    model: type[models.Model], exclude: tuple[str, ...] = (), secret: tuple[str, ...] = ()
+    model: type[models.Model],
+    exclude: tuple[str, ...] = (),
+    secret: tuple[str, ...] = (),
+    signals: bool = True,
 ) -> None:
-    """Record creates, changes and deletes of this model; never the values of `secret` fields."""
-    _registry[model] = Registration(exclude=frozenset(exclude), secret=frozenset(secret))
+    """Record creates, changes and deletes of this model; never the values of `secret` fields.
+
+    `signals=False` declares a model whose entries are only written by hand with
+    `record()` (a config version viewed unmasked): it is an object type of the
+    trail, but its saves are not recorded.
+    """
+    _registry[model] = Registration(
+        exclude=frozenset(exclude), secret=frozenset(secret), signals=signals
+    )
+
+
+def object_types() -> list[ContentType]:
+    """The kinds of object the trail records, for its filter: no internal tables."""
+    types = ContentType.objects.get_for_models(*_registry).values()
+    return sorted(types, key=type_label)
+
+
+def type_label(content_type: ContentType) -> str:
+    """The model's own name for itself, such as Subnet or API token."""
+    model = content_type.model_class()
+    name = model._meta.verbose_name if model is not None else content_type.model
+    return capfirst(str(name))
 
 
 def _snapshot(instance: models.Model, reg: Registration) -> dict[str, Any]:
@@ -121,7 +149,7 @@ def _pre_save(
     sender: type[models.Model], instance: models.Model, raw: bool = False, **kw: Any
 ) -> None:
     reg = _registry.get(sender)
-    if reg is None or raw or instance.pk is None:
+    if reg is None or not reg.signals or raw or instance.pk is None:
         return
     before = sender._default_manager.filter(pk=instance.pk).first()
     instance._audit_before = _snapshot(before, reg) if before is not None else None  # type: ignore[attr-defined]
@@ -131,7 +159,7 @@ def _post_save(
     sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kw: Any
 ) -> None:
     reg = _registry.get(sender)
-    if reg is None or raw:
+    if reg is None or not reg.signals or raw:
         return
     after = _snapshot(instance, reg)
     before = getattr(instance, "_audit_before", None)
@@ -202,9 +230,129 @@ def record_many(model: type[models.Model], entries: list[Entry]) -> None:
 
 def _post_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:
     reg = _registry.get(sender)
-    if reg is None:
+    if reg is None or not reg.signals:
         return
     _write(instance, "delete", {})
+
+
+# --- reading the trail ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A value as the trail page shows it: text, and a link when the object still exists."""
+
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    """One changed field: its label, the old value (None for a new object) and the new one."""
+
+    label: str
+    old: Shown | None
+    new: Shown
+
+
+@dataclass(frozen=True)
+class ShownEntry:
+    """An entry with its object linked and its changes readable (names, not ids)."""
+
+    entry: Any
+    type_label: str
+    target: Shown
+    changes: list[ShownChange]
+
+
+def _url(obj: models.Model | None) -> str:
+    get_url = getattr(obj, "get_absolute_url", None)
+    return str(get_url()) if get_url is not None else ""
+
+
+def _related_field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+def _plain(value: Any, model_field: models.Field | None) -> Shown:
+    if value is None or value == "":
+        return Shown("—")
+    if isinstance(value, bool):
+        return Shown("yes" if value else "no")
+    if model_field is not None and model_field.choices:
+        return Shown(str(dict(model_field.flatchoices).get(value, value)))
+    return Shown(str(value))
+
+
+def present(entries: Iterable[Any]) -> list[ShownEntry]:
+    """Entries ready for the page: objects and foreign keys by name, with links.
+
+    A change to a foreign key is stored as the related object's id; it is shown
+    by that object's name, or "#id (deleted)" once the object is gone. The
+    objects are fetched in one query per model on the page, not one per row.
+    """
+    entries = list(entries)
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for entry in entries:
+        model = entry.content_type.model_class()
+        if model is not None:
+            wanted[model].add(entry.object_id)
+        for name, pair in (entry.changes or {}).items():
+            related = _related_field(model, name)
+            if related is None or related.related_model is None or not isinstance(pair, list):
+                continue
+            wanted[related.related_model].update(v for v in pair if v not in (None, ""))
+    found: dict[type[models.Model], dict[str, models.Model]] = {}
+    for model, ids in wanted.items():
+        pk_field = model._meta.pk
+        assert pk_field is not None
+        clean = []
+        for one in ids:
+            try:
+                clean.append(pk_field.to_python(one))
+            except ValidationError:
+                continue
+        found[model] = {str(k): v for k, v in model._default_manager.in_bulk(clean).items()}
+
+    def related_value(model: type[models.Model], value: Any) -> Shown:
+        if value is None or value == "":
+            return Shown("—")
+        obj = found.get(model, {}).get(str(value))
+        if obj is None:
+            return Shown(f"#{value} (deleted)")
+        return Shown(str(obj), _url(obj))
+
+    shown = []
+    for entry in entries:
+        model = entry.content_type.model_class()
+        target = found.get(model, {}).get(entry.object_id) if model is not None else None
+        changes = []
+        for name, pair in (entry.changes or {}).items():
+            model_field = _related_field(model, name)
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            label = capfirst(str(model_field.verbose_name)) if model_field else name
+            if model_field is not None and model_field.related_model is not None:
+                related_model = model_field.related_model
+                assert isinstance(related_model, type)
+                show = partial(related_value, related_model)
+            else:
+                show = partial(_plain, model_field=model_field)
+            changes.append(ShownChange(label, None if old is None else show(old), show(new)))
+        shown.append(
+            ShownEntry(
+                entry=entry,
+                type_label=type_label(entry.content_type),
+                target=Shown(entry.object_repr, _url(target)),
+                changes=changes,
+            )
+        )
+    return shown
 
 
 def connect() -> None:

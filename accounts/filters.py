@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 
+from accounts import audit
 from accounts.models import AuditEntry, Door, User
 from netkeep.filtering import FilterSet
 
@@ -13,16 +13,25 @@ from netkeep.filtering import FilterSet
 _WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"})
 
 
+def _object_type_choices() -> list[tuple[int, str]]:
+    return [(one.pk, audit.type_label(one)) for one in audit.object_types()]
+
+
 class AuditFilter(FilterSet):
-    user = django_filters.ModelChoiceFilter(queryset=User.objects.all())
-    object_type = django_filters.ModelChoiceFilter(
+    user = django_filters.ModelChoiceFilter(
+        queryset=User.objects.order_by("username"), empty_label="Anyone"
+    )
+    # Only what the trail records: internal tables (samples, hourly roll-ups) never appear.
+    object_type = django_filters.ChoiceFilter(
         field_name="content_type",
-        queryset=ContentType.objects.filter(
-            app_label__in=["accounts", "ipam", "inventory", "discovery", "backups"]
-        ).order_by("app_label", "model"),
+        choices=_object_type_choices,
+        empty_label="Any type",
         label="Object type",
     )
-    door = django_filters.ChoiceFilter(choices=Door.choices)
+    action = django_filters.ChoiceFilter(
+        choices=AuditEntry.Action.choices, empty_label="Any action"
+    )
+    door = django_filters.ChoiceFilter(choices=Door.choices, empty_label="Any door")
     since = django_filters.IsoDateTimeFilter(
         field_name="at", lookup_expr="gte", label="From", widget=_WHEN
     )
@@ -32,4 +41,4 @@ class AuditFilter(FilterSet):
 
     class Meta:
         model = AuditEntry
-        fields = ["user", "object_type", "door", "since", "until"]
+        fields = ["user", "object_type", "action", "door", "since", "until"]

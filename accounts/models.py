@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -34,6 +35,9 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
         permissions = [("manage_users", "Can manage users and see the audit trail")]
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:user_edit", args=[self.pk])
 
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
@@ -180,6 +184,9 @@ class APIToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.KEY_START}{self.prefix}…)"
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:token_list")
 
     @classmethod
     def hash_key(cls, key: str) -> str:

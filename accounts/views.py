@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import throttle
+from accounts import audit, throttle
 from accounts.filters import AuditFilter
 from accounts.forms import (
     AccountForm,
@@ -204,4 +204,5 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
     audit_filter = AuditFilter(request.GET, queryset=entries)
     page = Paginator(audit_filter.qs, 50).get_page(request.GET.get("page"))
     template = "accounts/_audit_rows.html" if request.htmx else "accounts/audit_list.html"
-    return render(request, template, {"filter": audit_filter, "page": page})
+    context = {"filter": audit_filter, "page": page, "rows": audit.present(page)}
+    return render(request, template, context)

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from backups import linestore
@@ -94,6 +95,9 @@ class ConfigVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.device_name} v{self.seq}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("backups:version", args=[self.pk])
+
 
 class BackupSchedule(models.Model):
     """Back up a group of devices (by tag, platform, role or site) on an interval or a cron line."""
@@ -129,6 +133,9 @@ class BackupSchedule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("backups:schedule_edit", args=[self.pk])
 
     def clean(self) -> None:
         from croniter import croniter

@@ -7,7 +7,12 @@ class DiscoveryConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import audit
-        from discovery.models import AllowedNetwork, ReconciliationItem, ScanProfileDef
+        from discovery.models import (
+            AllowedNetwork,
+            ReconciliationCheck,
+            ReconciliationItem,
+            ScanProfileDef,
+        )
         from discovery.scope_rules import check_scan_policy
         from ipam.models import SCAN_POLICY_CHECKS
 
@@ -15,6 +20,8 @@ class DiscoveryConfig(AppConfig):
         audit.register(AllowedNetwork)
         audit.register(ScanProfileDef)
         audit.register(ReconciliationItem, exclude=("updated",))
+        # Each check writes one entry by hand (discovery.reconcile.refresh).
+        audit.register(ReconciliationCheck, signals=False)
 
         # Connection tests, service checks and backups stay inside the same allowlist.
         from discovery.scope_rules import check

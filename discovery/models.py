@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from discovery import scope
@@ -31,6 +32,9 @@ class AllowedNetwork(models.Model):
 
     def __str__(self) -> str:
         return self.network
+
+    def get_absolute_url(self) -> str:
+        return reverse("discovery:allowlist")
 
     def clean(self) -> None:
         try:
@@ -226,6 +230,9 @@ class ScanProfileDef(models.Model):
     def __str__(self) -> str:
         return self.label or self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("discovery:profile_edit", args=[self.pk])
+
     def parsed_ports(self) -> list[int]:
         numbers: list[int] = []
         for part in self.port_list.split(","):
@@ -343,7 +350,11 @@ class ReconciliationItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.host_id}"
+        # The address, never the row id: this text is what the audit trail shows.
+        return f"{self.get_kind_display()}: {self.host.address}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("discovery:reconcile")
 
 
 class ReconciliationCheck(models.Model):
@@ -361,6 +372,9 @@ class ReconciliationCheck(models.Model):
 
     def __str__(self) -> str:
         return f"Reconciliation checked {self.checked_at:%Y-%m-%d %H:%M} ({self.trigger})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("discovery:reconcile")
 
     @classmethod
     def latest(cls) -> ReconciliationCheck | None:

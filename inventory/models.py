@@ -308,6 +308,9 @@ class DeviceCredential(models.Model):
     def __str__(self) -> str:
         return f"{self.device} #{self.position}: {self.credential_set}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:device_detail", args=[self.device_id])
+
 
 class Interface(models.Model):
     """A network interface of a device, with its address as an IPAM host."""
@@ -337,6 +340,9 @@ class Interface(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("inventory:device_detail", args=[self.device_id])
 
     def clean_fields(self, exclude: Any = None) -> None:
         self.mac = normalise_mac(self.mac)

@@ -54,6 +54,9 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("ipam:tag_detail", args=[self.pk])
+
     @classmethod
     def check_name(cls, name: str) -> None:
         """ValidationError unless the name fits the column (length, letters, no NUL)."""

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from netkeep.crypto import EncryptedTextField
@@ -193,6 +194,9 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("netkeep:webhook_edit", args=[self.pk])
 
     def subscribes_to(self, kind: str) -> bool:
         return self.enabled and kind in (self.kinds or [])

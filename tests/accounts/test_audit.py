@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
@@ -13,6 +14,7 @@ from rest_framework.test import APIClient
 from accounts import audit
 from accounts.models import AuditEntry, Role, User
 from tests.conftest import PASSWORD, bearer, token_for
+from tests.factories import make_host, make_subnet, make_vlan
 
 NEW_PASSWORD = "a-completely-new-passphrase"
 
@@ -172,3 +174,78 @@ def test_changes_that_bypass_save_can_be_recorded_by_hand(erin: User) -> None:
         audit.record(erin, "update", {"email": ["", "bulk@example.org"]})
     entry = _latest(erin)
     assert (entry.door, entry.changes) == ("import", {"email": ["", "bulk@example.org"]})
+
+
+def test_the_trail_shows_related_objects_by_name_with_links_not_ids(
+    admin_client: Client,
+) -> None:
+    vlan = make_vlan(vid=42, name="printers")
+    subnet = make_subnet("198.51.100.0/24", name="office", vlan=vlan)
+    host = make_host("198.51.100.7", hostname="printer1")
+    page = admin_client.get("/audit/").content.decode()
+    # The host's entry names its subnet and links it, and links the host itself.
+    assert f'<a href="{subnet.get_absolute_url()}">{subnet}</a>' in page
+    assert f'<a href="{host.get_absolute_url()}"><strong>{host}</strong></a>' in page
+    assert f'<a href="{vlan.get_absolute_url()}">{vlan}</a>' in page
+    assert f"Subnet</span>: <ins>{subnet.pk}<" not in page
+    assert f"VLAN</span>: <ins>{vlan.pk}<" not in page
+
+
+def test_a_related_object_that_is_gone_shows_as_deleted_without_a_link(
+    admin_client: Client,
+) -> None:
+    vlan = make_vlan(vid=42, name="printers")
+    make_subnet("198.51.100.0/24", name="office", vlan=vlan)
+    vlan_id = vlan.pk
+    vlan.delete()
+    page = admin_client.get("/audit/").content.decode()
+    assert f"<ins>#{vlan_id} (deleted)</ins>" in page
+    # The deleted VLAN's own entries keep its name, without a link to a missing page.
+    assert "<strong>42 printers</strong>" in page or "<strong>printers</strong>" in page
+    assert f'href="/ipam/vlans/{vlan_id}/"' not in page
+
+
+def test_choices_show_their_labels_in_the_trail(admin_client: Client, erin: User) -> None:
+    admin_client.post(
+        f"/users/{erin.pk}/",
+        {"username": "erin", "email": "", "role": Role.VIEWER, "is_active": "on"},
+    )
+    page = admin_client.get("/audit/").content.decode()
+    assert "<del>Editor</del> → <ins>Viewer</ins>" in page
+
+
+def test_the_trail_reads_its_related_objects_in_a_few_queries_per_page(
+    admin_client: Client, django_assert_max_num_queries: Any
+) -> None:
+    subnet = make_subnet("198.51.100.0/24", name="office")
+    for n in range(1, 31):
+        make_host(f"198.51.100.{n}", subnet=subnet)
+    # Session, user, permissions, count, page, then one query per model shown.
+    with django_assert_max_num_queries(14):
+        response = admin_client.get("/audit/")
+    assert response.content.decode().count(f'href="{subnet.get_absolute_url()}"') >= 30
+
+
+def test_the_filters_say_what_empty_means_instead_of_dashes(admin_client: Client) -> None:
+    page = admin_client.get("/audit/").content.decode()
+    assert "---------" not in page
+    for label in ("Anyone", "Any type", "Any action", "Any door"):
+        assert f'<option value="" selected>{label}</option>' in page
+
+
+def test_internal_tables_are_not_offered_as_object_types(admin_client: Client) -> None:
+    page = admin_client.get("/audit/").content.decode()
+    start = page.index('name="object_type"')
+    select = page[start : page.index("</select>", start)]
+    for shown in ("Subnet", "Host", "Device", "Credential set", "User", "Config version"):
+        assert f">{shown}</option>" in select, shown
+    for internal in ("host sample", "hourly", "usage count", "config line", "line pack", "session"):
+        assert internal not in select.lower(), internal
+
+
+def test_the_action_filter_keeps_only_that_action(admin_client: Client) -> None:
+    vlan = make_vlan(vid=42, name="printers")
+    vlan.name = "printers-2"
+    vlan.save()
+    changed = admin_client.get("/audit/?action=update", HTTP_HX_REQUEST="true").content.decode()
+    assert "printers-2" in changed and "Created " not in changed
