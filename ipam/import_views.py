@@ -18,8 +18,7 @@ from ipam.exporting import stream_csv
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter
 from ipam.importing import KINDS, ImportFileError, decode
 from ipam.models import VLAN, Host, Subnet
-from netkeep import importing
-from netkeep.models import ImportStatus
+from netkeep import importing, jobs
 from netkeep.responses import plain_error
 
 MODELS = {"vlans": "vlan", "subnets": "subnet", "hosts": "host"}
@@ -106,14 +105,12 @@ def import_csv(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         _check_perms(request, data["kind"], data["mode"])
-        batch = importing.create_batch(
-            data["csv"], data["kind"], data["mode"], request.user, data["filename"]
-        )
-        batch = importing.start_preview(batch)
-        if batch.status == ImportStatus.FAILED:
-            # A small file was read at once: what is wrong with it belongs on the form.
-            form.add_error(None, batch.message)
-            batch.delete()
+        try:
+            batch = importing.upload(
+                data["csv"], data["kind"], data["mode"], request.user, data["filename"]
+            )
+        except (ImportFileError, jobs.RateLimited) as refusal:
+            form.add_error(None, str(refusal))
         else:
             url = reverse("imports:batch", args=[batch.pk])
             if request.htmx:  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from netkeep import importing
+from netkeep import importing, jobs
 from netkeep.models import ImportBatch, ImportStatus
 from netkeep.types import AuthedRequest
 
@@ -20,6 +20,7 @@ SHOW = {"all": None, "errors": "error", "create": "create", "update": "update", 
 def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     """Progress while a job works on it; then the summary, the rows page by page, Apply."""
     batch = get_object_or_404(ImportBatch.objects.visible_to(request.user), pk=pk)
+    batch.follow_run()
     show = request.GET.get("show", "errors" if batch.counts.get("error") else "all")
     show = show if show in SHOW else "all"
     rows = batch.rows.order_by("line")
@@ -43,5 +44,8 @@ def batch_apply(request: AuthedRequest, pk: int) -> HttpResponse:
     if batch.status != ImportStatus.READY:
         messages.info(request, f"This import is {batch.get_status_display().lower()}.")
         return redirect("imports:batch", pk=batch.pk)
-    batch = importing.start_apply(batch, valid_only="valid_only" in request.POST)
+    try:
+        importing.start_apply(batch, valid_only="valid_only" in request.POST)
+    except jobs.RateLimited as refusal:
+        messages.error(request, str(refusal))
     return redirect("imports:batch", pk=batch.pk)

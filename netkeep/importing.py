@@ -30,7 +30,7 @@ import csv
 import gc
 import io
 import json
-import time
+import logging
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +42,8 @@ from django.db import IntegrityError, models, transaction
 
 from accounts import audit
 from netkeep import bulk
+
+log = logging.getLogger(__name__)
 
 MODES = ("update", "skip")
 MAX_ROWS = 200_000
@@ -478,31 +480,62 @@ def create_batch(
     )
 
 
+def upload(text: str, kind: str, mode: str, user: Any, filename: str = "", **options: bool) -> Any:
+    """Store an upload (`options` as create_batch's) and preview it, in a job when large.
+
+    Nothing is kept when it is refused: ImportFileError when a file previewed
+    at once cannot be read at all (no header, unknown kind), jobs.RateLimited
+    when the user started too many import jobs lately.
+    """
+    from netkeep.models import ImportStatus
+
+    batch = start_preview(create_batch(text, kind, mode, user, filename, **options))
+    if batch.status == ImportStatus.FAILED:
+        batch.delete()
+        raise ImportFileError(batch.message)
+    return batch
+
+
 def estimate_rows(text: str) -> int:
     """Data rows in a CSV text, counted by lines (a quoted line break counts once more)."""
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     return max(0, lines - 1)
 
 
+RUN_KIND = "import"
+
+
 def start_preview(batch: Any, inline_rows: int | None = None) -> Any:
-    """Preview now when the file is small, else hand it to a background job; the batch."""
+    """Preview now when the file is small, else in a background job (a Run); the batch.
+
+    Raises jobs.RateLimited (and forgets the upload) when the user started too
+    many import jobs lately.
+    """
     from django.conf import settings
+
+    from netkeep import jobs
 
     limit = settings.NETKEEP_IMPORT_INLINE_ROWS if inline_rows is None else inline_rows
     if batch.total <= limit:
-        return preview_job(batch.pk)
-    _enqueue("netkeep.importing.preview_job", batch.pk)
+        return preview_batch(batch.pk)
+    try:
+        _start_run(batch, "preview")
+    except jobs.RateLimited:
+        batch.delete()
+        raise
     return batch
 
 
 def start_apply(batch: Any, valid_only: bool, inline_rows: int | None = None) -> Any:
-    """Apply now when the file is small, else in a background job; the batch.
+    """Apply now when the file is small, else in a background job (a Run); the batch.
 
     The batch moves from ready to applying here, once: a second click finds it
-    applying (or applied) and changes nothing.
+    applying (or applied) and changes nothing. Raises jobs.RateLimited (the
+    batch stays ready) when the user started too many import jobs lately.
     """
     from django.conf import settings
 
+    from netkeep import jobs
     from netkeep.models import ImportBatch, ImportStatus
 
     limit = settings.NETKEEP_IMPORT_INLINE_ROWS if inline_rows is None else inline_rows
@@ -512,42 +545,78 @@ def start_apply(batch: Any, valid_only: bool, inline_rows: int | None = None) ->
     if claimed and batch.total <= limit:
         _apply_claimed(batch.pk)
     elif claimed:
-        _enqueue("netkeep.importing.apply_job", batch.pk)
-    return ImportBatch.objects.get(pk=batch.pk)
+        try:
+            _start_run(batch, "apply")
+        except jobs.RateLimited:
+            ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.READY)
+            raise
+    return ImportBatch.objects.select_related("run").get(pk=batch.pk)
 
 
-def _enqueue(task: str, batch_id: int) -> None:
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task(task, batch_id, group="imports"))
-
-
-def preview_job(batch_id: int) -> Any:
-    """The worker's entry point: preview, then apply if the upload asked for it."""
-    batch = preview_batch(batch_id, _progress_writer(batch_id))
-    if batch.auto_apply and batch.status == "ready":
-        apply_batch(batch_id, batch.valid_only)
-    return batch
-
-
-def apply_job(batch_id: int) -> str:
-    """The worker's entry point for applying a previewed upload (claimed by start_apply)."""
-    return _apply_claimed(batch_id).summary()
-
-
-def _progress_writer(batch_id: int) -> Progress:
-    """A progress callback that writes the batch's counter at most once a second."""
+def _start_run(batch: Any, phase: str) -> Any:
+    """Queue the job that previews or applies the batch, and link the batch to its Run."""
+    from netkeep import jobs
     from netkeep.models import ImportBatch
 
-    last = [0.0]
+    run = jobs.enqueue(
+        RUN_KIND,
+        f"{batch.kind} import #{batch.pk}: {phase}",
+        batch.user,
+        profile=phase,
+        rate_hint=", or import the file in smaller steps later",
+        importbatch=batch.pk,
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(run=run)
+    batch.run = run
+    return run
 
-    def write(done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - last[0] >= 1.0 or done == total:
-            last[0] = now
-            ImportBatch.objects.filter(pk=batch_id).update(done=done, total=total)
 
-    return write
+def run_job(run_id: int) -> str:
+    """The worker's entry point for a Run of kind "import": preview or apply its batch.
+
+    Progress (rows checked of the file) goes to the Run; a failure, whatever
+    its cause, leaves the Run failed with the reason and the batch failed too
+    (an apply writes in one transaction: nothing partial stays).
+    """
+    from netkeep import jobs
+    from netkeep.models import ImportBatch, ImportStatus
+
+    run = jobs.claim(run_id)
+    if run is None:
+        return "skipped"
+    batch_id = run.refs.get("importbatch")
+    if not ImportBatch.objects.filter(pk=batch_id).exists():
+        run.fail(ImportFileError("The upload was deleted before a worker took it up."))
+        return run.status
+
+    def progress(done: int, total: int) -> None:
+        if run.progress(done, total):
+            ImportBatch.objects.filter(pk=batch_id).update(done=done)
+
+    try:
+        if run.profile == "apply":
+            _apply_claimed(batch_id)
+        else:
+            batch = preview_batch(batch_id, progress)
+            if batch.auto_apply and batch.status == ImportStatus.READY:
+                apply_batch(batch_id, batch.valid_only)
+    except Exception as error:  # the reason goes to the Run and the batch, not only a log
+        log.exception("import job %s failed", run_id)
+        ImportBatch.objects.filter(
+            pk=batch_id, status__in=(ImportStatus.PREVIEWING, ImportStatus.APPLYING)
+        ).update(status=ImportStatus.FAILED, message=f"The import job failed: {error}")
+        run.fail(error)
+        return run.status
+    batch = ImportBatch.objects.get(pk=batch_id)
+    run.total = max(run.total, batch.total)
+    if batch.status == ImportStatus.FAILED:
+        run.fail(ImportFileError(batch.message), counts=batch.counts)
+    elif batch.auto_apply and batch.status != ImportStatus.APPLIED:
+        # The script asked to apply; rows with errors kept everything out.
+        run.fail(ImportFileError(batch.message), counts=batch.counts)
+    else:
+        run.finish(batch.counts)
+    return run.status
 
 
 def preview_batch(batch_id: int, progress: Progress = _no_progress) -> Any:

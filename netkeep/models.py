@@ -111,7 +111,14 @@ class ImportBatch(models.Model):
     plan = models.BinaryField(default=b"")
     valid_only = models.BooleanField(default=False)
     message = models.TextField(blank=True, help_text="Why it failed, or the outcome.")
-    run_id = models.PositiveIntegerField(null=True, blank=True, help_text="The job doing it.")
+    run = models.ForeignKey(
+        "netkeep.Run",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The background job previewing or applying it (the latest one).",
+    )
     finished = models.DateTimeField(null=True, blank=True)
 
     objects = ImportBatchQuerySet.as_manager()
@@ -130,9 +137,35 @@ class ImportBatch(models.Model):
 
     @property
     def percent(self) -> int:
-        if self.status == ImportStatus.PREVIEWING and self.total:
-            return min(99, self.done * 100 // self.total)
-        return 0 if self.is_active else 100
+        """The job's progress while one works on it; 100 once settled."""
+        if not self.is_active:
+            return 100
+        if self.run is not None and self.run.is_active:
+            return min(99, self.run.percent)
+        return 0
+
+    def follow_run(self) -> None:
+        """Fail with the reason of a job that stopped without settling this batch.
+
+        A worker that died (its heartbeat stopped, so the reaper failed its run)
+        leaves the batch previewing or applying. An apply writes in one
+        transaction, so nothing of it was kept.
+        """
+        if not self.is_active or self.run_id is None:
+            return
+        from netkeep.jobs import RunStatus, reap_stale_runs
+
+        reap_stale_runs(pk=self.run_id)
+        self.run = run = Run.objects.get(pk=self.run_id)
+        if run.status not in (RunStatus.FAILED, RunStatus.PARTIAL):
+            return
+        message = f"The import job stopped: {run.error_message or 'no reason given'}"
+        if self.status == ImportStatus.APPLYING:
+            message += " Nothing was written: upload the file again."
+        ImportBatch.objects.filter(pk=self.pk, status=self.status).update(
+            status=ImportStatus.FAILED, message=message, finished=run.finished or timezone.now()
+        )
+        self.refresh_from_db()
 
 
 class ImportRow(models.Model):

@@ -23,7 +23,7 @@ from ipam.api.pagination import HostCursorPagination
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
 from ipam.importing import ImportFileError, decode, run_import
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
-from netkeep import importing
+from netkeep import importing, jobs
 from netkeep.api.pagination import StandardPagination
 from netkeep.api.schema import one_of_field_errors
 from netkeep.api.serializers import ImportBatchSerializer
@@ -234,14 +234,16 @@ class ImportView(APIView):
                 description="The request's fields are wrong (field errors), or the import "
                 "was refused because rows have errors (the result, nothing written).",
             ),
+            429: OpenApiResponse(description="Too many import jobs: wait a minute."),
         },
         summary="Import CSV (preview with dry_run)",
         description=(
             "Files of up to NETKEEP_IMPORT_INLINE_ROWS rows (1,000 by default) are imported "
             "in the request (200, or 400 when rows have errors and nothing was written). "
             "Larger files are stored and previewed by a background job (202): follow `url` "
-            "(/api/imports/{id}) until its status is ready, applied or failed; with "
-            "dry_run false the job applies it as soon as the preview allows."
+            "(/api/imports/{id}) until its status is ready, applied or failed (`run` is the "
+            "job's id on /api/jobs/); with dry_run false the job applies it as soon as the "
+            "preview allows."
         ),
     )
     def post(self, request: Request) -> Response:
@@ -254,16 +256,18 @@ class ImportView(APIView):
         text = decode(data["file"].read()) if data.get("file") else data["csv"]
         if importing.estimate_rows(text) > settings.NETKEEP_IMPORT_INLINE_ROWS:
             # A large file becomes a background job: follow the batch's url.
-            batch = importing.create_batch(
-                text,
-                data["kind"],
-                data["mode"],
-                request.user,
-                getattr(data.get("file"), "name", "") or "",
-                auto_apply=not data["dry_run"],
-                valid_only=data["valid_only"],
-            )
-            batch = importing.start_preview(batch)
+            try:
+                batch = importing.upload(
+                    text,
+                    data["kind"],
+                    data["mode"],
+                    request.user,
+                    getattr(data.get("file"), "name", "") or "",
+                    auto_apply=not data["dry_run"],
+                    valid_only=data["valid_only"],
+                )
+            except jobs.RateLimited as refusal:
+                return Response({"detail": str(refusal)}, status.HTTP_429_TOO_MANY_REQUESTS)
             out = ImportBatchSerializer(batch, context={"request": request})
             return Response(out.data, status=status.HTTP_202_ACCEPTED)
         try:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
 
-from netkeep.models import ImportBatch, Webhook, WebhookDelivery
+from netkeep.models import ImportBatch, Run, Webhook, WebhookDelivery
 
 
 class FullCleanSerializer(serializers.ModelSerializer):
@@ -92,6 +92,12 @@ class ImportBatchSerializer(serializers.ModelSerializer):
     rows_url = serializers.HyperlinkedIdentityField(view_name="api:importbatch-rows")
     counts = serializers.DictField(child=serializers.IntegerField())
     percent = serializers.IntegerField(read_only=True)
+    run: serializers.PrimaryKeyRelatedField[Run] = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The background job previewing or applying it, on /api/jobs/ (null when the "
+        "file was small enough to do at once).",
+    )
 
     class Meta:
         model = ImportBatch
@@ -99,6 +105,7 @@ class ImportBatchSerializer(serializers.ModelSerializer):
             "id",
             "url",
             "rows_url",
+            "run",
             "kind",
             "mode",
             "filename",

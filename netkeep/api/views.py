@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import Authenticated, HasRole, PasswordChanged, TokenScope
-from netkeep import importing
+from netkeep import importing, jobs
 from netkeep.api import serializers
 from netkeep.api.pagination import StandardPagination
 from netkeep.filters import WebhookFilter
@@ -54,7 +54,13 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["created"]
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
-        return ImportBatch.objects.visible_to(self.request.user).defer("source", "plan")
+        batches = ImportBatch.objects.visible_to(self.request.user).select_related("run")
+        return batches.defer("source", "plan")
+
+    def get_object(self) -> ImportBatch:
+        batch: ImportBatch = super().get_object()
+        batch.follow_run()
+        return batch
 
     @extend_schema(
         parameters=[
@@ -84,7 +90,11 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=serializers.ImportApplySerializer,
-        responses={202: serializers.ImportBatchSerializer, 409: serializers.ImportBatchSerializer},
+        responses={
+            202: serializers.ImportBatchSerializer,
+            409: serializers.ImportBatchSerializer,
+            429: OpenApiResponse(description="Too many import jobs: wait a minute."),
+        },
     )
     @action(detail=True, methods=["post"])
     def apply(self, request: Request, pk: str | None = None) -> Response:
@@ -102,6 +112,9 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
             out = serializers.ImportBatchSerializer(batch, context={"request": request})
             return Response(out.data, status=status.HTTP_409_CONFLICT)
         valid_only = bool(params.validated_data["valid_only"])
-        batch = importing.start_apply(batch, valid_only)
+        try:
+            batch = importing.start_apply(batch, valid_only)
+        except jobs.RateLimited as refusal:
+            return Response({"detail": str(refusal)}, status.HTTP_429_TOO_MANY_REQUESTS)
         out = serializers.ImportBatchSerializer(batch, context={"request": request})
         return Response(out.data, status=status.HTTP_202_ACCEPTED)

@@ -176,7 +176,8 @@ def test_a_large_upload_is_left_to_a_job_and_the_page_shows_its_progress(
     assert len(sent) == 1 and not ImportRow.objects.exists()
     page = editor_client.get(response["Location"])  # type: ignore[attr-defined]
     assert b"<progress" in page.content and b'hx-trigger="every 2s"' in page.content
-    importing.preview_job(batch.pk)
+    batch.refresh_from_db()
+    assert importing.run_job(batch.run_id) == "succeeded"
     page = editor_client.get(response["Location"])  # type: ignore[attr-defined]
     assert b"<progress" not in page.content and b"20 to create" in page.content
     with django_capture_on_commit_callbacks() as sent:  # type: ignore[operator]
@@ -184,7 +185,7 @@ def test_a_large_upload_is_left_to_a_job_and_the_page_shows_its_progress(
     assert len(sent) == 1 and not Host.objects.exists()
     batch.refresh_from_db()
     assert batch.status == ImportStatus.APPLYING
-    importing.apply_job(batch.pk)
+    assert importing.run_job(batch.run_id) == "succeeded"
     assert Host.objects.count() == 20
 
 
@@ -201,7 +202,8 @@ def test_the_api_answers_202_for_a_large_file_and_the_job_applies_it(
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "queued" and body["auto_apply"] is True
-    importing.preview_job(body["id"])
+    assert isinstance(body["run"], int)
+    importing.run_job(body["run"])
     status = client.get(body["url"]).json()
     assert status["status"] == "applied" and status["counts"]["create"] == 20
     assert Host.objects.count() == 20

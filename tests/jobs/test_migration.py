@@ -87,3 +87,25 @@ def test_a_populated_database_keeps_every_run_through_the_move(erin: Any) -> Non
     reloaded = type(erin).objects.get(pk=erin.pk)
     assert reloaded.has_perm("discovery.run_scans") and reloaded.has_perm("netkeep.view_run")
     assert not connection.introspection.table_names().count("discovery_run")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_batches_keep_their_run_as_a_link_through_the_migration(erin: Any) -> None:
+    old_apps = _migrate([("netkeep", "0006_alter_event_kind")])
+    try:
+        OldBatch = old_apps.get_model("netkeep", "ImportBatch")
+        OldRun = old_apps.get_model("netkeep", "Run")
+        run = OldRun.objects.create(kind="import", target="hosts import", status="succeeded")
+        linked = OldBatch.objects.create(kind="hosts", mode="skip", user_id=erin.pk, run_id=run.pk)
+        dangling = OldBatch.objects.create(kind="hosts", mode="skip", run_id=run.pk + 1000)
+        plain = OldBatch.objects.create(kind="vlans", mode="update", filename="v.csv")
+    finally:
+        _migrate()
+
+    from netkeep.models import ImportBatch
+
+    after = {batch.pk: batch for batch in ImportBatch.objects.all()}
+    assert set(after) == {linked.pk, dangling.pk, plain.pk}
+    assert after[linked.pk].run == Run.objects.get(pk=run.pk)
+    assert after[dangling.pk].run is None and after[plain.pk].run is None
+    assert (after[plain.pk].kind, after[plain.pk].filename) == ("vlans", "v.csv")
