@@ -2,7 +2,6 @@
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from netkeep import health, views
@@ -18,9 +17,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script under the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    # Redoc is gone: it needs inline styles and fetches its logo from a CDN, so no page
-    # would be 'self'-only. Old bookmarks land on the Swagger UI.
-    path("redoc/", RedirectView.as_view(pattern_name="api:docs", permanent=True), name="redoc"),
+    # No Redoc: it needs inline styles and fetches its logo from a CDN.
 ]
 
 webhook_patterns: list[URLPattern | URLResolver] = [

@@ -22,12 +22,13 @@ DJANGO_SETTINGS_MODULE=netkeep.settings DEBUG=false \
   DATABASE_URL=sqlite:///:memory: \
   $PY manage.py check --deploy --fail-level WARNING
 
+# pytest-xdist: one worker per core (each builds its own lab namespaces and test database).
 echo "== pytest on SQLite"
-DATABASE_URL=sqlite:///:memory: .venv/bin/pytest -p no:cacheprovider "$@"
+DATABASE_URL=sqlite:///:memory: .venv/bin/pytest -p no:cacheprovider -n auto "$@"
 
 echo "== pytest on PostgreSQL"
 pg_url=$(scripts/pg.sh start)
 pg_dir=${pg_url##*host=}
 trap 'scripts/pg.sh stop "$pg_dir"' EXIT
-DATABASE_URL=$pg_url .venv/bin/pytest -p no:cacheprovider "$@"
+DATABASE_URL=$pg_url .venv/bin/pytest -p no:cacheprovider -n auto "$@"
 echo "== all green in $(( $(date +%s) - start )) s"

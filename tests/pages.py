@@ -12,6 +12,7 @@ what to add here.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -291,9 +292,16 @@ def _fill(regex: str, values: dict[str, str]) -> str:
     return "/" + "".join(out)
 
 
-def every_page() -> Iterator[Page]:
-    """One Page per URL pattern and argument combination, each checked to resolve as meant."""
+# Sweeps over every page split into this many shards, so parallel workers share them.
+SHARDS = 4
+
+
+def every_page(shard: int | None = None) -> Iterator[Page]:
+    """One Page per URL pattern and argument combination, each checked to resolve as meant;
+    with `shard`, only the patterns whose stable hash falls in it (0 ≤ shard < SHARDS)."""
     for regex, pattern in _walk(get_resolver().url_patterns):
+        if shard is not None and zlib.crc32(regex.encode()) % SHARDS != shard:
+            continue
         if regex in SKIP_REGEXES:
             continue
         for values in _argument_values(regex, pattern):

@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser import BROWSER_MARKS, sign_in
 from tests.conftest import make_user
-from tests.pages import every_page, populate
+from tests.pages import SHARDS, every_page, populate
 
 pytestmark = BROWSER_MARKS
 
@@ -26,7 +26,7 @@ pytestmark = BROWSER_MARKS
 SKIP = ("/logout/", "/admin/logout/")
 
 
-def visit_all(browser: Any, live_server: Any) -> tuple[list[str], list[str], int]:
+def visit_all(browser: Any, live_server: Any, shard: int) -> tuple[list[str], list[str], int]:
     page = sign_in(browser, live_server, "alice")
     server = urlsplit(live_server.url).netloc
     outside: list[str] = []
@@ -54,7 +54,7 @@ def visit_all(browser: Any, live_server: Any) -> tuple[list[str], list[str], int
     page.on("console", on_console)
     page.on("pageerror", lambda error: problems.append(f"{current['url']}: script error: {error}"))
     visited = 0
-    for entry in every_page():
+    for entry in every_page(shard):
         if entry.path in SKIP:
             continue
         current["url"] = live_server.url + entry.path
@@ -77,13 +77,14 @@ def visit_all(browser: Any, live_server: Any) -> tuple[list[str], list[str], int
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("shard", range(SHARDS))
 def test_every_page_loads_only_from_the_server_without_csp_violations(
-    browser: Any, live_server: Any
+    browser: Any, live_server: Any, shard: int
 ) -> None:
     populate()
     make_user("alice", "admin")
-    outside, problems, visited = visit_all(browser, live_server)
-    assert visited > 200
+    outside, problems, visited = visit_all(browser, live_server, shard)
+    assert visited > 200 / SHARDS / 2  # the shards together visit over 200 pages
     assert not outside, "requests to other hosts:\n" + "\n".join(sorted(set(outside)))
     assert not problems, "CSP violations or console errors:\n" + "\n".join(problems)
 
