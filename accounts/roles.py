@@ -9,6 +9,7 @@ from django.db.models import Q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django.db.models import Model
 
     from accounts.models import User
 
@@ -86,3 +87,13 @@ def may_hold_tokens(user: User | AnonymousUser) -> bool:
 def may_manage_all_tokens(user: User | AnonymousUser) -> bool:
     """Those who manage users see and revoke everyone's API tokens."""
     return bool(user.is_authenticated and user.has_perm("accounts.manage_users"))
+
+
+def may_watch(user: User | AnonymousUser, model: type[Model]) -> bool:
+    """A watch is personal: whoever may read events and the object may watch it."""
+    meta = model._meta
+    return bool(
+        user.is_authenticated
+        and user.has_perm("netkeep.view_event")
+        and user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
+    )

@@ -1,4 +1,4 @@
-"""Cross-cutting records: events and the webhooks they fan out to; stored CSV import previews.
+"""Cross-cutting records: events, watches and the webhooks events fan out to; CSV import previews.
 
 This module must not import any app (ipam, discovery, ...): events point at
 their object through a content type and an id.
@@ -63,6 +63,27 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.object_repr}"
+
+
+class Watch(models.Model):
+    """A person's watch on one object (a subnet, host or device): its events come first."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="watches")
+    # Addressed like Event's object, so events and watches meet without knowing the apps.
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="one_watch_per_object"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.content_type.model} {self.object_id}"
 
 
 class ImportStatus(models.TextChoices):

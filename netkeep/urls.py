@@ -38,6 +38,7 @@ urlpatterns = [
     path("discovery/", include("discovery.urls")),
     path("backups/", include("backups.urls")),
     path("jobs/", include("netkeep.jobs.urls")),
+    path("events/", include("discovery.event_urls")),
     path("webhooks/", include((webhook_patterns, "netkeep"))),
     path("imports/", include("netkeep.import_urls")),
     path("api/", include((api_patterns, "api"))),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import django_filters
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from discovery import history, icmp, nmap, scans, scope
 from discovery.api import serializers
+from discovery.eventlog import EventFilter
 from discovery.models import OpenPort
 from discovery.sweep import ping_settings, sweep_now
 from ipam.models import Host
@@ -103,13 +105,26 @@ class OpenPortViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["port", "last_seen", "first_seen"]
 
 
+class EventAPIFilter(EventFilter):
+    """The events page's filters, plus the exact object id older clients use."""
+
+    object_id = django_filters.CharFilter(label="Object id (exact)")
+
+    class Meta(EventFilter.Meta):
+        fields = [*EventFilter.Meta.fields, "object_id"]
+
+
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
-    """Events (host up/down, new host, port opened/closed, ...), newest first."""
+    """Events (host up/down, new host, port opened/closed, ...), newest first.
+
+    The events page's filters: kind, type, object (`host:12`, with what it
+    contains), name, site, period or since/until, watched.
+    """
 
     queryset = Event.objects.select_related("content_type")
     serializer_class = serializers.EventSerializer
     pagination_class = StandardPagination
-    filterset_fields = ["kind", "object_id"]
+    filterset_class = EventAPIFilter
     ordering_fields = ["at"]
 
 
