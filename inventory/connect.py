@@ -117,7 +117,9 @@ def detect(device: Device) -> tuple[str, ssh.Result]:
     if not result.ok:
         return "", result
     creds = next(c for c in _credentials(sets) if c.name == result.working)
-    guess = ssh.detect_platform(address, creds, result.host_key, device.ssh_port)
+    guess = ssh.detect_platform(
+        address, creds, result.host_key, device.ssh_port, candidates=set(Platform.values)
+    )
     if guess not in Platform.values:
         guess = ""
     Device.objects.filter(pk=device.pk).update(suggested_platform=guess)

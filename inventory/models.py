@@ -271,6 +271,15 @@ class Device(models.Model):
         self.offered_host_key, self.offered_host_key_at = "", None
         self.save()
 
+    def settle_suggested_platform(self, *, accept: bool) -> None:
+        """Use platform detection's guess (accept) or drop it; saved so the audit records it."""
+        if not self.suggested_platform:
+            raise ValidationError("Platform detection has suggested nothing for this device.")
+        if accept:
+            self.platform = self.suggested_platform
+        self.suggested_platform = ""
+        self.save()
+
     def forget_host_key(self) -> None:
         """Drop the pin (a device was replaced); the next connection pins what it sees."""
         self.ssh_host_key, self.ssh_host_key_pinned_at = "", None

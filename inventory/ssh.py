@@ -61,12 +61,15 @@ class Diagnosis:
         "right port?).",
         TIMEOUT: "No answer (timeout): a firewall may drop the packets, or the device is down.",
         NOT_SSH: "Something answers on the port, but it does not speak SSH.",
-        NO_COMMON_ALGORITHMS: "No common SSH algorithms: the device only offers legacy "
-        "ciphers or key exchanges that Netkeep does not enable.",
+        NO_COMMON_ALGORITHMS: "No common SSH algorithms (a legacy device): it offers only key "
+        "exchanges, host keys or ciphers that Netkeep does not support. Upgrade its SSH server "
+        "or enable a modern algorithm on it (an RSA, ECDSA or Ed25519 host key; curve25519 or "
+        "ecdh key exchange; aes-ctr or aes-gcm ciphers).",
         HOST_KEY_CHANGED: "The SSH host key changed: check the device, then accept the new key "
         "on the device page. Nothing was sent to it.",
         AUTH_FAILED: "Authentication failed with every credential set.",
-        ENABLE_REJECTED: "Logged in, but the enable password was rejected.",
+        ENABLE_REJECTED: "Logged in, but the enable password was rejected: correct the enable "
+        "secret of the credential set.",
         NO_CREDENTIALS: "No credential set to try: add one to the device, its site or a tag.",
         BAD_KEY: "The SSH private key of a credential set cannot be read (wrong passphrase?).",
         ERROR: "The connection failed.",
@@ -279,6 +282,7 @@ def connect(
     if not credentials:
         return done(Diagnosis.NO_CREDENTIALS, host_key=seen.host_key)
     attempts: list[Attempt] = []
+    prompt = ""
     for creds in credentials:
         outcome = _login(device_type, address, port, creds, seen.host_key)
         attempts.append(outcome.attempt)
@@ -291,7 +295,7 @@ def connect(
                 working=creds.name,
                 attempts=attempts,
             )
-        if outcome.attempt.diagnosis in (Diagnosis.ENABLE_REJECTED, Diagnosis.HOST_KEY_CHANGED):
+        if outcome.attempt.diagnosis == Diagnosis.HOST_KEY_CHANGED:
             return done(
                 outcome.attempt.diagnosis,
                 f"set {creds.name}",
@@ -299,6 +303,9 @@ def connect(
                 prompt=outcome.prompt,
                 attempts=attempts,
             )
+        if outcome.attempt.diagnosis == Diagnosis.ENABLE_REJECTED:
+            prompt = prompt or outcome.prompt
+            continue  # a later set may hold the right enable secret
         if outcome.attempt.diagnosis not in (Diagnosis.AUTH_FAILED, Diagnosis.BAD_KEY):
             # The device stopped answering: more sets would only wait for the same timeout.
             return done(
@@ -307,6 +314,16 @@ def connect(
                 host_key=seen.host_key,
                 attempts=attempts,
             )
+    refused = [a.credential for a in attempts if a.diagnosis == Diagnosis.ENABLE_REJECTED]
+    if refused:
+        # Some set logged in: the enable secret, not the login, is what to fix.
+        return done(
+            Diagnosis.ENABLE_REJECTED,
+            f"set {', '.join(refused)}",
+            host_key=seen.host_key,
+            prompt=prompt,
+            attempts=attempts,
+        )
     tried = ", ".join(a.credential for a in attempts)
     return done(Diagnosis.AUTH_FAILED, f"tried {tried}", host_key=seen.host_key, attempts=attempts)
 
@@ -348,16 +365,62 @@ def _login(device_type: str, address: str, port: int, creds: Credentials, key: s
                 conn.disconnect()
 
 
-def detect_platform(address: str, creds: Credentials, host_key: str, port: int = 22) -> str:
-    """Netmiko's SSHDetect guess for the device ("" when it cannot tell)."""
+# SSHDetect waits this long for more output after a command goes quiet (Netmiko: 6 s).
+# The patterns it looks for are in the first lines of `show version` and the like.
+DETECT_QUIET_S = 2.0
+
+
+def _detector(args: dict[str, Any]) -> Any:
+    """Netmiko's SSHDetect, reading each command's output with a shorter quiet time."""
     from netmiko import SSHDetect
 
+    class Detector(SSHDetect):
+        def _send_command(self, cmd: str = "") -> str:
+            self.connection.write_channel(cmd + "\n")
+            time.sleep(0.5)
+            output = self.connection.read_channel_timing(last_read=DETECT_QUIET_S)
+            return str(self.connection.strip_backspaces(output))
+
+    return Detector(**args)
+
+
+def detect_platform(
+    address: str,
+    creds: Credentials,
+    host_key: str,
+    port: int = 22,
+    *,
+    candidates: frozenset[str] | set[str] = frozenset(),
+) -> str:
+    """Netmiko's SSHDetect guess among `candidates` (Netmiko device types); "" when it cannot tell.
+
+    SSHDetect's own patterns and priorities decide, but only for the platforms the
+    caller supports, and it stops after the first command some candidate
+    recognises: Netmiko's `autodetect()` sends every command of every platform it
+    knows (about two minutes against a Cisco IOS device) unless a 99 % match ends it.
+    The commands are the read-only ones Netmiko's table lists (`show version`,
+    `display version`, `uname -a`, ...), sent in its order.
+    """
+    from netmiko.ssh_autodetect import SSH_MAPPER_BASE
+
+    table = [(kind, spec) for kind, spec in SSH_MAPPER_BASE if not candidates or kind in candidates]
+    commands = list(dict.fromkeys(str(spec["cmd"]) for _, spec in table))
     with _known_hosts(address, port, host_key) as path:
         args = _session_args("autodetect", address, port, creds, path)
         args.pop("read_timeout_override", None)
         args.pop("fast_cli", None)
-        guesser = SSHDetect(**args)
+        guesser = _detector(args)
         try:
-            return guesser.autodetect() or ""
+            for command in commands:
+                scores: dict[str, int] = {}
+                for kind, spec in table:
+                    if spec["cmd"] != command:
+                        continue
+                    options = {k: v for k, v in spec.items() if k != "dispatch"}
+                    scores[kind] = getattr(guesser, str(spec["dispatch"]))(**options)
+                best = max(scores.items(), key=lambda item: item[1], default=("", 0))
+                if best[1]:
+                    return best[0]
+            return ""
         finally:
             guesser.connection.disconnect()

@@ -164,11 +164,17 @@ def device_host_key(request: AuthedRequest, pk: int) -> HttpResponse:
 def device_platform(request: AuthedRequest, pk: int) -> HttpResponse:
     """Confirm the platform detection suggested (or dismiss the suggestion)."""
     device = get_object_or_404(Device, pk=pk)
-    if request.POST.get("action") == "accept" and device.suggested_platform:
-        device.platform = device.suggested_platform
-        messages.success(request, f"{device} is now {device.get_platform_display()}.")
-    device.suggested_platform = ""
-    device.save()
+    action = request.POST.get("action")
+    if action not in ("accept", "dismiss"):
+        messages.error(request, "Choose accept or dismiss.")
+        return redirect(device.get_absolute_url())
+    try:
+        device.settle_suggested_platform(accept=action == "accept")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if action == "accept":
+            messages.success(request, f"{device} is now {device.get_platform_display()}.")
     return redirect(device.get_absolute_url())
 
 

@@ -200,6 +200,7 @@ class DeviceSerializer(FullCleanSerializer):
             "last_test_at",
             "last_test_ok",
             "last_test_message",
+            "suggested_platform",
             "unavailable_reason",
             "created",
             "updated",
@@ -210,6 +211,7 @@ class DeviceSerializer(FullCleanSerializer):
             "last_test_at",
             "last_test_ok",
             "last_test_message",
+            "suggested_platform",
             "unavailable_reason",
             "created",
             "updated",
@@ -391,6 +393,13 @@ class ServiceSnapshotSerializer(serializers.Serializer):
     message = serializers.CharField()
     last_checked = serializers.DateTimeField(allow_null=True)
     last_change = serializers.DateTimeField(allow_null=True)
+
+
+class PlatformDecisionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=["accept", "dismiss"],
+        help_text="accept: the device's platform becomes the suggested one; dismiss: drop it.",
+    )
 
 
 class RunStartedSerializer(serializers.Serializer):

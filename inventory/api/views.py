@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -44,6 +45,8 @@ class DeviceViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
     def get_permissions(self) -> Any:
         if self.action in ("test", "detect"):
             self.required_permission = "inventory.run_device_jobs"
+        elif self.action == "platform":
+            self.required_permission = "inventory.change_device"
         return super().get_permissions()
 
     def _start(self, kind: str) -> Response:
@@ -74,6 +77,22 @@ class DeviceViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def detect(self, request: Request, pk: str | None = None) -> Response:
         return self._start(inventory_jobs.DETECT)
+
+    @extend_schema(
+        request=serializers.PlatformDecisionSerializer,
+        responses={200: serializers.DeviceSerializer},
+        summary="Accept or dismiss the platform that detection suggested",
+    )
+    @action(detail=True, methods=["post"])
+    def platform(self, request: Request, pk: str | None = None) -> Response:
+        device = self.get_object()
+        decision = serializers.PlatformDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        try:
+            device.settle_suggested_platform(accept=decision.validated_data["action"] == "accept")
+        except DjangoValidationError as error:
+            return Response({"action": error.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(serializers.DeviceSerializer(device, context={"request": request}).data)
 
 
 class SiteViewSet(CleanDeleteMixin, viewsets.ModelViewSet):

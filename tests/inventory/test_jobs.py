@@ -133,3 +133,45 @@ def test_the_buttons_are_disabled_with_the_reason_when_the_allowlist_refuses(
     assert 'disabled title="198.18.0.5 is outside the scan allowlist' in page
     bad = editor_client.post(reverse("inventory:device_run", args=[device.pk, "reboot"]))
     assert bad.status_code == 404
+
+
+def test_editors_accept_or_dismiss_the_platform_detection_suggested(
+    editor_client: Client, viewer_client: Client, noaccess_client: Client, device: Device
+) -> None:
+    url = reverse("inventory:device_platform", args=[device.pk])
+    Device.objects.filter(pk=device.pk).update(platform="", suggested_platform="arista_eos")
+    for client in (viewer_client, noaccess_client):
+        assert client.post(url, {"action": "accept"}).status_code == 403
+    assert editor_client.post(url, {"action": "accept"}).status_code == 302
+    device.refresh_from_db()
+    assert (device.platform, device.suggested_platform) == ("arista_eos", "")
+    Device.objects.filter(pk=device.pk).update(suggested_platform="linux")
+    editor_client.post(url, {"action": "dismiss"})
+    device.refresh_from_db()
+    assert (device.platform, device.suggested_platform) == ("arista_eos", "")
+    page = editor_client.post(url, {"action": "accept"}, follow=True).content.decode()
+    assert "Platform detection has suggested nothing for this device." in page
+
+
+def test_the_api_accepts_or_dismisses_the_suggested_platform(
+    erin: Any, victor: Any, nora: Any, device: Device
+) -> None:
+    Device.objects.filter(pk=device.pk).update(platform="", suggested_platform="juniper_junos")
+    url = f"/api/inventory/devices/{device.pk}/platform"
+    api = APIClient()
+    for user in (victor, nora):
+        api.force_authenticate(user)
+        assert api.post(url, {"action": "accept"}, format="json").status_code in (403, 404)
+    api.force_authenticate(erin)
+    assert api.get(f"/api/inventory/devices/{device.pk}").json()["suggested_platform"] == (
+        "juniper_junos"
+    )
+    assert api.post(url, {"action": "maybe"}, format="json").status_code == 400
+    accepted = api.post(url, {"action": "accept"}, format="json")
+    assert accepted.status_code == 200
+    assert (accepted.json()["platform"], accepted.json()["suggested_platform"]) == (
+        "juniper_junos",
+        "",
+    )
+    again = api.post(url, {"action": "dismiss"}, format="json")
+    assert again.status_code == 400 and "suggested nothing" in str(again.json())

@@ -1,10 +1,16 @@
-"""SSH devices for the lab: fakenos emulators and Debian's OpenSSH, inside the hosts namespace.
+"""SSH devices for the lab: fakenos emulators (cisco_ios, arista_eos, a Junos-like NOS).
 
 Each device is its own process in the lab's hosts namespace, listening on port 22
 of one of the lab's live addresses, so the scanner side reaches it exactly as it
 would reach a router. A device's configuration (the output of its "show" command)
 is fixed for the life of its process: `restart()` with new outputs or a new host
-key is how a test changes the device.
+key is how a test changes the device. Whoever starts one calls `close()` at
+teardown: it stops the process running *now*, also after a restart.
+
+`juniper_junos` devices run the NOS in fakenos_junos.yaml (a prompt `user@host> `
+and the commands Netmiko's JuniperSSH sends). With `enable_secret`, `enable`
+asks for a password and only that password reaches the `#` prompt, so a wrong
+enable secret is rejected as on a real device.
 """
 
 from __future__ import annotations
@@ -39,7 +45,9 @@ _FAKENOS = textwrap.dedent(
 PROMPTS = {
     "cisco_ios": ["{base_prompt}>", "{base_prompt}#"],
     "arista_eos": ["{base_prompt}>", "{base_prompt}#"],
+    "juniper_junos": ["{base_prompt}> "],
 }
+JUNOS_NOS = Path(__file__).with_name("fakenos_junos.yaml")
 
 
 def new_host_key(path: Path) -> str:
@@ -60,16 +68,31 @@ class FakeDevice:
     username: str = "netops"
     password: str = "lab-password-1"
     outputs: dict[str, str] = field(default_factory=dict)
+    enable_secret: str = ""
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="nk-fakenos-")))
     host_key: str = ""
     process: subprocess.Popen[bytes] | None = None
 
     def _inventory(self, key_file: Path) -> dict[str, Any]:
         prompts = PROMPTS.get(self.platform, ["{base_prompt}>", "{base_prompt}#"])
-        commands = {
+        commands: dict[str, Any] = {
             command: {"output": output, "prompt": prompts, "help": command}
             for command, output in self.outputs.items()
         }
+        if self.enable_secret:
+            user, enabled = prompts[0], prompts[-1]
+            commands["enable"] = {"output": "Password:", "prompt": user, "help": "enable"}
+            commands[self.enable_secret] = {
+                "output": None,
+                "new_prompt": enabled,
+                "prompt": user,
+                "help": "the enable secret",
+            }
+        nos: dict[str, Any] = {"plugin": self.platform, "configuration": {"commands": commands}}
+        shell: dict[str, Any] = {"plugin": "CMDShell", "configuration": {}}
+        if self.platform == "juniper_junos":
+            nos["plugin"] = str(JUNOS_NOS)
+            shell["configuration"]["base_prompt"] = f"{self.username}@{self.name}"
         return {
             "hosts": {
                 self.name: {
@@ -85,7 +108,8 @@ class FakeDevice:
                             "ssh_key_file": str(key_file),
                         },
                     },
-                    "nos": {"plugin": self.platform, "configuration": {"commands": commands}},
+                    "shell": shell,
+                    "nos": nos,
                 }
             }
         }

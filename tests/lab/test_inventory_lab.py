@@ -1,99 +1,77 @@
-"""Inventory in the lab: connection-test diagnoses against real SSH servers, service checks.
+"""Inventory in the lab: connection-test diagnoses and platform detection against real SSH
+servers, service checks.
 
-SSH servers are fakenos devices (cisco_ios, arista_eos) started in the lab's
-hosts namespace on lab addresses; the code under test runs in the scanner
-namespace with the scan allowlist set to the lab's range, so the real outbound
-check is exercised (nothing is patched).
+SSH servers are fakenos devices (cisco_ios with an enable secret, arista_eos, a
+Junos-like NOS of our own; tests/lab/sshlab.py) and Debian's OpenSSH (a linux
+device, and a legacy-only server), started in the lab's hosts namespace on lab
+addresses. The code under test runs in the scanner namespace with the scan
+allowlist set to the lab's range, so the real outbound check is exercised
+(nothing is patched).
 """
 
 from __future__ import annotations
 
-import http.server  # noqa: F401  (the servers below run it in the hosts namespace)
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import paramiko
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from inventory import checks, connect, ssh
+from inventory import jobs as inventory_jobs
 from inventory.addressing import host_for
-from inventory.models import CheckStatus, Device, DeviceCredential, ServiceCheck
+from inventory.models import CheckStatus, Device, DeviceCredential, Platform, ServiceCheck
 from tests.factories import make_credential_set, make_device, make_subnet
 from tests.lab.netns import Lab
+from tests.lab.sshlab import FakeDevice, wait_for_port
 
 pytestmark = pytest.mark.django_db
 
-FAKENOS = textwrap.dedent(
-    """
-    import sys, time
-    from fakenos import FakeNOS
-    platform, address, port, user, password, key = sys.argv[1:7]
-    server = {"plugin": "ParamikoSshServer",
-              "configuration": {"address": address, "timeout": 1, "ssh_key_file": key}}
-    inventory = {"default": {"username": user, "password": password, "port": int(port),
-                             "server": server, "shell": {"plugin": "CMDShell", "configuration": {}},
-                             "nos": {"plugin": platform, "configuration": {}}},
-                 "hosts": {"dev": {"port": int(port), "platform": platform}}}
-    net = FakeNOS(inventory=inventory)
-    net.start()
-    print("ready", flush=True)
-    while True:
-        time.sleep(60)
-    """
+CISCO, ARISTA, JUNOS = "198.18.0.233", "198.18.0.144", "198.18.0.200"
+SILENT, UNREACHABLE = "198.18.0.4", "198.18.0.77"
+USER, PASSWORD, ENABLE = "netops", "lab-password-1", "lab-enable-1"
+# Real IOS and EOS answer `show version` at the `>` prompt (fakenos only at `#`),
+# and this is what SSHDetect reads to tell them apart.
+IOS_VERSION = (
+    "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E8, "
+    "RELEASE SOFTWARE (fc1)\nTechnical Support: http://www.cisco.com/techsupport\n"
+    "core1 uptime is 1 week, 2 days"
 )
-CISCO, ARISTA, SILENT, UNREACHABLE = "198.18.0.233", "198.18.0.144", "198.18.0.4", "198.18.0.77"
-
-
-def _key(path: Path) -> str:
-    paramiko.RSAKey.generate(2048).write_private_key_file(str(path))
-    return str(path)
-
-
-def _wait_for_port(lab: Lab, address: str, port: int) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        probe = lab.exec(
-            [
-                sys.executable,
-                "-c",
-                f"import socket; socket.create_connection(('{address}', {port}), 1)",
-            ]
-        )
-        if probe.returncode == 0:  # type: ignore[union-attr]
-            return
-        time.sleep(0.3)
-    raise RuntimeError(f"nothing listens on {address}:{port}")
-
-
-def _fakenos(lab: Lab, platform: str, address: str, key: str) -> subprocess.Popen[bytes]:
-    process = lab.spawn_in(
-        lab.hosts_ns,
-        [sys.executable, "-u", "-c", FAKENOS, platform, address, "22", "admin", "right", key],
-        stdout=subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    assert b"ready" in process.stdout.readline()
-    _wait_for_port(lab, address, 22)
-    return process
+EOS_VERSION = "Arista DCS-7050SX3-48YC8\nHardware version: 11.01\nSoftware image version: 4.31.2F"
 
 
 @pytest.fixture(scope="module")
-def devices(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("keys")
-    cisco = _fakenos(lab, "cisco_ios", CISCO, _key(folder / "cisco"))
-    arista = _fakenos(lab, "arista_eos", ARISTA, _key(folder / "arista"))
+def devices(lab: Lab) -> Iterator[dict[str, FakeDevice]]:
+    running = {
+        "cisco": FakeDevice(
+            lab,
+            "core1",
+            CISCO,
+            "cisco_ios",
+            outputs={"show version": IOS_VERSION},
+            enable_secret=ENABLE,
+        ),
+        "arista": FakeDevice(
+            lab, "leaf1", ARISTA, "arista_eos", outputs={"show version": EOS_VERSION}
+        ),
+        "junos": FakeDevice(lab, "vsrx1", JUNOS, "juniper_junos"),
+    }
     lab._ns(lab.scanner_ns, "ip", "route", "add", "unreachable", f"{UNREACHABLE}/32")
-    running = {"cisco": cisco, "arista": arista, "folder": folder}
-    yield running
-    # A test may have replaced a device (a new host key): stop what runs now.
-    lab.stop(running["cisco"])
-    lab.stop(running["arista"])
-    lab._ns(lab.scanner_ns, "ip", "route", "del", "unreachable", f"{UNREACHABLE}/32")
+    try:
+        with ThreadPoolExecutor(len(running)) as pool:  # each start takes a second or two
+            list(pool.map(FakeDevice.start, running.values()))
+        yield running
+    finally:
+        # close() stops the process running now, also one a test restarted with a new key.
+        for device in running.values():
+            device.close()
+        lab._ns(lab.scanner_ns, "ip", "route", "del", "unreachable", f"{UNREACHABLE}/32")
 
 
 @pytest.fixture
@@ -110,10 +88,10 @@ def _device(name: str, address: str, platform: str, *sets: Any) -> Device:
 
 
 def test_a_wrong_password_fails_for_that_set_and_the_second_set_works(
-    lab: Lab, devices: dict[str, Any], scope: None
+    lab: Lab, devices: dict[str, FakeDevice], scope: None
 ) -> None:
-    wrong = make_credential_set("wrong", username="admin", password="nope")
-    right = make_credential_set("right", username="admin", password="right")
+    wrong = make_credential_set("wrong", username=USER, password="nope")
+    right = make_credential_set("right", username=USER, password=PASSWORD)
     device = _device("core1", CISCO, "cisco_ios", wrong, right)
     with lab.enter():
         result = connect.check_connection(device)
@@ -122,7 +100,7 @@ def test_a_wrong_password_fails_for_that_set_and_the_second_set_works(
         ("wrong", "auth_failed"),
         ("right", "ok"),
     ]
-    assert result.prompt == "dev>"
+    assert result.prompt == "core1>"
     device.refresh_from_db()
     assert device.working_credential == right and device.ssh_host_key.startswith("ssh-rsa ")
     assert device.last_test_ok and device.last_prompt == result.prompt
@@ -133,10 +111,10 @@ def test_a_wrong_password_fails_for_that_set_and_the_second_set_works(
 
 
 def test_arista_eos_connects_and_every_set_failing_says_so(
-    lab: Lab, devices: dict[str, Any], scope: None
+    lab: Lab, devices: dict[str, FakeDevice], scope: None
 ) -> None:
     good = _device(
-        "leaf1", ARISTA, "arista_eos", make_credential_set("ok", username="admin", password="right")
+        "leaf1", ARISTA, "arista_eos", make_credential_set("ok", username=USER, password=PASSWORD)
     )
     bad = _device(
         "leaf2", ARISTA, "arista_eos", make_credential_set("a", username="x", password="y")
@@ -160,7 +138,7 @@ def test_arista_eos_connects_and_every_set_failing_says_so(
     ],
 )
 def test_network_failures_get_their_own_diagnosis(
-    lab: Lab, devices: dict[str, Any], scope: None, address: str, port: int, diagnosis: str
+    lab: Lab, devices: dict[str, FakeDevice], scope: None, address: str, port: int, diagnosis: str
 ) -> None:
     device = _device(f"d{port}", address, "cisco_ios", make_credential_set("s", password="x"))
     Device.objects.filter(pk=device.pk).update(ssh_port=port)
@@ -185,15 +163,14 @@ def test_an_address_outside_the_allowlist_is_refused_before_any_packet(
 
 
 def test_a_changed_host_key_fails_until_an_editor_accepts_it(
-    lab: Lab, devices: dict[str, Any], scope: None
+    lab: Lab, devices: dict[str, FakeDevice], scope: None
 ) -> None:
-    cred = make_credential_set("right", username="admin", password="right")
+    cred = make_credential_set("right", username=USER, password=PASSWORD)
     device = _device("rebuilt", CISCO, "cisco_ios", cred)
     with lab.enter():
         assert connect.check_connection(device).ok
     # The device is rebuilt: same address, new host key.
-    lab.stop(devices["cisco"])
-    devices["cisco"] = _fakenos(lab, "cisco_ios", CISCO, _key(devices["folder"] / "new"))
+    devices["cisco"].restart(new_key=True)
     device.refresh_from_db()
     with lab.enter():
         changed = connect.check_connection(device)
@@ -218,7 +195,7 @@ def web(lab: Lab) -> Iterator[str]:
         [sys.executable, "-m", "http.server", "8081", "--bind", "198.18.0.100"],
         cwd="/tmp",
     )
-    _wait_for_port(lab, "198.18.0.100", 8081)
+    wait_for_port(lab, "198.18.0.100", 8081)
     yield "198.18.0.100"
     lab.stop(process)
 
@@ -274,9 +251,9 @@ def test_a_secret_appears_nowhere_but_encrypted(
 
     caplog.set_level(logging.DEBUG)
     settings.NETKEEP_SECRET_KEYS = [Fernet.generate_key().decode()]
-    wrong = make_credential_set("canary-wrong", username="admin", password=CANARY)
+    wrong = make_credential_set("canary-wrong", username=USER, password=CANARY)
     right = make_credential_set(
-        "canary-right", username="admin", password="right", enable_secret=CANARY
+        "canary-right", username=USER, password=PASSWORD, enable_secret=CANARY
     )
     device = _device("canary-dev", CISCO, "cisco_ios", wrong, right)
     with lab.enter():
@@ -322,36 +299,53 @@ def _admin() -> Any:
     return User.objects.get(username="alice")
 
 
-# --- Debian's OpenSSH as a linux device ---------------------------------------------
+# --- Debian's OpenSSH: a linux device, and a legacy-only server -----------------------
 
-LINUX = "198.18.0.253"
+LINUX, LEGACY = "198.18.0.253", "198.18.0.89"
 
 
-@pytest.fixture(scope="module")
-def openssh(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """sshd on 198.18.0.253 in the hosts namespace, with its own /run (a private tmpfs)."""
-    folder = tmp_path_factory.mktemp("sshd")
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / "host")], check=True
-    )
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(folder / "client")], check=True
-    )
-    (folder / "authorized_keys").write_text((folder / "client.pub").read_text())
-    config = folder / "sshd_config"
+def _sshd(lab: Lab, folder: Path, address: str, host_key: str, extra: str = "") -> Any:
+    """sshd on `address` in the hosts namespace, with its own /run (a private tmpfs)."""
+    config = folder / f"sshd_config_{address}"
     config.write_text(
-        f"ListenAddress {LINUX}\nPort 22\nHostKey {folder / 'host'}\n"
+        f"ListenAddress {address}\nPort 22\nHostKey {host_key}\n"
         f"AuthorizedKeysFile {folder / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
-        "StrictModes no\nPidFile none\n"
+        f"StrictModes no\nPidFile none\n{extra}"
     )
     script = (
         f"mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f {config}"
     )
     process = lab.spawn_in(lab.hosts_ns, ["unshare", "-m", "sh", "-c", script])
-    _wait_for_port(lab, LINUX, 22)
-    yield {"key": (folder / "client").read_text()}
-    lab.stop(process)
+    wait_for_port(lab, address, 22)
+    return process
+
+
+def _keygen(path: Path, kind: str = "ed25519") -> Path:
+    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-f", str(path)], check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def openssh(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A linux device on LINUX, and on LEGACY an sshd that offers only a DSA host key."""
+    folder = tmp_path_factory.mktemp("sshd")
+    client = _keygen(folder / "client")
+    (folder / "authorized_keys").write_text(client.with_suffix(".pub").read_text())
+    linux = _sshd(lab, folder, LINUX, str(_keygen(folder / "host")))
+    # ssh-dss: OpenSSH 9.2 still serves it when asked to; paramiko dropped DSA in 4.0.
+    legacy = _sshd(
+        lab,
+        folder,
+        LEGACY,
+        str(_keygen(folder / "host_dsa", "dsa")),
+        "HostKeyAlgorithms ssh-dss\n",
+    )
+    try:
+        yield {"key": client.read_text()}
+    finally:
+        lab.stop(linux)
+        lab.stop(legacy)
 
 
 def test_debian_openssh_is_a_linux_device_reached_with_an_ssh_key(
@@ -368,3 +362,96 @@ def test_debian_openssh_is_a_linux_device_reached_with_an_ssh_key(
         ("key", "ok"),
     ]
     assert result.prompt.endswith("#") and result.host_key.startswith("ssh-ed25519 ")
+
+
+def test_a_legacy_only_server_says_no_common_algorithms_before_any_login(
+    lab: Lab, openssh: dict[str, str], scope: None
+) -> None:
+    device = _device("old-switch", LEGACY, "cisco_ios", make_credential_set("s", password="x"))
+    with lab.enter():
+        result = connect.check_connection(device)
+    assert result.diagnosis == "no_common_algorithms", result.message
+    assert result.attempts == [] and "no acceptable host key" in result.message
+    assert "Upgrade its SSH server or enable a modern algorithm" in result.message
+    device.refresh_from_db()
+    assert device.last_test_diagnosis == "no_common_algorithms" and device.ssh_host_key == ""
+
+
+# --- a Junos-like device, the enable secret ------------------------------------------
+
+
+def test_a_junos_like_device_connects(
+    lab: Lab, devices: dict[str, FakeDevice], scope: None
+) -> None:
+    device = _device("vsrx1", JUNOS, "juniper_junos", make_credential_set("j", password=PASSWORD))
+    with lab.enter():
+        result = connect.check_connection(device)
+    assert result.ok, result.message
+    assert result.prompt == "netops@vsrx1>" and result.working == "j"
+
+
+def test_a_rejected_enable_secret_is_its_own_diagnosis_and_a_later_set_can_fix_it(
+    lab: Lab, devices: dict[str, FakeDevice], scope: None
+) -> None:
+    stale = make_credential_set("stale", password=PASSWORD, enable_secret="old-enable")
+    device = _device("core-enable", CISCO, "cisco_ios", stale)
+    with lab.enter():
+        refused = connect.check_connection(device)
+    assert refused.diagnosis == "enable_rejected", refused.message
+    assert "correct the enable secret" in refused.message and "set stale" in refused.message
+    assert refused.prompt == "core1>"  # logged in, still unprivileged
+    current = make_credential_set("current", password=PASSWORD, enable_secret=ENABLE)
+    DeviceCredential.objects.create(device=device, credential_set=current, position=1)
+    with lab.enter():
+        fixed = connect.check_connection(device)
+    assert fixed.ok and fixed.prompt == "core1#", fixed.message
+    assert [(a.credential, a.diagnosis) for a in fixed.attempts] == [
+        ("stale", "enable_rejected"),
+        ("current", "ok"),
+    ]
+
+
+# --- platform detection -----------------------------------------------------------------
+
+
+def test_platform_detection_runs_as_a_job_and_an_editor_confirms_the_guess(
+    lab: Lab, devices: dict[str, FakeDevice], scope: None, editor_client: Client
+) -> None:
+    device = _device("unknown-box", CISCO, "", make_credential_set("d", password=PASSWORD))
+    run = inventory_jobs.start(inventory_jobs.DETECT, device, None)
+    with lab.enter():
+        assert inventory_jobs.run_platform_detection(run.pk) == "succeeded"
+    run.refresh_from_db()
+    device.refresh_from_db()
+    assert run.counts["guess"] == "cisco_ios" and run.counts["working"] == "d"
+    assert (device.platform, device.suggested_platform) == ("", "cisco_ios")
+    page = editor_client.get(device.get_absolute_url()).content.decode()
+    assert "Platform detection says this is <strong>cisco_ios</strong>" in page
+    response = editor_client.post(
+        reverse("inventory:device_platform", args=[device.pk]), {"action": "accept"}
+    )
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert (device.platform, device.suggested_platform) == ("cisco_ios", "")
+
+
+def test_sshdetect_tells_arista_junos_and_linux_apart(
+    lab: Lab, devices: dict[str, FakeDevice], openssh: dict[str, str]
+) -> None:
+    """The SSH layer below the job, for the other platforms (in parallel: each takes seconds)."""
+    login = ssh.Credentials("d", USER, PASSWORD)
+    targets = {
+        "arista_eos": (ARISTA, login),
+        "juniper_junos": (JUNOS, login),
+        "linux": (LINUX, ssh.Credentials("k", "root", private_key=openssh["key"])),
+    }
+
+    def guess(target: tuple[str, ssh.Credentials]) -> str:
+        address, creds = target
+        with lab.enter():
+            key = ssh.probe(address).host_key
+            return ssh.detect_platform(address, creds, key, candidates=set(Platform.values))
+
+    with ThreadPoolExecutor(len(targets)) as pool:
+        found = dict(zip(targets, pool.map(guess, targets.values()), strict=True))
+    assert found == {platform: platform for platform in targets}
