@@ -38,3 +38,10 @@ class DiscoveryConfig(AppConfig):
         # A subnet's resolver and profile are refused when saved, not only when a run starts.
         if check_scan_policy not in SCAN_POLICY_CHECKS:
             SCAN_POLICY_CHECKS.append(check_scan_policy)
+
+        # The subnet form offers the profiles that exist as a choice, not free text.
+        from discovery.portscan import profile_choices
+        from ipam.models import SCAN_PROFILE_CHOICES
+
+        if profile_choices not in SCAN_PROFILE_CHOICES:
+            SCAN_PROFILE_CHOICES.append(profile_choices)

@@ -42,6 +42,13 @@ def admin_profiles() -> dict[str, nmap.ScanProfile]:
     return profiles
 
 
+def profile_choices() -> list[tuple[str, str]]:
+    """(name, label) of every profile a subnet may name: built-in first, then admin-defined."""
+    builtin = [(name, profile.label) for name, profile in nmap.BUILTIN_PROFILES.items()]
+    extra = ScanProfileDef.objects.exclude(name__in=nmap.BUILTIN_PROFILES).order_by("name")
+    return builtin + [(d.name, d.label or d.name) for d in extra]
+
+
 def resolve_profile(name: str) -> nmap.ScanProfile:
     """The built-in or admin-defined profile `name` (the default when empty); UnknownProfile."""
     return nmap.get_profile(name or DEFAULT_PROFILE, extra=admin_profiles())

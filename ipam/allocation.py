@@ -23,10 +23,12 @@ def next_free_keys(subnet: Subnet, count: int = 1, after: str | None = None) -> 
 
     Each step costs a few indexed queries whatever the number of hosts: a run
     of used addresses is skipped with one query for the first host whose next
-    address is not a host.
+    address is not a host. The subnet's gateway is kept for its router.
     """
+    from ipam.addresses import address_key, parse_address
     from ipam.models import Host
 
+    gateway = address_key(parse_address(subnet.gateway)) if subnet.gateway else ""
     first, last = (int(k, 16) for k in subnet.usable_keys())
     candidate = max(first, int(after, 16) + 1) if after else first
     same_table = Host.objects.filter(vrf_key=subnet.vrf_key, family=subnet.family)
@@ -57,7 +59,7 @@ def next_free_keys(subnet: Subnet, count: int = 1, after: str | None = None) -> 
                 if bound is not None:
                     stop = min(stop, int(bound, 16))
             take = min(count - len(found), stop - candidate)
-            found += [to_key(v) for v in range(candidate, candidate + take)]
+            found += [k for v in range(candidate, candidate + take) if (k := to_key(v)) != gateway]
             candidate += take
             continue
         run_end = (

@@ -56,6 +56,94 @@ class ChildItem:
     kind = "child"
 
 
+@dataclass(frozen=True)
+class MarkItem:
+    """An address with a role in the subnet that no host holds: network, gateway, broadcast."""
+
+    address: IPAddress
+    role: str  # "network", "gateway" or "broadcast"
+    kind = "mark"
+
+    @property
+    def assignable(self) -> bool:
+        return self.role == "gateway"
+
+
+def marks(subnet: Subnet) -> dict[int, str]:
+    """The addresses of a subnet with a role, by integer value: network, broadcast, gateway.
+
+    IPv4 blocks up to /30 have a network and a broadcast address; IPv6 blocks up
+    to /126 keep back the subnet-router anycast address, shown as the network.
+    """
+    net = subnet.ip_network
+    first, last = usable_bounds(net)
+    found: dict[int, str] = {}
+    if first > int(net.network_address):
+        found[int(net.network_address)] = "network"
+    if last < int(net.broadcast_address):
+        found[int(net.broadcast_address)] = "broadcast"
+    if subnet.gateway:
+        found[int(parse_address(subnet.gateway))] = "gateway"
+    return found
+
+
+def _insert_marks(
+    items: list[Any], roles: dict[int, str], lo: int, hi: int, family: int
+) -> list[Any]:
+    """Add a row for each role address from `lo` to `hi` that no host or child holds.
+
+    A free run holding the gateway is split around it; hosts and children are
+    left alone (a host on the gateway address is marked by its own row).
+    """
+    pending = sorted(a for a in roles if lo <= a <= hi)
+    if not pending:
+        return items
+
+    def mark(value: int) -> MarkItem:
+        return MarkItem(from_key(to_key(value), family), roles[value])
+
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, FreeRun):
+            first, last = int(item.first), int(item.last)
+            while pending and pending[0] < first:
+                out.append(mark(pending.pop(0)))
+            position = first
+            while pending and pending[0] <= last:
+                value = pending.pop(0)
+                if value > position:
+                    out.append(
+                        FreeRun(
+                            item.first if position == first else _addr(position, family),
+                            _addr(value - 1, family),
+                        )
+                    )
+                out.append(mark(value))
+                position = value + 1
+            if position <= last:
+                out.append(
+                    item if position == first else FreeRun(_addr(position, family), item.last)
+                )
+            continue
+        start = (
+            int(item.host.ip_address)
+            if isinstance(item, HostItem)
+            else int(item.subnet.start_key, 16)
+        )
+        end = start if isinstance(item, HostItem) else int(item.subnet.end_key, 16)
+        while pending and pending[0] < start:
+            out.append(mark(pending.pop(0)))
+        while pending and pending[0] <= end:
+            pending.pop(0)  # held by this host or child
+        out.append(item)
+    out.extend(mark(value) for value in pending)
+    return out
+
+
+def _addr(value: int, family: int) -> IPAddress:
+    return from_key(to_key(value), family)
+
+
 def _free(lo: int, hi: int, usable: tuple[int, int], family: int) -> FreeRun | None:
     lo, hi = max(lo, usable[0]), min(hi, usable[1])
     if lo > hi:
@@ -103,6 +191,9 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
         if gap is not None:
             items.append(gap)
     next_cursor = to_key(position - 1) if more else None
+    items = _insert_marks(
+        items, marks(subnet), cursor, position - 1 if more else end, subnet.family
+    )
     return Flow(items=items, next_cursor=next_cursor)
 
 
@@ -118,10 +209,11 @@ class AddressPage:
 
     items: list[Any]
     next_url: str
-    mode: str  # "flow" or "alive"
+    mode: str  # "flow", "alive" or "sorted"
     start: IPAddress | None = None
     range: Any = None
     error: str = ""
+    sort: str = ""  # the column a "sorted" page is sorted by ("-" first: descending)
 
 
 def flow_url(subnet: Subnet, **params: Any) -> str:
@@ -143,16 +235,90 @@ def _clip_to(items: list[Any], end: int) -> tuple[list[Any], bool]:
         elif isinstance(item, HostItem):
             if int(item.host.ip_address) > end:
                 return kept, True
+        elif isinstance(item, MarkItem):
+            if int(item.address) > end:
+                return kept, True
         elif int(item.subnet.start_key, 16) > end:
             return kept, True
         kept.append(item)
     return kept, False
 
 
+# Columns of the subnet view that sort by a click on their header: the name in the
+# query string, then the database order (the address breaks ties; empty values last).
+SORTS: dict[str, tuple[str, ...]] = {
+    "status": ("status",),
+    "hostname": ("hostname",),
+    "description": ("description",),
+    "last_seen": ("last_seen",),
+    "latency": ("latency_ms",),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A header of the subnet view's table: its label, and how a click sorts by it."""
+
+    label: str
+    name: str = ""  # the sort name; empty: the column does not sort
+    url: str = ""
+    aria_sort: str = ""  # "ascending", "descending" or "" (not sorted by it)
+
+
+def columns(subnet: Subnet, sort: str) -> list[Column]:
+    """The table's headers: a sorted column links to the other direction, others to ascending."""
+    base = reverse("ipam:subnet_detail", args=[subnet.pk])
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    out: list[Column] = []
+    for label, name in (
+        ("Status", "status"),
+        ("Address", "address"),
+        ("Hostname", "hostname"),
+        ("Description", "description"),
+        ("Tags", ""),
+        ("Last seen", "last_seen"),
+        ("Latency", "latency"),
+    ):
+        if not name:
+            out.append(Column(label))
+            continue
+        active = current == name or (name == "address" and not current)
+        direction = ("descending" if descending else "ascending") if active else ""
+        if name == "address":
+            # Address order is the flow itself (free runs and children between hosts).
+            out.append(Column(label, name, base, direction))
+            continue
+        flip = f"-{name}" if active and not descending else name
+        out.append(Column(label, name, f"{base}?sort={flip}", direction))
+    return out
+
+
+def sorted_page(subnet: Subnet, sort: str, page: str) -> AddressPage:
+    """Hosts of the subnet's whole range sorted by one column, FLOW_PAGE rows a page."""
+    from django.db.models import F
+
+    name, descending = sort.lstrip("-"), sort.startswith("-")
+    fields = SORTS[name]
+    order = [
+        F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in fields
+    ]
+    number = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
+    offset = (number - 1) * FLOW_PAGE
+    hosts = subnet.host_range().prefetch_related("tags").order_by(*order, "key")
+    rows = list(hosts[offset : offset + FLOW_PAGE + 1])
+    next_url = ""
+    if len(rows) > FLOW_PAGE:
+        next_url = flow_url(subnet, sort=sort, page=number + 1)
+    return AddressPage([HostItem(h) for h in rows[:FLOW_PAGE]], next_url, "sorted", sort=sort)
+
+
 def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
-    """Parse the subnet view's parameters (start, range, cursor, order) and read one page."""
+    """Parse the subnet view's parameters (start, range, cursor, order, sort); read one page."""
     if params.get("order") == "alive":
         return alive_page(subnet, params.get("after", ""))
+    sort = params.get("sort", "")
+    if sort.lstrip("-") in SORTS:
+        return sorted_page(subnet, sort, params.get("page", ""))
     after = params.get("after") or None
     if after and (len(after) != 32 or not all(c in "0123456789abcdef" for c in after)):
         return AddressPage([], "", "flow", error="That page link is damaged: start again.")

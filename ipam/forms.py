@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ipam.addresses import parse_address
-from ipam.models import VLAN, VRF, Host, HostnameSource, Subnet, Tag
+from ipam.models import SCAN_PROFILE_CHOICES, VLAN, VRF, Host, HostnameSource, Subnet, Tag
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length or 64
 
@@ -118,6 +118,9 @@ class TagForm(forms.ModelForm):
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
 
+SCAN_SETTINGS = ("scan_interval", "nmap_profile", "dns_resolver")
+
+
 class SubnetForm(TaggedModelForm):
     class Meta:
         model = Subnet
@@ -126,6 +129,7 @@ class SubnetForm(TaggedModelForm):
             "vrf",
             "name",
             "description",
+            "gateway",
             "vlan",
             "site",
             "scan_enabled",
@@ -144,6 +148,25 @@ class SubnetForm(TaggedModelForm):
         cast(forms.ModelChoiceField, self.fields["vrf"]).empty_label = "Global table"
         cast(forms.ModelChoiceField, self.fields["vlan"]).empty_label = "None"
         self.fields["network"].widget.attrs.update(autocomplete="off", spellcheck="false")
+        self.fields["nmap_profile"] = forms.ChoiceField(
+            label="Port scan profile",
+            required=False,
+            choices=self._profile_choices(),
+            help_text="Profiles are defined under Discovery → Scan profiles.",
+        )
+        # Scan settings hide while "scan this subnet" is off (ipam.css, no script).
+        for name in SCAN_SETTINGS:
+            self.fields[name].widget.attrs["data-scan-setting"] = ""
+
+    def _profile_choices(self) -> list[tuple[str, str]]:
+        choices = [("", "Default")]
+        for lister in SCAN_PROFILE_CHOICES:
+            choices += lister()
+        current = self.initial.get("nmap_profile") or self.instance.nmap_profile
+        if current and current not in dict(choices):
+            # A profile deleted since: shown as it is, so saving asks for a new choice.
+            choices.append((current, f"{current} (no longer exists)"))
+        return choices
 
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]
@@ -226,8 +249,20 @@ class AllocateForm(forms.Form):
     count = forms.IntegerField(
         min_value=1, max_value=256, initial=1, help_text="1–256 addresses at a time."
     )
-    hostname = forms.CharField(max_length=253, required=False)
+    hostname = forms.CharField(
+        max_length=253,
+        required=False,
+        help_text="For a single address only: leave it empty when allocating several.",
+    )
     description = forms.CharField(max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if (cleaned.get("count") or 0) > 1 and cleaned.get("hostname"):
+            self.add_error(
+                "hostname", "Leave the hostname empty when allocating several addresses."
+            )
+        return cleaned
 
 
 class AllocateSubnetForm(forms.Form):

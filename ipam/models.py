@@ -172,6 +172,9 @@ class AddressField(models.CharField):
 # app: they add themselves here in their AppConfig.ready(). Each raises
 # ValidationError with field errors.
 SCAN_POLICY_CHECKS: list[Callable[[Subnet], None]] = []
+# The port scan profiles a subnet may name, as (name, label) pairs: discovery registers
+# the function that lists them (built-in and admin-defined), so the form offers a choice.
+SCAN_PROFILE_CHOICES: list[Callable[[], list[tuple[str, str]]]] = []
 
 
 class Subnet(models.Model):
@@ -183,14 +186,24 @@ class Subnet(models.Model):
     start_key = models.CharField(max_length=32, editable=False)
     end_key = models.CharField(max_length=32, editable=False)
     vrf = models.ForeignKey(
-        VRF, null=True, blank=True, on_delete=models.PROTECT, related_name="subnets"
+        VRF,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subnets",
+        verbose_name="VRF",
     )
     # 0 for the global table: unique constraints must not treat NULLs as distinct.
     vrf_key = models.BigIntegerField(default=0, editable=False)
     name = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)
     vlan = models.ForeignKey(
-        VLAN, null=True, blank=True, on_delete=models.SET_NULL, related_name="subnets"
+        VLAN,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subnets",
+        verbose_name="VLAN",
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="subnets")
     site = models.ForeignKey(
@@ -203,6 +216,9 @@ class Subnet(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
         editable=False,
+    )
+    gateway = AddressField(
+        null=True, blank=True, help_text="The router's address in this subnet, if it has one."
     )
     # Scan policy (discovery reads these).
     scan_enabled = models.BooleanField("scan this subnet", default=False)
@@ -276,6 +292,7 @@ class Subnet(models.Model):
         if clash.exists():
             where = f"VRF {self.vrf}" if self.vrf_id else "the global table"
             raise ValidationError({"network": f"{self.network} already exists in {where}."})
+        self._check_gateway()
         for check in SCAN_POLICY_CHECKS:
             check(self)
         if self.pk:
@@ -291,6 +308,23 @@ class Subnet(models.Model):
                             "outside it or change VRF: move or delete them first."
                         }
                     )
+
+    def _check_gateway(self) -> None:
+        if not self.gateway:
+            return
+        try:
+            gateway = parse_address(self.gateway)
+        except ValidationError:
+            return  # reported by the field's to_python()
+        first, last = usable_bounds(self.ip_network)
+        if not self.contains(gateway) or not first <= int(gateway) <= last:
+            low, high = from_key(to_key(first), self.family), from_key(to_key(last), self.family)
+            raise ValidationError(
+                {
+                    "gateway": f"{gateway} is not a usable address of {self.network}: "
+                    f"pick one from {low} to {high}."
+                }
+            )
 
     def validate_constraints(self, exclude: Any = None) -> None:
         # clean() checks (VRF, network) uniqueness already, with a message that says where.

@@ -27,7 +27,7 @@ from ipam import owners
 from ipam.addresses import parse_address
 from ipam.allocation import SubnetFull, allocate, allocate_subnet
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
-from ipam.flow import FreeRun, HostItem, address_page, child_target, flow_url
+from ipam.flow import FreeRun, HostItem, address_page, child_target, columns, flow_url
 from ipam.forms import (
     AllocateForm,
     AllocateSubnetForm,
@@ -139,6 +139,7 @@ def _row_links(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
         "add_host_url": f"{reverse('ipam:host_create')}?subnet={subnet.pk}&address=",
         "can_edit": request.user.has_perm("ipam.change_host"),
         "can_add": request.user.has_perm("ipam.add_host"),
+        "gateway": subnet.gateway or "",
     }
 
 
@@ -191,19 +192,38 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if target:
         # The address or range lives in a child subnet: its view is where it shows.
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
-    page = address_page(subnet, request.GET)
-    owners.attach((i.host for i in page.items if isinstance(i, HostItem)), request.user)
-    context: dict[str, Any] = {"subnet": subnet, "page": page, **_row_links(request, subnet)}
+    context = _flow_context(request, subnet)
     if request.htmx and request.GET.get("rows"):
         return render(request, "ipam/_address_rows.html", context)
     if request.htmx and not request.htmx.boosted:
-        return render(request, "ipam/_flow.html", context)
-    context["tiles"] = tile_links(subnet)
-    context["free_prefixes"] = subnet.free_prefixes(limit=FREE_PREFIXES)
-    context["ancestors"] = Subnet.objects.containing(subnet.ip_network).filter(
-        vrf_key=subnet.vrf_key, prefix_length__lt=subnet.prefix_length
-    )
-    return render(request, "ipam/subnet_detail.html", context)
+        # The order buttons sit outside #flow: they come along out of band.
+        return render(request, "ipam/_flow.html", {**context, "oob": True})
+    return render(request, "ipam/subnet_detail.html", _page_context(subnet, context))
+
+
+def _flow_context(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
+    """The address flow of the subnet view for this request's parameters."""
+    page = address_page(subnet, request.GET)
+    owners.attach((i.host for i in page.items if isinstance(i, HostItem)), request.user)
+    return {
+        "subnet": subnet,
+        "page": page,
+        "columns": columns(subnet, page.sort),
+        "sorted_by": page.sort.lstrip("-").replace("_", " "),
+        **_row_links(request, subnet),
+    }
+
+
+def _page_context(subnet: Subnet, context: dict[str, Any]) -> dict[str, Any]:
+    """What the whole subnet page adds around the flow: heatmap, free prefixes, path."""
+    return {
+        **context,
+        "tiles": tile_links(subnet),
+        "free_prefixes": subnet.free_prefixes(limit=FREE_PREFIXES),
+        "ancestors": Subnet.objects.containing(subnet.ip_network).filter(
+            vrf_key=subnet.vrf_key, prefix_length__lt=subnet.prefix_length
+        ),
+    }
 
 
 @permission_required("ipam.view_subnet", raise_exception=True)
@@ -251,21 +271,30 @@ def subnet_allocate(request: AuthedRequest, pk: int) -> HttpResponse:
     """Allocate the next N free addresses (safe under concurrency: ipam.allocation)."""
     subnet = get_object_or_404(Subnet, pk=pk)
     form = AllocateForm(request.POST)
-    if form.is_valid() and form.cleaned_data["count"] > 1 and form.cleaned_data["hostname"]:
-        form.add_error("hostname", "Leave the hostname empty when allocating several addresses.")
     if not form.is_valid():
         free = subnet.next_free(1)
-        context = {"subnet": subnet, "free": free[0] if free else None, "form": form}
-        return render(request, "ipam/next_free.html", context, status=400)
+        box = {"subnet": subnet, "free": free[0] if free else None, "form": form}
+        if request.htmx:
+            # Swapped in place of the box that posted (htmx swaps 200s only).
+            return render(request, "ipam/_next_free.html", box)
+        # Without script: the whole subnet page, the box open with its errors.
+        subnet = get_object_or_404(Subnet.objects.select_related("parent").for_tree(), pk=pk)
+        context = _page_context(subnet, _flow_context(request, subnet))
+        return render(request, "ipam/subnet_detail.html", {**context, "next_free": box}, status=400)
     fields = {k: v for k, v in form.cleaned_data.items() if k != "count" and v}
     try:
         hosts = allocate(subnet, form.cleaned_data["count"], **fields)
     except SubnetFull as full:
         messages.error(request, f"{full} Nothing was allocated.")
-        return redirect(subnet)
+        return _go(request, subnet.get_absolute_url())
     span = hosts[0].address if len(hosts) == 1 else f"{hosts[0].address} – {hosts[-1].address}"
     messages.success(request, f"Allocated {len(hosts)} address(es): {span}.")
-    return redirect(flow_url(subnet, jump=hosts[0].address) + f"#a-{hosts[0].pk}")
+    return _go(request, flow_url(subnet, jump=hosts[0].address) + f"#a-{hosts[0].pk}")
+
+
+def _go(request: AuthedRequest, url: str) -> HttpResponse:
+    """A redirect that htmx follows as a whole-page navigation."""
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 @require_POST

@@ -64,6 +64,13 @@ class SubnetSerializer(FullCleanSerializer):
         help_text="The resolver for DNS passes, inside the scan allowlist; empty or null: the"
         " system resolver.",
     )
+    gateway = serializers.CharField(
+        max_length=45,
+        allow_null=True,
+        allow_blank=True,
+        required=False,
+        help_text="The router's address in this subnet; empty or null: none.",
+    )
 
     class Meta:
         model = Subnet
@@ -75,6 +82,7 @@ class SubnetSerializer(FullCleanSerializer):
             "vrf",
             "name",
             "description",
+            "gateway",
             "vlan",
             "site",
             "tags",
@@ -92,6 +100,9 @@ class SubnetSerializer(FullCleanSerializer):
 
     def validate_dns_resolver(self, value: str | None) -> str | None:
         return value or None  # empty clears it, like null and like the form
+
+    def validate_gateway(self, value: str | None) -> str | None:
+        return value or None
 
     @extend_schema_field(UtilisationSerializer)
     def get_utilisation(self, subnet: Subnet) -> dict[str, int]:

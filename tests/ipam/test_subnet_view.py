@@ -315,7 +315,8 @@ def test_a_huge_subnet_with_many_hosts_sends_a_page_the_size_of_a_24(
     small = make_subnet("192.0.2.0/24")
     make_hosts(small, [f"192.0.2.{n}" for n in range(1, 255, 2)])
     big = make_subnet(network)
-    make_hosts(big, [address(n) for n in range(1, 60001, 3)])
+    # Every other address, as in the /24: the same shape of page, a far larger subnet.
+    make_hosts(big, [address(n) for n in range(1, 40001, 2)])
     small_size = len(viewer_client.get(small.get_absolute_url()).content)
     big_page = viewer_client.get(big.get_absolute_url()).content.decode()
     # 256 hosts (and the free runs between them) a page, whatever the subnet holds.
@@ -465,9 +466,9 @@ def test_the_breadcrumbs_show_every_ancestor(viewer_client: Client) -> None:
 @pytest.mark.parametrize(
     ("network", "hosts", "free"),
     [
-        ("198.18.9.0/31", ["198.18.9.0"], "198.18.9.1 · 1 free"),
-        ("198.18.9.7/32", [], "198.18.9.7 · 1 free"),
-        ("2001:2::/127", ["2001:2::1"], "2001:2:: · 1 free"),
+        ("198.18.9.0/31", ["198.18.9.0"], "198.18.9.1"),
+        ("198.18.9.7/32", [], "198.18.9.7"),
+        ("2001:2::/127", ["2001:2::1"], "2001:2::"),
         ("2001:2::5/128", ["2001:2::5"], None),
     ],
 )
@@ -480,7 +481,8 @@ def test_point_to_point_and_single_address_subnets_render(
     flow = html[html.index('id="flow-rows"') :]
     assert _rows(flow, "host-row") == len(hosts)
     if free:
-        assert re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", flow)).count(free) == 1
+        # The one free address is a row of its own, never behind "show".
+        assert _rows(flow, "free-addr") == 1 and f'<td class="addr mono">{free}</td>' in flow
     else:
         assert _rows(flow, "free-run") == 0
         full = editor_client.get(reverse("ipam:subnet_next_free", args=[subnet.pk]))
