@@ -191,9 +191,6 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
         if gap is not None:
             items.append(gap)
     next_cursor = to_key(position - 1) if more else None
-    items = _insert_marks(
-        items, marks(subnet), cursor, position - 1 if more else end, subnet.family
-    )
     return Flow(items=items, next_cursor=next_cursor)
 
 
@@ -338,6 +335,10 @@ def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
         after = to_key(int(start) - 1)
     flow = subnet.flow(after=after, limit=FLOW_PAGE)
     items, cursor = flow.items, flow.next_cursor
+    # Network, gateway and broadcast rows within the span this page covers.
+    low = int(after, 16) + 1 if after else int(subnet.start_key, 16)
+    high = int(cursor, 16) if cursor else int(subnet.end_key, 16)
+    items = _insert_marks(items, marks(subnet), low, high, subnet.family)
     if span is not None:
         items, past_end = _clip_to(items, int(span.broadcast_address))
         cursor = None if past_end else cursor
