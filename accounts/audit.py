@@ -10,10 +10,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -23,16 +23,25 @@ from django.utils.text import capfirst
 
 from netkeep import bulk
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from accounts.models import AuditEntry, User
+    from netkeep.types import Actor
+
 MASK = "••••••"
+
+# A field's value as the trail stores it: JSON scalars, anything else as its text.
+Value: TypeAlias = str | int | float | bool | None
 
 
 @dataclass(frozen=True)
 class Context:
     door: str
-    user: Any = None
-    request: Any = None
+    user: Actor = None
+    request: HttpRequest | None = None
 
-    def actor(self) -> Any:
+    def actor(self) -> Actor:
         # For the API the user is known only after DRF authenticates, which it
         # writes back onto the Django request; read it as late as possible.
         if self.request is not None:
@@ -55,7 +64,7 @@ _registry: dict[type[models.Model], Registration] = {}
 
 
 @contextlib.contextmanager
-def context(door: str, user: Any = None, request: Any = None) -> Iterator[None]:
+def context(door: str, user: Actor = None, request: HttpRequest | None = None) -> Iterator[None]:
     """Attribute the changes made inside the block to this door and user."""
     token = _current.set(Context(door=door, user=user, request=request))
     try:
@@ -108,8 +117,15 @@ def type_label(content_type: ContentType) -> str:
     return capfirst(str(name))
 
 
-def _snapshot(instance: models.Model, reg: Registration) -> dict[str, Any]:
-    values: dict[str, Any] = {}
+def _saved(user: Actor) -> User | None:
+    """The user an entry links to: none for anonymous visitors and jobs."""
+    from accounts.models import User
+
+    return user if isinstance(user, User) and user.pk else None
+
+
+def _snapshot(instance: models.Model, reg: Registration) -> dict[str, Value]:
+    values: dict[str, Value] = {}
     for f in instance._meta.concrete_fields:
         if f.name in reg.exclude or f.primary_key:
             continue
@@ -120,13 +136,13 @@ def _snapshot(instance: models.Model, reg: Registration) -> dict[str, Any]:
     return values
 
 
-def _mask(name: str, value: Any, reg: Registration) -> Any:
+def _mask(name: str, value: Value, reg: Registration) -> Value:
     if name in reg.secret:
         return MASK if value not in (None, "", b"") else ""
     return value
 
 
-def _write(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
+def _write(instance: models.Model, action: str, changes: Mapping[str, object]) -> None:
     from accounts.models import AuditEntry
 
     if _muted.get():
@@ -134,7 +150,7 @@ def _write(instance: models.Model, action: str, changes: dict[str, Any]) -> None
     ctx = _current.get() or Context(door="job")
     user = ctx.actor()
     AuditEntry.objects.create(
-        user=user if getattr(user, "pk", None) else None,
+        user=_saved(user),
         username=getattr(user, "username", "") or "",
         door=ctx.door,
         action=action,
@@ -146,7 +162,7 @@ def _write(instance: models.Model, action: str, changes: dict[str, Any]) -> None
 
 
 def _pre_save(
-    sender: type[models.Model], instance: models.Model, raw: bool = False, **kw: Any
+    sender: type[models.Model], instance: models.Model, raw: bool = False, **kw: object
 ) -> None:
     reg = _registry.get(sender)
     if reg is None or not reg.signals or raw or instance.pk is None:
@@ -156,7 +172,12 @@ def _pre_save(
 
 
 def _post_save(
-    sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **kw: Any
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    raw: bool = False,
+    update_fields: frozenset[str] | None = None,
+    **kw: object,
 ) -> None:
     reg = _registry.get(sender)
     if reg is None or not reg.signals or raw:
@@ -167,7 +188,6 @@ def _post_save(
         changes = {k: [None, _mask(k, v, reg)] for k, v in after.items() if v not in (None, "")}
         _write(instance, "create", changes)
         return
-    update_fields = kw.get("update_fields")
     if update_fields:
         # Only these fields reached the database; other in-memory edits did not.
         after = {k: v for k, v in after.items() if k in update_fields}
@@ -181,7 +201,7 @@ def _post_save(
     instance._audit_before = {**before, **after}  # type: ignore[attr-defined]
 
 
-def record(instance: models.Model, action: str, changes: dict[str, Any]) -> None:
+def record(instance: models.Model, action: str, changes: Mapping[str, object]) -> None:
     """Write an entry by hand, for changes that bypass save() (bulk updates, raw SQL).
 
     `changes` maps field → [old, new]; mask secret values before passing them.
@@ -190,7 +210,7 @@ def record(instance: models.Model, action: str, changes: dict[str, Any]) -> None
 
 
 # (object id, its text, action, changes) of one object written in bulk.
-Entry: TypeAlias = tuple[Any, str, str, dict[str, Any]]
+Entry: TypeAlias = tuple[object, str, str, Mapping[str, object]]
 
 
 def record_many(model: type[models.Model], entries: list[Entry]) -> None:
@@ -207,7 +227,7 @@ def record_many(model: type[models.Model], entries: list[Entry]) -> None:
     user = ctx.actor()
     content_type = ContentType.objects.get_for_model(model)
     common = {
-        "user_id": user.pk if getattr(user, "pk", None) else None,
+        "user_id": saved.pk if (saved := _saved(user)) else None,
         "username": getattr(user, "username", "") or "",
         "door": ctx.door,
         "content_type_id": content_type.pk,
@@ -228,7 +248,7 @@ def record_many(model: type[models.Model], entries: list[Entry]) -> None:
     )
 
 
-def _post_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:
+def _post_delete(sender: type[models.Model], instance: models.Model, **kw: object) -> None:
     reg = _registry.get(sender)
     if reg is None or not reg.signals:
         return
@@ -259,7 +279,7 @@ class ShownChange:
 class ShownEntry:
     """An entry with its object linked and its changes readable (names, not ids)."""
 
-    entry: Any
+    entry: AuditEntry
     type_label: str
     target: Shown
     changes: list[ShownChange]
@@ -280,7 +300,7 @@ def _related_field(model: type[models.Model] | None, name: str) -> models.Field 
     return found if isinstance(found, models.Field) else None
 
 
-def _plain(value: Any, model_field: models.Field | None) -> Shown:
+def _plain(value: object, model_field: models.Field | None) -> Shown:
     if value is None or value == "":
         return Shown("—")
     if isinstance(value, bool):
@@ -290,7 +310,7 @@ def _plain(value: Any, model_field: models.Field | None) -> Shown:
     return Shown(str(value))
 
 
-def present(entries: Iterable[Any]) -> list[ShownEntry]:
+def present(entries: Iterable[AuditEntry]) -> list[ShownEntry]:
     """Entries ready for the page: objects and foreign keys by name, with links.
 
     A change to a foreign key is stored as the related object's id; it is shown
@@ -298,7 +318,7 @@ def present(entries: Iterable[Any]) -> list[ShownEntry]:
     objects are fetched in one query per model on the page, not one per row.
     """
     entries = list(entries)
-    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    wanted: dict[type[models.Model], set[object]] = defaultdict(set)
     for entry in entries:
         model = entry.content_type.model_class()
         if model is not None:
@@ -320,7 +340,7 @@ def present(entries: Iterable[Any]) -> list[ShownEntry]:
                 continue
         found[model] = {str(k): v for k, v in model._default_manager.in_bulk(clean).items()}
 
-    def related_value(model: type[models.Model], value: Any) -> Shown:
+    def related_value(model: type[models.Model], value: object) -> Shown:
         if value is None or value == "":
             return Shown("—")
         obj = found.get(model, {}).get(str(value))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -24,7 +23,7 @@ class ThrottledLoginForm(AuthenticationForm):
         "locked": throttle.LOCKED_MESSAGE,
     }
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         request: HttpRequest = self.request  # type: ignore[assignment]
         username = self.data.get("username", "")
         if throttle.is_locked(request, username):
@@ -101,7 +100,7 @@ class UserEditForm(forms.ModelForm):
 class PasswordResetByAdminForm(SetPasswordForm):
     """An admin sets a temporary password; the user must change it."""
 
-    def save(self, commit: bool = True) -> Any:
+    def save(self, commit: bool = True) -> User:
         user = super().save(commit=False)
         user.must_change_password = True
         if commit:

@@ -6,13 +6,16 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 
 class Role(models.TextChoices):
@@ -127,7 +130,7 @@ class TokenError(Exception):
 
 
 class APITokenQuerySet(models.QuerySet["APIToken"]):
-    def visible_to(self, user: Any) -> APITokenQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> APITokenQuerySet:
         """Every token for those who manage users, otherwise the user's own."""
         from accounts.roles import may_manage_all_tokens
 
@@ -204,7 +207,7 @@ class APIToken(models.Model):
     @classmethod
     def issue(
         cls,
-        user: Any,
+        user: User,
         name: str,
         scope: str = TokenScope.READ,
         expires_at: datetime | None = None,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
 
 
 class NetkeepJWTScheme(SimpleJWTScheme):
@@ -20,7 +19,7 @@ class APITokenScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.APITokenAuthentication"
     name = "tokenAuth"
 
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, str]:
         return {
             "type": "apiKey",
             "in": "header",

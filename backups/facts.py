@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class Neighbour:
     address: str = ""
 
 
-def _parse(platform: str, command: str | None, output: str) -> list[dict[str, Any]]:
+def _parse(platform: str, command: str | None, output: str) -> list[dict[str, object]]:
     if not command or not output.strip():
         return []
     from ntc_templates.parse import parse_output
@@ -56,7 +55,7 @@ def _parse(platform: str, command: str | None, output: str) -> list[dict[str, An
     return [row for row in rows if isinstance(row, dict)]
 
 
-def _first(row: dict[str, Any], *keys: str) -> str:
+def _first(row: dict[str, object], *keys: str) -> str:
     for key in keys:
         value = row.get(key)
         if isinstance(value, list):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Max, QuerySet
 from django.utils import timezone
@@ -23,12 +23,15 @@ from inventory.models import Device
 from netkeep import events, jobs
 from netkeep.models import Event, EventKind
 
+if TYPE_CHECKING:
+    from netkeep.types import Actor
+
 logger = logging.getLogger(__name__)
 
 KIND = "backup"
 
 
-def start(device: Device, user: Any = None, *, by_schedule: bool = False) -> jobs.Run:
+def start(device: Device, user: Actor = None, *, by_schedule: bool = False) -> jobs.Run:
     """Queue a backup of the device (or return the one already queued or running)."""
     return jobs.enqueue(
         KIND, target=device.name, user=user, by_schedule=by_schedule, device=device.pk
@@ -36,7 +39,7 @@ def start(device: Device, user: Any = None, *, by_schedule: bool = False) -> job
 
 
 def start_many(
-    devices: QuerySet[Device], user: Any = None, *, by_schedule: bool = False
+    devices: QuerySet[Device], user: Actor = None, *, by_schedule: bool = False
 ) -> list[jobs.Run]:
     return [start(device, user, by_schedule=by_schedule) for device in devices.order_by("name")]
 
@@ -85,7 +88,7 @@ def run_backup(run_id: int) -> str:
         gitexport.export(device.name, processed.text, f"{device.name}: version {saved.version.seq}")
     run.progress(2, 3, recorded=1, force=True)
     learned = _learn(device, profile, fetched)
-    counts: dict[str, Any] = {
+    counts: dict[str, object] = {
         "version": saved.version.seq,
         "changed": saved.created and saved.previous is not None,
         "first": saved.created and saved.previous is None,
@@ -202,7 +205,7 @@ def _neighbours_to_links(device: Device, neighbours: list[facts.Neighbour]) -> i
     return int(linker([(n.local_interface, n.name, n.remote_interface) for n in neighbours]))
 
 
-def _changed(device: Device, previous: ConfigVersion, version: ConfigVersion) -> dict[str, Any]:
+def _changed(device: Device, previous: ConfigVersion, version: ConfigVersion) -> dict[str, int]:
     """A config_changed event with a diff summary (masked lines only) for webhooks."""
     profile = profiles.get(device.platform)
     result = diff.compute(store.lines_of(previous), store.lines_of(version), profile.is_volatile)

@@ -21,8 +21,10 @@ class ScheduleForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].empty_label = "Any"  # type: ignore[attr-defined]
-        self.fields["site"].empty_label = "Any"  # type: ignore[attr-defined]
+        for name in ("tag", "site"):
+            choice = self.fields[name]
+            assert isinstance(choice, forms.ModelChoiceField)
+            choice.empty_label = "Any"
 
 
 class SearchForm(forms.Form):

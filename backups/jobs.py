@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from netkeep import jobs
+
+if TYPE_CHECKING:
+    from backups.models import BackupSchedule
 
 
 def schedule_jobs() -> list[jobs.Periodic]:
@@ -14,24 +18,24 @@ def schedule_jobs() -> list[jobs.Periodic]:
 
     wanted = []
     for schedule in BackupSchedule.objects.filter(enabled=True):
+        name, func = f"backups:schedule:{schedule.pk}", "backups.fetch.run_schedule"
         every = schedule.interval_minutes
-        when: dict[str, Any] = (
-            {"schedule": "minutes", "minutes": every, "jitter_s": min(300.0, every * 6.0)}
-            if every
-            else {"schedule": "cron", "cron": schedule.cron}
-        )
         wanted.append(
             jobs.Periodic(
-                f"backups:schedule:{schedule.pk}",
-                "backups.fetch.run_schedule",
+                name,
+                func,
                 args=(schedule.pk,),
-                **when,
+                schedule="minutes",
+                minutes=every,
+                jitter_s=min(300.0, every * 6.0),
             )
+            if every
+            else jobs.Periodic(name, func, args=(schedule.pk,), schedule="cron", cron=schedule.cron)
         )
     return wanted
 
 
-def next_runs(schedules: Sequence[Any]) -> dict[int, Any]:
+def next_runs(schedules: Sequence[BackupSchedule]) -> dict[int, datetime | None]:
     """Each schedule's next run time, from its django-q2 schedule."""
     from django_q.models import Schedule
 

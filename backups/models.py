@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from backups import linestore
 from netkeep.crypto import EncryptedTextField
+
+if TYPE_CHECKING:
+    from inventory.models import Device
 
 
 class LinePack(models.Model):
@@ -53,7 +56,7 @@ class RemovedDevicePolicy(models.TextChoices):
 
 
 class ConfigVersionQuerySet(models.QuerySet["ConfigVersion"]):
-    def chain_for(self, device_id: int) -> ConfigVersionQuerySet:
+    def chain_for(self, device_id: int | None) -> ConfigVersionQuerySet:
         """A device's versions oldest first, with only what decoding needs."""
         return self.filter(device_id=device_id).order_by("seq")
 
@@ -150,7 +153,7 @@ class BackupSchedule(models.Model):
             )
         self.cron = self.cron.strip()
 
-    def devices(self) -> models.QuerySet[Any]:
+    def devices(self) -> models.QuerySet[Device]:
         """The devices this schedule backs up: those with a platform, matching every filter."""
         from inventory.models import Device
 

@@ -180,7 +180,8 @@ def _chains(device_ids: list[int]) -> dict[int, list[ConfigVersion]]:
         )
     )
     for row in rows:
-        chains.setdefault(row.device_id, []).append(row)  # type: ignore[arg-type]
+        if row.device_id is not None:  # always, by the filter
+            chains.setdefault(row.device_id, []).append(row)
     return chains
 
 

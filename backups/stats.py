@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TypedDict
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Length, TruncDate
@@ -16,6 +16,16 @@ from netkeep.jobs import Run, RunStatus
 
 KIND = "backup"
 TREND_DAYS = 30
+
+
+class DeviceStorage(TypedDict):
+    """One device's version storage, for the dashboard and the API."""
+
+    device: int
+    name: str
+    stored_bytes: int
+    text_bytes: int
+    versions: int
 
 
 @dataclass
@@ -42,14 +52,14 @@ class Dashboard:
     changes_24h: int
     health: dict[str, int]
     trend: list[Day] = field(default_factory=list)
-    storage: list[dict[str, Any]] = field(default_factory=list)
+    storage: list[DeviceStorage] = field(default_factory=list)
 
     @property
     def success_rate(self) -> float | None:
         done = self.ok_24h + self.failed_24h
         return round(100.0 * self.ok_24h / done, 1) if done else None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "devices": self.devices,
             "active": self.active,
@@ -147,12 +157,11 @@ def trend(now: datetime, days: int = TREND_DAYS, height: float = 40.0) -> list[D
             failed=Count("id", filter=Q(status__in=[RunStatus.FAILED, RunStatus.PARTIAL])),
         )
     )
-    by_day: dict[date, dict[str, Any]] = {row["day"]: dict(row) for row in rows}
+    by_day: dict[date, tuple[int, int]] = {row["day"]: (row["ok"], row["failed"]) for row in rows}
     result = []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        row: dict[str, Any] = by_day.get(day, {})
-        result.append(Day(day, row.get("ok", 0), row.get("failed", 0)))
+        result.append(Day(day, *by_day.get(day, (0, 0))))
     peak = max((d.ok + d.failed for d in result), default=0) or 1
     for index, d in enumerate(result):
         d.ok_h = round(height * d.ok / peak, 1)
@@ -163,7 +172,7 @@ def trend(now: datetime, days: int = TREND_DAYS, height: float = 40.0) -> list[D
     return result
 
 
-def storage(top: int = 10) -> list[dict[str, Any]]:
+def storage(top: int = 10) -> list[DeviceStorage]:
     """Devices using the most version storage (encoded line lists; shared lines not counted)."""
     rows = (
         ConfigVersion.objects.exclude(device=None)
@@ -172,12 +181,12 @@ def storage(top: int = 10) -> list[dict[str, Any]]:
         .order_by("-stored")[:top]
     )
     return [
-        {
-            "device": r["device"],
-            "name": r["device_name"],
-            "stored_bytes": int(r["stored"] or 0),
-            "text_bytes": int(r["text"] or 0),
-            "versions": r["versions"],
-        }
+        DeviceStorage(
+            device=r["device"],
+            name=r["device_name"],
+            stored_bytes=int(r["stored"] or 0),
+            text_bytes=int(r["text"] or 0),
+            versions=r["versions"],
+        )
         for r in rows
     ]

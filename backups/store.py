@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -32,6 +32,9 @@ from backups import linestore
 from backups.linestore import KEYFRAME, PACK_BYTES, Link, Pack
 from backups.models import ConfigLine, ConfigVersion, LinePack
 from backups.profiles import Processed
+
+if TYPE_CHECKING:
+    from inventory.models import Device
 
 CACHE_BYTES = 256 << 20
 _cache: OrderedDict[tuple[int, int, int], Pack] = OrderedDict()
@@ -203,7 +206,9 @@ def _end_of(first_id: int) -> int:
 # Versions ------------------------------------------------------------------
 
 
-def chain(device_id: int, upto_seq: int | None = None) -> list[tuple[ConfigVersion, list[int]]]:
+def chain(
+    device_id: int | None, upto_seq: int | None = None
+) -> list[tuple[ConfigVersion, list[int]]]:
     """A device's versions with their line ids, oldest first (up to `upto_seq`)."""
     versions = ConfigVersion.objects.chain_for(device_id)
     if upto_seq is not None:
@@ -216,7 +221,7 @@ def chain(device_id: int, upto_seq: int | None = None) -> list[tuple[ConfigVersi
 
 
 def ids_of(version: ConfigVersion) -> list[int]:
-    for row, ids in reversed(chain(version.device_id, version.seq)):  # type: ignore[arg-type]
+    for row, ids in reversed(chain(version.device_id, version.seq)):
         if row.pk == version.pk:
             return ids
     return []
@@ -238,7 +243,7 @@ class Saved:
 
 
 def save(
-    device: Any,
+    device: Device,
     processed: Processed,
     *,
     run_id: int | None = None,
@@ -347,7 +352,7 @@ class HistoryLoader:
         self.pack_start = self.next_id
         self.pack_lines, self.pack_size = [], 0
 
-    def add(self, device: Any, history: Iterable[tuple[datetime, Sequence[str], str]]) -> int:
+    def add(self, device: Device, history: Iterable[tuple[datetime, Sequence[str], str]]) -> int:
         """Add (time, masked lines, digest) versions of one device, oldest first."""
         previous: list[int] = []
         seen: set[int] = set()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django_htmx.middleware import HtmxDetails
 
     from accounts.models import User
+
+    # Whoever acts: a signed-in user, an anonymous visitor, or nobody (a job, a command).
+    Actor: TypeAlias = User | AnonymousUser | None
 
 
 class AuthedRequest(HttpRequest):

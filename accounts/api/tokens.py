@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -11,8 +12,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from accounts.models import APIToken
+from accounts.models import APIToken, User
 from accounts.permissions import Authenticated, PasswordChanged
 from accounts.roles import NO_TOKEN_ROLE, may_hold_tokens
 from netkeep.api.pagination import StandardPagination
@@ -45,7 +47,7 @@ class TokenSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["prefix", "created", "last_used", "revoked_at"]
 
-    def validate_expires_at(self, value: Any) -> Any:
+    def validate_expires_at(self, value: datetime | None) -> datetime | None:
         if value is not None and value <= timezone.now():
             raise serializers.ValidationError(EXPIRY_PAST)
         return value
@@ -65,10 +67,10 @@ class MayHoldTokens(permissions.BasePermission):
 
     message = NO_TOKEN_ROLE
 
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if not may_hold_tokens(request.user):
             return False
-        if view.action == "create" and isinstance(request.auth, APIToken):
+        if getattr(view, "action", None) == "create" and isinstance(request.auth, APIToken):
             self.message = TOKENS_FROM_TOKENS
             return False
         return True
@@ -94,10 +96,11 @@ class APITokenViewSet(
         return APIToken.objects.visible_to(self.request.user).select_related("user")
 
     @extend_schema(request=TokenSerializer, responses={201: NewTokenSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = TokenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, key = APIToken.issue(request.user, **data.validated_data)
+        # The permission refused anonymous callers.
+        token, key = APIToken.issue(cast(User, request.user), **data.validated_data)
         token.key = key  # type: ignore[attr-defined]
         return Response(NewTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 

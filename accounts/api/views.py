@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts import throttle
@@ -30,13 +30,13 @@ from accounts.tokens import (
 
 
 class ObtainSerializer(TokenObtainPairSerializer):
-    def validate(self, attrs: dict[str, Any]) -> dict[Any, Any]:
+    def validate(self, attrs: dict[str, str]) -> dict[str, str]:
         # The same name the sign-in page authenticates: NFKC, as Django's form does.
         attrs[self.username_field] = User.normalize_username(attrs[self.username_field])
         return super().validate(attrs)
 
     @classmethod
-    def get_token(cls, user: Any) -> Any:
+    def get_token(cls, user: Any) -> Token:  # simplejwt's user is a constrained TypeVar
         token = super().get_token(user)
         token[PASSWORD_CLAIM] = password_fingerprint(user)
         return token
@@ -62,7 +62,7 @@ class ObtainView(TokenObtainPairView):
 
     serializer_class = ObtainSerializer
 
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         username = str(request.data.get("username", "")) if hasattr(request.data, "get") else ""
         if throttle.is_locked(request._request, username):
             throttle.record_failure(request._request, username, "api")

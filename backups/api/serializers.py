@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from rest_framework import serializers
 
 from backups.models import BackupSchedule, ConfigVersion
+from backups.search import DeviceHits
 from inventory.models import Platform
 from netkeep.api.serializers import FullCleanSerializer
+
+
+class ExcerptLine(TypedDict):
+    """One line of a search excerpt: its number, its text, and whether it matched."""
+
+    line: int
+    text: str
+    match: bool
 
 
 class ConfigVersionSerializer(serializers.ModelSerializer):
@@ -103,9 +112,9 @@ class HitSerializer(serializers.Serializer):
     ranges = RangeSerializer(many=True)
     excerpts = serializers.SerializerMethodField()
 
-    def get_excerpts(self, hit: Any) -> list[list[dict[str, Any]]]:
+    def get_excerpts(self, hit: DeviceHits) -> list[list[ExcerptLine]]:
         return [
-            [{"line": n, "text": text, "match": match} for n, text, match in ex.lines]
+            [ExcerptLine(line=n, text=text, match=match) for n, text, match in ex.lines]
             for ex in hit.excerpts
         ]
 
@@ -127,7 +136,7 @@ class TriggerRequestSerializer(serializers.Serializer):
     site = serializers.IntegerField(required=False, min_value=1)
     all = serializers.BooleanField(required=False, default=False)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
         if not any(attrs.get(k) for k in ("device", "tag", "platform", "site", "all")):
             raise serializers.ValidationError(
                 "Say what to back up: a device id, or a tag, platform or site, or all=true."

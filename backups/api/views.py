@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -42,7 +40,7 @@ class ConfigVersionViewSet(
     filterset_class = ConfigVersionFilter
     ordering_fields = ["first_seen", "seq"]
 
-    def get_serializer_class(self) -> type[Any]:
+    def get_serializer_class(self) -> type[serializers.ConfigVersionSerializer]:
         if self.action == "retrieve":
             return serializers.ConfigVersionDetailSerializer
         return serializers.ConfigVersionSerializer
@@ -82,9 +80,9 @@ class ConfigVersionViewSet(
         return Response(_diff(before, version, "structured"))
 
 
-def _diff(old: ConfigVersion, new: ConfigVersion, form: str) -> dict[str, Any]:
+def _diff(old: ConfigVersion, new: ConfigVersion, form: str) -> dict[str, object]:
     result = compare(old, new)
-    data: dict[str, Any] = {"old": old.pk, "new": new.pk, **result.as_dict()}
+    data: dict[str, object] = {"old": old.pk, "new": new.pk, **result.as_dict()}
     if form == "unified":
         data["unified"] = result.unified(str(old), str(new))
     elif form == "side_by_side":
@@ -211,7 +209,7 @@ class BackupScheduleViewSet(viewsets.ModelViewSet):
     pagination_class = StandardPagination
     filterset_class = BackupScheduleFilter
 
-    def get_serializer_context(self) -> dict[str, Any]:
+    def get_serializer_context(self) -> dict[str, object]:
         # Every schedule's next run in one query, not one per row.
         from backups.jobs import next_runs
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,7 +16,7 @@ class Command(BaseCommand):
         "Does nothing when the user exists."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         username = settings.NETKEEP_ADMIN_USER
         password = settings.NETKEEP_ADMIN_PASSWORD
         if not username or not password:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TypedDict
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -13,6 +13,25 @@ from backups.models import ConfigVersion
 from backups.versions import compare
 from inventory.models import Device
 from netkeep import jobs
+
+
+class RunOptions(TypedDict):
+    device: list[str] | None
+    tag: str | None
+    all: bool
+
+
+class DiffOptions(TypedDict):
+    device: str
+    old: int | None
+    new: int | None
+
+
+class SearchOptions(TypedDict):
+    query: str
+    regex: bool
+    current: bool
+    limit: int
 
 
 class Command(BaseCommand):
@@ -39,11 +58,12 @@ class Command(BaseCommand):
         find.add_argument("--current", action="store_true", help="Current configs only.")
         find.add_argument("--limit", type=int, default=50)
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: object) -> None:
+        # The sub-command's parser gave the options of one of the TypedDicts above.
         with audit.context("command"):
             getattr(self, f"_{options['action']}")(options)
 
-    def _devices(self, options: dict[str, Any]) -> list[Device]:
+    def _devices(self, options: RunOptions) -> list[Device]:
         if options["device"]:
             found = {d.name: d for d in Device.objects.filter(name__in=options["device"])}
             missing = [n for n in options["device"] if n not in found]
@@ -55,7 +75,7 @@ class Command(BaseCommand):
             devices = devices.filter(tags__name=options["tag"])
         return list(devices.distinct().order_by("name"))
 
-    def _run(self, options: dict[str, Any]) -> None:
+    def _run(self, options: RunOptions) -> None:
         devices = self._devices(options)
         if not devices:
             raise CommandError(
@@ -90,7 +110,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{failed} of {len(devices)} backups failed.")
             sys.exit(1)
 
-    def _diff(self, options: dict[str, Any]) -> None:
+    def _diff(self, options: DiffOptions) -> None:
         versions = ConfigVersion.objects.filter(device__name=options["device"]).order_by("-seq")
         if not versions.exists():
             raise CommandError(f"No stored configuration for {options['device']!r}.")
@@ -105,7 +125,7 @@ class Command(BaseCommand):
         self.stdout.write(result.unified(str(old), str(new)) or "No difference.\n", ending="")
         self.stderr.write(f"+{result.added} -{result.removed}, similarity {result.similarity:.3f}")
 
-    def _search(self, options: dict[str, Any]) -> None:
+    def _search(self, options: SearchOptions) -> None:
         try:
             results = search.search(
                 options["query"],
