@@ -22,9 +22,7 @@ def event_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def watch(request: AuthedRequest, label: str, pk: int) -> HttpResponse:
     """POST watch=on|off: start or stop watching the object; htmx gets the button back."""
-    subject = eventlog.SUBJECTS.get(label)
-    if subject is None or not subject.watchable:
-        raise Http404(f"{label} cannot be watched: watch a subnet, host or device.")
+    subject = eventlog.SUBJECTS[label]  # the URL names only watchable kinds
     if not eventlog.may_watch(request.user, subject):
         raise PermissionDenied
     wanted = request.POST.get("watch", "")
@@ -36,7 +34,13 @@ def watch(request: AuthedRequest, label: str, pk: int) -> HttpResponse:
         raise Http404(str(error)) from None
     back = request.POST.get("next", "")
     if request.htmx:
-        context = {"subject": subject, "pk": pk, "watching": watching, "next": back}
+        context = {
+            "subject": subject,
+            "pk": pk,
+            "watch_url": subject.watch_url(pk),
+            "watching": watching,
+            "next": back,
+        }
         return render(request, "discovery/_watch_button.html", context)
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = "events:list"

@@ -51,6 +51,9 @@ class Subject:
     within: dict[str, tuple[str, ...]] = field(default_factory=dict)
     watchable: bool = False
 
+    def watch_url(self, pk: int) -> str:
+        return reverse(f"events:{self.label}_watch", args=[pk])
+
 
 SUBJECTS: dict[str, Subject] = {
     s.label: s
@@ -197,7 +200,12 @@ class EventFilter(FilterSet):
         empty_label="Any object",
         label="Object type",
     )
-    object = ObjectFilter(method="of_object", label="Object", help_text=OBJECT_HELP)
+    object = ObjectFilter(
+        method="of_object",
+        label="Object",
+        help_text=OBJECT_HELP,
+        widget=forms.TextInput(attrs={"placeholder": "host:12", "title": OBJECT_HELP}),
+    )
     name = django_filters.CharFilter(
         field_name="object_repr", lookup_expr="icontains", label="Name contains"
     )
@@ -303,6 +311,10 @@ class Watched:
     pk: int
     name: str | None  # None: the object is gone
     url: str
+
+    @property
+    def watch_url(self) -> str:
+        return self.subject.watch_url(self.pk)
 
 
 def _rows(events: Iterable[Event], condition: Q | None) -> list[Row]:

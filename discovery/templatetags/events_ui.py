@@ -22,6 +22,7 @@ def watch_button(context: dict[str, Any], obj: models.Model) -> dict[str, Any]:
     return {
         "subject": subject,
         "pk": obj.pk,
+        "watch_url": subject.watch_url(obj.pk),
         "watching": eventlog.is_watching(request.user, subject, obj.pk),
         "next": request.get_full_path(),
     }

@@ -81,7 +81,7 @@ def test_someone_without_a_role_may_not_read_events_or_watch(
 ) -> None:
     assert noaccess_client.get(URL).status_code == 403
     assert noaccess_client.get(URL, headers=HX).status_code == 403
-    url = reverse("events:watch", args=["subnet", lab["lan"].pk])
+    url = reverse("events:subnet_watch", args=[lab["lan"].pk])
     assert noaccess_client.post(url, {"watch": "on"}).status_code == 403
     assert noaccess_client.post(url, {"watch": "on"}, headers=HX).status_code == 403
     assert not Watch.objects.exists()
@@ -98,7 +98,7 @@ def test_someone_without_a_role_sees_no_events_link_nor_watch_button(
 
 
 def test_a_viewer_may_watch_because_a_watch_is_personal(viewer_client: Client, lab: dict) -> None:
-    url = reverse("events:watch", args=["host", lab["alpha"].pk])
+    url = reverse("events:host_watch", args=[lab["alpha"].pk])
     response = viewer_client.post(url, {"watch": "on"}, headers=HX)
     assert response.status_code == 200
     assert "Unwatch" in response.content.decode()
@@ -106,18 +106,18 @@ def test_a_viewer_may_watch_because_a_watch_is_personal(viewer_client: Client, l
 
 
 def test_watching_only_answers_post(viewer_client: Client, lab: dict) -> None:
-    url = reverse("events:watch", args=["host", lab["alpha"].pk])
+    url = reverse("events:host_watch", args=[lab["alpha"].pk])
     assert viewer_client.get(url).status_code == 405
 
 
 def test_watching_refuses_what_cannot_be_watched_or_does_not_exist(
     viewer_client: Client, lab: dict
 ) -> None:
-    check = reverse("events:watch", args=["check", lab["check"].pk])
+    check = f"/events/watch/check/{lab['check'].pk}/"
     assert viewer_client.post(check, {"watch": "on"}).status_code == 404
-    gone = reverse("events:watch", args=["device", 999999])
+    gone = reverse("events:device_watch", args=[999999])
     assert viewer_client.post(gone, {"watch": "on"}).status_code == 404
-    bad = reverse("events:watch", args=["device", lab["core"].pk])
+    bad = reverse("events:device_watch", args=[lab["core"].pk])
     response = viewer_client.post(bad, {"watch": "yes please"})
     assert response.status_code == 400
     assert "watch=on" in response.content.decode()
@@ -289,7 +289,7 @@ def test_watched_objects_events_come_first_and_the_page_says_so(
     _event(EventKind.HOST_DOWN, lab["alpha"], timedelta(hours=2))  # in the watched subnet
     for _ in range(3):
         _event(EventKind.HOST_UP, lab["beta"], timedelta(minutes=1))
-    url = reverse("events:watch", args=["subnet", lab["lan"].pk])
+    url = reverse("events:subnet_watch", args=[lab["lan"].pk])
     viewer_client.post(url, {"watch": "on", "next": URL})
     response = viewer_client.get(URL)
     page = response.content.decode()
@@ -320,7 +320,7 @@ def test_unwatching_removes_the_watch_even_of_a_deleted_object(
     pk = lab["alpha"].pk
     lab["alpha"].delete()
     assert "(deleted)" in viewer_client.get(URL).content.decode()
-    url = reverse("events:watch", args=["host", pk])
+    url = reverse("events:host_watch", args=[pk])
     response = viewer_client.post(url, {"watch": "off", "next": URL})
     assert response.status_code == 302
     assert response["Location"] == URL
@@ -328,7 +328,7 @@ def test_unwatching_removes_the_watch_even_of_a_deleted_object(
 
 
 def test_watching_twice_keeps_one_watch(viewer_client: Client, lab: dict) -> None:
-    url = reverse("events:watch", args=["device", lab["core"].pk])
+    url = reverse("events:device_watch", args=[lab["core"].pk])
     viewer_client.post(url, {"watch": "on"})
     viewer_client.post(url, {"watch": "on"})
     assert Watch.objects.count() == 1
@@ -337,7 +337,7 @@ def test_watching_twice_keeps_one_watch(viewer_client: Client, lab: dict) -> Non
 def test_after_watching_it_goes_back_only_to_a_page_of_this_site(
     viewer_client: Client, lab: dict
 ) -> None:
-    url = reverse("events:watch", args=["device", lab["core"].pk])
+    url = reverse("events:device_watch", args=[lab["core"].pk])
     response = viewer_client.post(url, {"watch": "on", "next": "https://evil.example/"})
     assert response["Location"] == URL
     back = lab["core"].get_absolute_url()
@@ -352,7 +352,7 @@ def test_subnet_host_and_device_pages_have_a_watch_button_that_posts_with_csrf(
     label = eventlog.subject_of(type(obj)).label  # type: ignore[union-attr]
     page_url = obj.get_absolute_url()
     page = viewer_client.get(page_url).content.decode()
-    action = reverse("events:watch", args=[label, obj.pk])
+    action = reverse(f"events:{label}_watch", args=[obj.pk])
     assert f'hx-post="{action}"' in page
     assert "csrfmiddlewaretoken" in page
     viewer_client.post(action, {"watch": "on"}, headers=HX)
@@ -362,6 +362,6 @@ def test_subnet_host_and_device_pages_have_a_watch_button_that_posts_with_csrf(
 def test_the_watch_button_is_refused_without_a_csrf_token(victor: User, lab: dict) -> None:
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(victor)
-    url = reverse("events:watch", args=["device", lab["core"].pk])
+    url = reverse("events:device_watch", args=[lab["core"].pk])
     assert strict.post(url, {"watch": "on"}).status_code == 403
     assert not Watch.objects.exists()
