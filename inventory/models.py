@@ -271,6 +271,13 @@ class Device(models.Model):
         self.offered_host_key, self.offered_host_key_at = "", None
         self.save()
 
+    @property
+    def suggested_platform_label(self) -> str:
+        """The detected platform's name ("Cisco IOS"), for the confirmation notice."""
+        if self.suggested_platform in Platform.values:
+            return str(Platform(self.suggested_platform).label)
+        return self.suggested_platform
+
     def settle_suggested_platform(self, *, accept: bool) -> None:
         """Use platform detection's guess (accept) or drop it; saved so the audit records it."""
         if not self.suggested_platform:

@@ -426,7 +426,7 @@ def test_platform_detection_runs_as_a_job_and_an_editor_confirms_the_guess(
     assert run.counts["guess"] == "cisco_ios" and run.counts["working"] == "d"
     assert (device.platform, device.suggested_platform) == ("", "cisco_ios")
     page = editor_client.get(device.get_absolute_url()).content.decode()
-    assert "Platform detection says this is <strong>cisco_ios</strong>" in page
+    assert "Platform detection says this is <strong>Cisco IOS</strong>" in page
     response = editor_client.post(
         reverse("inventory:device_platform", args=[device.pk]), {"action": "accept"}
     )
