@@ -34,6 +34,11 @@ class User(AbstractUser):
         help_text="Set for bootstrap or reset passwords: the user must pick a new one.",
     )
     password_changed_at = models.DateTimeField(null=True, blank=True)
+    setup_dismissed = models.BooleanField(
+        "first-run checklist dismissed",
+        default=False,
+        help_text="Hides the dashboard's first-run checklist for this user.",
+    )
 
     class Meta:
         ordering = ["username"]

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.db.models import QuerySet
 
 from backups.models import BackupSchedule, ConfigVersion
-from inventory.models import Platform
+from inventory.models import Device, Platform
+from ipam.filters import TagFilter
+from ipam.models import Site
+from netkeep.filtering import FilterSet
+from netkeep.jobs import RunStatus
+
+# A run that ended failed or partial counts as a failing backup (as on the fleet page).
+FAILED = [RunStatus.FAILED, RunStatus.PARTIAL]
 
 
 class ConfigVersionFilter(django_filters.FilterSet):
@@ -26,3 +36,25 @@ class BackupScheduleFilter(django_filters.FilterSet):
     class Meta:
         model = BackupSchedule
         fields = ["enabled"]
+
+
+class FleetFilter(FilterSet):
+    """The backup fleet page's filters; the queryset must come from `stats.fleet()`."""
+
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), null_label="No site")
+    tag = TagFilter(field_name="tags__name")
+    failing = django_filters.ChoiceFilter(
+        choices=[("1", "Failed or partial")],
+        method="filter_failing",
+        label="Last backup",
+        empty_label="Any",
+    )
+
+    class Meta:
+        model = Device
+        fields = ["site", "tag", "failing"]
+
+    def filter_failing(self, qs: QuerySet[Device], name: str, value: str) -> Any:
+        # `backup_status` is annotated by stats.fleet(), which the plugin cannot see.
+        failed: dict[str, Any] = {"backup_status__in": FAILED}
+        return qs.filter(**failed) if value == "1" else qs

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import audit
 from backups import fetch, search, stats
+from backups.filters import FleetFilter
 from backups.forms import ScheduleForm, SearchForm
 from backups.jobs import next_runs
 from backups.models import BackupSchedule, ConfigVersion
@@ -27,9 +28,10 @@ PAGE = 50
 
 @permission_required("backups.view_configversion", raise_exception=True)
 def index(request: AuthedRequest) -> HttpResponse:
-    devices = stats.failures_first(stats.fleet(stats.eligible().select_related("site")))
+    fleet = FleetFilter(request.GET, queryset=stats.fleet(stats.eligible().select_related("site")))
+    devices = stats.failures_first(fleet.qs) if fleet.is_valid() else Device.objects.none()
     page = Paginator(devices, PAGE).get_page(request.GET.get("page"))
-    context = {"dashboard": stats.dashboard(), "page": page}
+    context = {"dashboard": stats.dashboard(), "page": page, "filter": fleet}
     return render(request, "backups/index.html", context)
 
 

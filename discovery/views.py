@@ -39,6 +39,7 @@ from discovery.models import (
     ScanRun,
 )
 from ipam import owners
+from ipam.filters import host_scope
 from ipam.models import Host, Subnet
 from netkeep import charts
 from netkeep.jobs import Run, RunQuerySet
@@ -212,7 +213,11 @@ def reconcile_list(request: AuthedRequest) -> HttpResponse:
     form = ReconFilterForm(request.GET or None)
     kind = form.cleaned_data.get("kind", "") if form.is_valid() else ""
     items = ReconciliationItem.objects.showing(kind, form.unseen_days())
+    scope = host_scope(request.GET)
+    if scope is not None:
+        items = items.filter(host__in=scope.qs) if scope.is_valid() else items.none()
     context = {
+        "scope": scope,
         "form": form,
         "page": Paginator(items, RECON_PAGE).get_page(request.GET.get("page")),
         "counts": ReconciliationItem.objects.open_counts(),

@@ -117,10 +117,11 @@ class ServiceCheckFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=CheckKind.choices)
     device = django_filters.ModelChoiceFilter(queryset=Device.objects.all())
     site = django_filters.ModelChoiceFilter(field_name="device__site", queryset=Site.objects.all())
+    tag = TagFilter(field_name="device__tags__name", label="Device tag")
 
     class Meta:
         model = ServiceCheck
-        fields = ["q", "status", "kind", "device", "site"]
+        fields = ["q", "status", "kind", "device", "site", "tag"]
 
     def search(self, qs: QuerySet[ServiceCheck], name: str, value: str) -> QuerySet[ServiceCheck]:
         return qs.filter(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any, cast
 
 import django_filters
 from django import forms
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -150,9 +154,79 @@ def host_match(text: str) -> Q:
     return match
 
 
+SERVICE_RE = re.compile(
+    r"^(?:(?P<port>\d{1,5})(?:/(?P<rest>[a-z0-9][a-z0-9._+-]*))?|(?P<name>[a-z][a-z0-9._+-]*))$"
+)
+SERVICE_HELP = "a port (22), port/protocol (22/tcp), port/service (22/ssh) or a service name (ssh)"
+
+
+@dataclass(frozen=True)
+class Service:
+    """An open-service filter: a port, a protocol and a service name, each optional."""
+
+    port: int | None = None
+    protocol: str = ""
+    name: str = ""
+
+    def match(self) -> Q:
+        """The condition on discovery's open-port rows that this service stands for."""
+        match = Q(current=True)
+        if self.port is not None:
+            match &= Q(port=self.port)
+        if self.protocol:
+            match &= Q(protocol=self.protocol)
+        if self.name:
+            match &= Q(service__iexact=self.name)
+        return match
+
+
+def parse_service(text: str) -> Service:
+    """ "22", "22/tcp", "22/ssh" or "ssh" as a Service; anything else is a ValidationError."""
+    found = SERVICE_RE.match(text.strip().lower())
+    if not found:
+        raise ValidationError(
+            "“%(value)s” is not a service: use " + SERVICE_HELP + ".",
+            code="invalid",
+            params={"value": text},
+        )
+    if found["name"]:
+        return Service(name=found["name"])
+    port = int(found["port"])
+    if not 1 <= port <= 65535:
+        raise ValidationError(
+            "Port %(port)s is out of range: use 1–65535.", code="invalid", params={"port": port}
+        )
+    rest = found["rest"] or ""
+    if rest in ("tcp", "udp"):
+        return Service(port=port, protocol=rest)
+    return Service(port=port, name=rest)
+
+
+class ServiceField(forms.CharField):
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        return parse_service(value) if value else None
+
+
+class ServiceFilter(django_filters.CharFilter):
+    field_class = ServiceField
+
+
 class HostFilter(FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     subnet = django_filters.ModelChoiceFilter(queryset=Subnet.objects.all())
+    site = django_filters.ModelChoiceFilter(
+        field_name="subnet__site", queryset=Site.objects.all(), label="Site"
+    )
+    service = ServiceFilter(
+        method="filter_service",
+        label="Open service",
+        help_text=SERVICE_HELP,
+        widget=forms.TextInput(attrs={"placeholder": "22/ssh", "size": 8, "spellcheck": "false"}),
+    )
+    first_seen_after = django_filters.IsoDateTimeFilter(
+        field_name="first_seen", lookup_expr="gte", label="First seen since"
+    )
     # Hosts carry their VRF as `vrf_key`: filtering on it keeps to the host table's index.
     vrf = django_filters.ModelChoiceFilter(queryset=VRF.objects.all(), method="filter_vrf")
     vlan = django_filters.ModelChoiceFilter(
@@ -184,6 +258,9 @@ class HostFilter(FilterSet):
             "within",
             "within_subnet",
             "mac",
+            "site",
+            "service",
+            "first_seen_after",
         ]
 
     def search(self, qs: QuerySet[Host], name: str, value: str) -> QuerySet[Host]:
@@ -196,6 +273,30 @@ class HostFilter(FilterSet):
         # A range on the (VRF, family, key) index, not a subquery over every host.
         return cast(HostQuerySet, qs).in_network(value)
 
+    def filter_service(self, qs: QuerySet[Host], name: str, value: Service) -> QuerySet[Host]:
+        # Open ports are discovery's rows: reached by the relation's name, so ipam
+        # imports nothing from discovery.
+        ports = apps.get_model("discovery", "OpenPort").objects.filter(value.match())
+        return qs.filter(Exists(ports.filter(host=OuterRef("pk"))))
+
     def filter_within_subnet(self, qs: QuerySet[Host], name: str, value: Subnet) -> QuerySet[Host]:
         # The hosts the subnet page counts as used: its range in its VRF, children included.
         return cast(HostQuerySet, qs).in_network(value.ip_network, vrf_key=value.vrf_key)
+
+
+# The host filters the dashboard carries to lists of things about hosts.
+HOST_SCOPE = ("site", "within_subnet", "tag", "service")
+
+
+def host_scope(params: QueryDict) -> HostFilter | None:
+    """The dashboard's host filters found in `params` as a HostFilter, or None when there are none.
+
+    Lists of things that belong to hosts (reconciliation items) narrow themselves
+    with `host__in=scope.qs`, so they count exactly what the dashboard counted.
+    """
+    data = QueryDict(mutable=True)
+    for name in HOST_SCOPE:
+        values = [v for v in params.getlist(name) if v]
+        if values:
+            data.setlist(name, values)
+    return HostFilter(data, queryset=Host.objects.all()) if data else None

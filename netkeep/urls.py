@@ -30,6 +30,7 @@ webhook_patterns: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("setup/dismiss/", views.home_dismiss_setup, name="home_dismiss_setup"),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("accounts.urls")),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Count, Q
@@ -10,16 +12,60 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.views.decorators.http import require_POST
 
-from netkeep import webhooks
-from netkeep.forms import WebhookForm
+from ipam.models import Subnet
+from netkeep import dashboard, webhooks
+from netkeep.forms import DashboardFilterForm, WebhookForm
 from netkeep.models import EventKind, Webhook
 from netkeep.types import AuthedRequest
 
 DELIVERY_LOG = 50
+DASHBOARD_POLL = 30
+SUBNET_CHOICES = 200
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {})
+SESSION_FILTERS = "dashboard_filters"
+
+
+def _dashboard_form(request: AuthedRequest) -> DashboardFilterForm:
+    """Filters from the query string when it names any, else the ones kept in the session."""
+    if "clear" in request.GET:
+        request.session.pop(SESSION_FILTERS, None)
+        return DashboardFilterForm({})
+    if any(name in request.GET for name in DashboardFilterForm.NAMES):
+        form = DashboardFilterForm(request.GET)
+        if form.is_valid():
+            request.session[SESSION_FILTERS] = form.stored()
+        return form
+    return DashboardFilterForm(request.session.get(SESSION_FILTERS) or {})
+
+
+def home(request: AuthedRequest) -> HttpResponse:
+    form = _dashboard_form(request)
+    board = dashboard.build(request.user, form.filters())
+    context = {"form": form, "board": board, "poll_seconds": DASHBOARD_POLL}
+    # The page polls its panels (htmx) every DASHBOARD_POLL seconds; filters stay put.
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "_dashboard.html", context)
+    context.update(
+        services=dashboard.service_suggestions() if request.user.has_perm("ipam.view_host") else [],
+        subnet_choices=_subnet_choices(request),
+    )
+    return render(request, "home.html", context, status=400 if form.errors else 200)
+
+
+def _subnet_choices(request: AuthedRequest) -> Any:
+    if not request.user.has_perm("ipam.view_subnet"):
+        return []
+    return Subnet.objects.filter(parent=None).values_list("network", "name")[:SUBNET_CHOICES]
+
+
+@require_POST
+def home_dismiss_setup(request: AuthedRequest) -> HttpResponse:
+    """Hide the first-run checklist for this user (their own flag: no permission needed)."""
+    request.user.setup_dismissed = True
+    request.user.save(update_fields=["setup_dismissed"])
+    messages.success(request, "Checklist hidden. The steps stay in the README's first-run section.")
+    return redirect("home")
 
 
 @permission_required("netkeep.view_webhook", raise_exception=True)
