@@ -25,6 +25,7 @@ from django.utils import timezone
 from backups import stats as backup_stats
 from backups.filters import FleetFilter
 from discovery import scope_rules
+from discovery.eventlog import EventFilter
 from discovery.models import AllowedNetwork, OpenPort, ReconciliationItem
 from discovery.scope import ScopeError
 from inventory.filters import ServiceCheckFilter
@@ -134,6 +135,7 @@ class Dashboard:
     checks_down: Figure | None = None
     checks_down_rows: list[Any] = field(default_factory=list)
     events: list[Event] | None = None
+    recent_events: Figure | None = None
     warnings: list[Alert] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
 
@@ -179,9 +181,7 @@ def _host_panels(board: Dashboard) -> None:
     if down.is_valid():
         recent = down.qs.select_related("subnet").order_by("-status_changed_at", "-pk")
         board.down_rows = list(recent[:ROWS])
-    # A whole minute: the link names the same instant the count used.
-    since = (board.now - timedelta(hours=NEW_HOURS)).replace(second=0, microsecond=0)
-    new, url = _hosts(params, first_seen_after=since.isoformat())
+    new, url = _hosts(params, first_seen_after=_since(board.now).isoformat())
     board.new = _count(new, url)
     if new.is_valid():
         board.new_rows = list(new.qs.select_related("subnet").order_by("-first_seen", "-pk")[:ROWS])
@@ -243,6 +243,23 @@ def _device_panels(board: Dashboard, user: Any) -> None:
         board.failing_backups = _count(
             FleetFilter(_query(query), queryset=fleet), link("backups:index", query)
         )
+
+
+def _event_panel(board: Dashboard) -> None:
+    """Events of the last 24 h at the site or in the subnet (with what it contains)."""
+    filters = board.filters
+    query = {"since": _since(board.now).isoformat(), "site": filters.site}
+    if filters.subnet is not None:
+        query["object"] = f"subnet:{filters.subnet.pk}"
+    query = {k: v for k, v in query.items() if v}
+    found = EventFilter(_query(query), queryset=Event.objects.all())
+    board.recent_events = _count(found, link("events:list", query))
+    board.events = list(found.qs[:ROWS]) if found.is_valid() else []
+
+
+def _since(now: datetime) -> datetime:
+    """24 h back, to the whole minute: a link names the same instant its count used."""
+    return (now - timedelta(hours=NEW_HOURS)).replace(second=0, microsecond=0)
 
 
 def _checks() -> QuerySet[ServiceCheck]:
@@ -341,7 +358,7 @@ def build(user: Any, filters: Filters, now: datetime | None = None) -> Dashboard
         _reconcile_panel(board)
     _device_panels(board, user)
     if user.has_perm("netkeep.view_event"):
-        board.events = list(Event.objects.all()[:ROWS])
+        _event_panel(board)
     if getattr(user, "role", ""):
         board.warnings = warnings(user)
     if user.has_perm("ipam.add_subnet") and not user.setup_dismissed:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import timezone
 
@@ -78,7 +79,15 @@ def build_world(extra_hosts: int = 0) -> dict[str, Any]:
         )
     for address, kind in [("198.18.0.3", "unseen_documented"), ("198.18.1.1", "ptr_mismatch")]:
         ReconciliationItem.objects.create(kind=kind, host=hosts[address])
-    Event.objects.create(kind="host_down", object_repr="198.18.0.2")
+    host_type = ContentType.objects.get_for_model(Host)
+    for address in ("198.18.0.2", "198.18.1.3", "198.18.0.66"):
+        Event.objects.create(
+            kind="host_down",
+            content_type=host_type,
+            object_id=str(hosts[address].pk),
+            object_repr=address,
+        )
+    Event.objects.create(kind="host_down", object_repr="old", at=now - timedelta(days=2))
     return {"hq": hq, "lab": lab, "big": big, "child": child, "small": small}
 
 
@@ -87,7 +96,16 @@ def figures(response: Any) -> list[tuple[str, int, str]]:
     board = response.context["board"]
     found = [
         (name, getattr(board, name).n, getattr(board, name).url)
-        for name in ("hosts", "alive", "down", "new", "reconcile", "failing_backups", "checks_down")
+        for name in (
+            "hosts",
+            "alive",
+            "down",
+            "new",
+            "reconcile",
+            "failing_backups",
+            "checks_down",
+            "recent_events",
+        )
         if getattr(board, name) is not None
     ]
     for row in board.subnet_rows or []:
@@ -126,7 +144,7 @@ def test_every_number_equals_the_length_of_the_list_it_links_to(admin_client: Cl
         assert response.status_code == 200
         page = response.content.decode()
         shown = figures(response)
-        assert len(shown) >= 7, chosen
+        assert len(shown) >= 8, chosen
         for name, number, url in shown:
             assert html.escape(url) in page, f"{chosen} {name}: its link is not on the page"
             if url not in counted:
