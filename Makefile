@@ -1,4 +1,4 @@
-.PHONY: run test lint bench clean
+.PHONY: run test lint screenshots bench clean
 
 run:  ## set up and run Netkeep with demo data (web + worker) at http://127.0.0.1:8000
 	@scripts/run.sh
@@ -8,6 +8,10 @@ test:  ## install test needs, lint, checks, then the suite on SQLite and Postgre
 
 lint:
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy .
+
+screenshots:  ## rerun the browser tour (root: it needs the lab) and rewrite docs/screenshots/
+	NETKEEP_SCREENSHOTS=docs/screenshots DJANGO_SETTINGS_MODULE=netkeep.test_settings \
+	  DATABASE_URL=sqlite:///:memory: .venv/bin/pytest -p no:cacheprovider -q tests/tour/test_tour.py
 
 bench:  ## run the benchmarks and rewrite docs/benchmarks.md
 	@.venv/bin/python bench/run_all.py

@@ -98,3 +98,6 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 # The browser suite's fixture (Playwright + Debian's Chromium), shared by every app.
 from tests.browser import browser  # noqa: E402, F401
+
+# The network-namespace lab (root only; skips elsewhere), one per session.
+from tests.lab.fixtures import lab  # noqa: E402, F401

@@ -175,3 +175,30 @@ def test_the_api_accepts_or_dismisses_the_suggested_platform(
     )
     again = api.post(url, {"action": "dismiss"}, format="json")
     assert again.status_code == 400 and "suggested nothing" in str(again.json())
+
+
+def test_the_device_page_lists_a_backup_run_beside_a_failed_connection_test(
+    viewer_client: Client, device: Device
+) -> None:
+    # A backup counts its tries as a number; a connection test lists its attempts per set.
+    Run.objects.create(
+        kind="backup",
+        target="edge",
+        refs={"device": device.pk},
+        status="succeeded",
+        counts={"attempts": 1, "version": 2},
+    )
+    Run.objects.create(
+        kind=inventory_jobs.TEST,
+        target="edge",
+        refs={"device": device.pk},
+        status="failed",
+        counts={
+            "diagnosis": "auth_failed",
+            "attempts": [{"set": "ops", "diagnosis": "auth_failed", "detail": "password refused"}],
+        },
+    )
+    for name in ("inventory:device_detail", "inventory:device_runs"):
+        page = viewer_client.get(reverse(name, args=[device.pk]))
+        assert page.status_code == 200
+        assert "set ops: auth_failed (password refused)" in page.content.decode()

@@ -12,7 +12,7 @@ In the hosts namespace, each live address is a /32 (/128) on ``lo``; the rest of
 each range is a ``blackhole`` route, so dead addresses are silent. Some hosts run
 TCP listeners and a dnsmasq answers PTR queries.
 
-Used by tests/lab/conftest.py (session fixture ``lab``) and bench/sweep.py.
+Used by tests/lab/fixtures.py (session fixture ``lab``) and bench/sweep.py.
 """
 
 from __future__ import annotations

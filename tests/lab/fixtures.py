@@ -1,7 +1,10 @@
 """The session-wide lab: real namespaces, real ICMP, nmap and DNS.
 
-Every test in tests/lab/ uses the ``lab`` fixture; where the lab cannot be built
-(not root, no ``ip netns``, a missing tool) the fixture skips with the reason.
+Every test in tests/lab/ and the browser tour (tests/tour/) uses the ``lab``
+fixture. tests/conftest.py makes it available everywhere, so that one session
+(one xdist worker) builds one lab whatever folders its tests come from. Where
+the lab cannot be built (not root, no ``ip netns``, a missing tool) the fixture
+skips with the reason.
 """
 
 from __future__ import annotations
