@@ -82,7 +82,7 @@ class Tour:
     page: Any
     base: str
     shots: Path
-    suffix: str = ""
+    suffix: str = "desktop"
     outside: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     too_wide: list[str] = field(default_factory=list)
@@ -92,7 +92,7 @@ class Tour:
         return self.page
 
     def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(self.shots / f"{name}{self.suffix}.png"))
+        self.page.screenshot(path=str(self.shots / f"tour-{name}-{self.suffix}.png"))
 
     def watch(self) -> None:
         """Record requests to other hosts and console errors, for every page from now on."""
@@ -315,12 +315,12 @@ def test_a_new_administrator_tours_netkeep_on_a_desktop_a_phone_and_in_high_cont
     pages = main_pages(servers, lab16, device, versions)
     tour.visit(pages)
     page.set_viewport_size(PHONE)
-    tour.suffix = "-phone"
+    tour.suffix = "phone"
     tour.visit(pages, fits=True)
     page.set_viewport_size(DESKTOP)
     page.get_by_role("button", name="High-contrast theme").first.click()
     assert page.evaluate("document.documentElement.dataset.theme") == "contrast"
-    tour.suffix = "-contrast"
+    tour.suffix = "contrast"
     tour.visit(pages, shots=("dashboard", "subnet", "backup-diff"))
     assert page.evaluate("document.documentElement.dataset.theme") == "contrast"
     context.close()
