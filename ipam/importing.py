@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts import audit
+from ipam import usage
 from ipam.addresses import IPAddress, address_key, parse_address, parse_network, to_key
 from ipam.models import VLAN, VRF, Host, Subnet, Tag, normalise_mac
 from netkeep import bulk, importing
@@ -318,9 +320,14 @@ class SubnetIndex:
     def __init__(self, vrf_key: int, family: int) -> None:
         self.by_start: dict[tuple[int, int], Subnet] = {}
         self.by_network: dict[str, Subnet] = {}
+        # IPv4 networks up to /30 keep their network and broadcast addresses back.
+        self.edges: dict[int, tuple[int, int]] = {}
         for subnet in Subnet.objects.filter(vrf_key=vrf_key, family=family):
-            self.by_start[(subnet.prefix_length, int(subnet.start_key, 16))] = subnet
+            first = int(subnet.start_key, 16)
+            self.by_start[(subnet.prefix_length, first)] = subnet
             self.by_network[subnet.network] = subnet
+            if family == 4 and subnet.prefix_length <= 30:
+                self.edges[subnet.pk] = (first, int(subnet.end_key, 16))
         self.max_bits = 32 if family == 4 else 128
         # Only the prefix lengths that exist, longest first: a handful of dict probes.
         self.lengths = sorted({length for length, _ in self.by_start}, reverse=True)
@@ -334,13 +341,40 @@ class SubnetIndex:
                 return found
         return None
 
+    def check_usable(self, address: IPAddress, subnet: Subnet) -> None:
+        """RowError for the network or broadcast address of an IPv4 subnet up to /30."""
+        edges = self.edges.get(subnet.pk)
+        if edges is None or int(address) not in edges:
+            return
+        net = subnet.ip_network
+        which = "network" if address == net.network_address else "broadcast"
+        raise RowError(
+            f"address: {address} is the {which} address of {net}: hosts use "
+            f"{net.network_address + 1}–{net.broadcast_address - 1}."
+        )
+
 
 # Columns copied from a row onto the host as they are (checked by the model's fields).
 HOST_TEXT = ("hostname", "description", "mac", "notes")
 HOST_FIELDS: dict[str, Any] = {name: Host._meta.get_field(name) for name in HOST_TEXT}
+# Per column: the longest value and the checks beyond length (NUL characters are refused
+# before, for every column). A value that fails one goes through the field's own
+# clean() for its messages; running clean() for every value was a sixth of the preview.
+HOST_CHECKS: dict[str, tuple[int | None, list[Any]]] = {
+    name: (
+        field.max_length,
+        [
+            v
+            for v in field.validators
+            if not isinstance(v, (MaxLengthValidator, ProhibitNullCharactersValidator))
+        ],
+    )
+    for name, field in HOST_FIELDS.items()
+}
 # Existing hosts are looked up this many keys per query (SQLite allows 999 parameters).
 LOOKUP_CHUNK = 900
 WRITE_BATCH = 2000
+NEW_STATUS = Host._meta.get_field("status").get_default()
 PROGRESS_EVERY = 5000
 
 
@@ -418,6 +452,8 @@ class HostImporter(Importer):
             values["notes"] = "\n".join(notes)
         errors = {}
         for name, value in values.items():
+            if _looks_valid(name, value):
+                continue
             try:
                 HOST_FIELDS[name].clean(value, None)
             except ValidationError as error:
@@ -519,7 +555,7 @@ class HostImporter(Importer):
         # A host belongs to the most specific subnet that contains it (as Host.save() does).
         if home is not None and home.prefix_length > subnet.prefix_length:
             subnet = home
-        _check_usable(address, subnet)
+        index.check_usable(address, subnet)
         values = dict(item["values"])
         tags = item["tags"]
         earlier = planned.get(ident)
@@ -577,23 +613,30 @@ class HostImporter(Importer):
         entries: list[audit.Entry] = []
         through = Host.tags.through
         done = 0
-        for i in range(0, len(creates), WRITE_BATCH):
-            batch = creates[i : i + WRITE_BATCH]
-            bulk.insert(Host, (d["values"] for d in batch))
-            ids = _host_ids(batch)
-            links = []
-            for data in batch:
-                values = data["values"]
-                pk = ids[(values["vrf_key"], values["family"], values["key"])]
-                changes = {k: [None, v] for k, v in _audited(values).items() if v}
-                if data["tags"]:
-                    changes["tags"] = [None, data["tags"]]
-                    links += [{"host_id": pk, "tag_id": tags[n]} for n in data["tags"]]
-                text = f"{values['address']} {values.get('hostname', '')}".strip()
-                entries.append((pk, text, "create", changes))
-            bulk.insert(through, links)
-            done += len(batch)
-            progress(done, total)
+        newest = Host.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with usage.inserts_paused():
+            for i in range(0, len(creates), WRITE_BATCH):
+                batch = creates[i : i + WRITE_BATCH]
+                bulk.insert(Host, (d["values"] for d in batch))
+                ids = _ids_after(newest)
+                newest = max(ids.values(), default=newest)
+                links = []
+                for data in batch:
+                    values = data["values"]
+                    pk = ids[(values["vrf_key"], values["family"], values["key"])]
+                    changes = {k: [None, v] for k, v in _audited(values).items() if v}
+                    if data["tags"]:
+                        changes["tags"] = [None, data["tags"]]
+                        links += [{"host_id": pk, "tag_id": tags[n]} for n in data["tags"]]
+                    text = f"{values['address']} {values.get('hostname', '')}".strip()
+                    entries.append((pk, text, "create", changes))
+                bulk.insert(through, links)
+                done += len(batch)
+                progress(done, total)
+        usage.add_hosts(
+            (v["vrf_key"], v["family"], v["key"], v.get("status", NEW_STATUS))
+            for v in (d["values"] for d in creates)
+        )
         now = timezone.now()
         for i in range(0, len(updates), WRITE_BATCH):
             batch = updates[i : i + WRITE_BATCH]
@@ -618,33 +661,27 @@ class HostImporter(Importer):
         audit.record_many(Host, entries)
 
 
-def _host_ids(batch: list[dict[str, Any]]) -> dict[tuple[int, int, str], int]:
-    """The ids of hosts just inserted, by (VRF, family, key): one query per chunk of keys."""
-    wanted: dict[tuple[int, int], list[str]] = {}
-    for data in batch:
-        values = data["values"]
-        wanted.setdefault((values["vrf_key"], values["family"]), []).append(values["key"])
-    ids = {}
-    for (vrf_key, family), keys in wanted.items():
-        for i in range(0, len(keys), LOOKUP_CHUNK):
-            hosts = Host.objects.filter(
-                vrf_key=vrf_key, family=family, key__in=keys[i : i + LOOKUP_CHUNK]
-            )
-            for key, pk in hosts.values_list("key", "pk"):
-                ids[(vrf_key, family, key)] = pk
-    return ids
+def _looks_valid(name: str, value: str) -> bool:
+    longest, checks = HOST_CHECKS[name]
+    if longest is not None and len(value) > longest:
+        return False
+    try:
+        for check in checks:
+            check(value)
+    except ValidationError:
+        return False
+    return True
 
 
-def _check_usable(address: IPAddress, subnet: Subnet) -> None:
-    """IPv4 networks up to /30 keep their network and broadcast addresses back."""
-    net = subnet.ip_network
-    edges = (int(net.network_address), int(net.broadcast_address))
-    if net.version == 4 and net.prefixlen <= 30 and int(address) in edges:
-        which = "network" if address == net.network_address else "broadcast"
-        raise RowError(
-            f"address: {address} is the {which} address of {net}: hosts use "
-            f"{net.network_address + 1}–{net.broadcast_address - 1}."
-        )
+def _ids_after(newest: int) -> dict[tuple[int, int, str], int]:
+    """Ids of the hosts inserted after `newest`, by (VRF, family, key): one range query.
+
+    Ids only grow (SQLite's AUTOINCREMENT, PostgreSQL's sequence), so the rows
+    just inserted are the ones past the newest id before them (with any other
+    writer's, which no planned key can match: the unique key would have failed).
+    """
+    rows = Host.objects.filter(pk__gt=newest).values_list("vrf_key", "family", "key", "pk")
+    return {(vrf_key, family, key): pk for vrf_key, family, key, pk in rows}
 
 
 def _audited(values: dict[str, Any]) -> dict[str, Any]:

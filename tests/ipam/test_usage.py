@@ -99,3 +99,23 @@ def test_counters_stay_right_under_concurrent_allocation(database_for_threads: A
     )
     assert big_shown == big_counted and net_shown == net_counted
     assert big_shown[0] == net_shown[0] == 3 * THREADS
+
+
+@pytest.mark.django_db
+def test_a_bulk_import_counts_its_hosts_in_one_pass_like_the_trigger_would() -> None:
+    from ipam.importing import run_import
+
+    big = make_subnet("198.18.0.0/16")
+    child = make_subnet("198.18.7.0/24")
+    vrf = make_vrf("red")
+    other = make_subnet("198.18.0.0/16", vrf=vrf)  # same range, another VRF: not counted
+    make_host("198.18.7.1", status="up")  # counted by the trigger, before the import
+    addresses = [f"198.18.{a}.{b}" for a in (0, 7, 200) for b in range(2, 40)]
+    text = "address\n" + "\n".join(addresses) + "\n"
+    assert run_import(text, "hosts", dry_run=False).applied
+    assert _shown(big) == _counted(big) and _shown(big)[:2] == (115, 1)
+    assert _shown(child) == _counted(child) and _shown(child)[:2] == (39, 1)
+    assert _shown(other)[:2] == (0, 0)
+    # The pause ended with the import: a host written afterwards is counted again.
+    make_host("198.18.9.9")
+    assert _shown(big) == _counted(big) and _shown(big)[0] == 116
