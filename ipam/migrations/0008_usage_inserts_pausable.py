@@ -13,7 +13,7 @@ def reinstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ipam", "0006_host_name_trigram_indexes"),
+        ("ipam", "0007_subnet_gateway"),
     ]
 
     # Going back keeps the pausable triggers: without a pause row they count as before.
