@@ -177,7 +177,8 @@ def _learn(device: Device, profile: profiles.Profile, fetched: transport.Fetched
     neighbours = facts.neighbours(
         profile.platform, profile.neighbours_command, fetched.extra.get("neighbours", "")
     )
-    if neighbours:
+    # A neighbour table that answered replaces the links (an empty one clears them).
+    if fetched.extra.get("neighbours", "").strip():
         learned["neighbours"] = _neighbours_to_links(device, neighbours)
     return learned
 
@@ -198,11 +199,10 @@ def _arp_to_ipam(device: Device, entries: list[facts.ArpEntry]) -> int:
 
 
 def _neighbours_to_links(device: Device, neighbours: list[facts.Neighbour]) -> int:
-    """Record LLDP/CDP neighbours on the device's interfaces (links drawn in the topology)."""
-    linker = getattr(device, "record_neighbours", None)
-    if linker is None:
-        return 0
-    return int(linker([(n.local_interface, n.name, n.remote_interface) for n in neighbours]))
+    """LLDP/CDP neighbours become the device's interface links (drawn in the topology)."""
+    return device.record_neighbours(
+        (n.local_interface, n.name, n.remote_interface, n.address) for n in neighbours
+    )
 
 
 def _changed(device: Device, previous: ConfigVersion, version: ConfigVersion) -> dict[str, int]:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from inventory.forms import CredentialSetForm
-from inventory.models import CredentialSet, Device, DeviceCredential, Interface
+from inventory.models import CredentialSet, Device, DeviceCredential, Interface, InterfaceLink
 from ipam.models import Site
 
 
@@ -67,6 +67,16 @@ class InterfaceAdmin(admin.ModelAdmin):
     search_fields = ["device__name", "name", "mac", "host__address"]
     autocomplete_fields = ["device", "host", "vlan"]
     list_select_related = ["device", "host", "vlan"]
+
+
+@admin.register(InterfaceLink)
+class InterfaceLinkAdmin(admin.ModelAdmin):
+    """Links learned from LLDP/CDP by backups (each backup replaces a device's links)."""
+
+    list_display = ["interface", "remote_name", "remote_interface", "remote_device", "seen_at"]
+    search_fields = ["interface__device__name", "interface__name", "remote_name"]
+    list_select_related = ["interface__device", "remote_device"]
+    raw_id_fields = ["interface", "remote_device"]
 
 
 @admin.register(CredentialSet)

@@ -6,11 +6,13 @@ devices and interfaces point at IPAM hosts for every address they have.
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -303,6 +305,52 @@ class Device(models.Model):
                 hosts.append(iface.host)
         return hosts
 
+    @transaction.atomic
+    def record_neighbours(self, seen: Iterable[tuple[str, str, str, str]]) -> int:
+        """Replace this device's LLDP/CDP links with `seen` (local interface, neighbour name,
+        neighbour's interface, neighbour's address); returns how many links it has now.
+
+        A local interface is matched however the protocol abbreviates it, and created
+        when the inventory lacks it; a neighbour is linked to the device of that name
+        (with or without its domain). Links no longer seen are removed."""
+        seen = list(seen)
+        interfaces = {interface_key(i.name): i for i in self.interfaces.all()}
+        names: dict[str, str] = {}
+        for _, remote, _, _ in seen:
+            names.setdefault(remote.split(".")[0].lower(), remote)
+        devices = {
+            d.name.split(".")[0].lower(): d
+            for d in Device.objects.filter(
+                models.Q(name__in=list(names.values())) | models.Q(name__in=list(names))
+            ).exclude(pk=self.pk)
+        }
+        for n in names:  # case-insensitive names need their own lookups (a few per device)
+            if n not in devices:
+                found = Device.objects.filter(name__iexact=n).exclude(pk=self.pk).first()
+                if found is not None:
+                    devices[n] = found
+        now = timezone.now()
+        kept: list[int] = []
+        for local, remote, remote_interface, address in seen:
+            key = interface_key(local)
+            interface = interfaces.get(key)
+            if interface is None:
+                interface = Interface.objects.create(device=self, name=local[:64])
+                interfaces[key] = interface
+            link, _ = InterfaceLink.objects.update_or_create(
+                interface=interface,
+                remote_name=remote[:255],
+                remote_interface=remote_interface[:64],
+                defaults={
+                    "remote_device": devices.get(remote.split(".")[0].lower()),
+                    "remote_address": address[:45],
+                    "seen_at": now,
+                },
+            )
+            kept.append(link.pk)
+        InterfaceLink.objects.filter(interface__device=self).exclude(pk__in=kept).delete()
+        return len(set(kept))
+
 
 class DeviceCredential(models.Model):
     """One credential set in a device's ordered list."""
@@ -367,6 +415,40 @@ class Interface(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.mac = normalise_mac(self.mac)
         super().save(*args, **kwargs)
+
+
+def interface_key(name: str) -> str:
+    """A name that matches an interface however a neighbour protocol abbreviates it:
+    GigabitEthernet0/1, Gi0/1 and "Gig 0/1" all give "gi0/1"; Port-channel1 and Po1 "po1"."""
+    compact = name.replace(" ", "")
+    letters = len(compact) - len(compact.lstrip(string.ascii_letters + "-"))
+    return compact[:letters].replace("-", "")[:2].lower() + compact[letters:].lower()
+
+
+class InterfaceLink(models.Model):
+    """A neighbour seen on an interface through LLDP or CDP: the other end of a cable."""
+
+    interface = models.ForeignKey(Interface, on_delete=models.CASCADE, related_name="links")
+    remote_name = models.CharField("neighbour", max_length=255)
+    remote_interface = models.CharField("neighbour's interface", max_length=64, blank=True)
+    remote_device = models.ForeignKey(
+        "Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    remote_address = models.CharField("neighbour's address", max_length=45, blank=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["interface", "remote_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interface", "remote_name", "remote_interface"],
+                name="inventory_interfacelink_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        far = f"{self.remote_name} {self.remote_interface}".strip()
+        return f"{self.interface} ↔ {far}"
 
 
 class CheckKind(models.TextChoices):

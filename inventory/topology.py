@@ -2,14 +2,15 @@
 
 A device's networks come from its interfaces (the interface's VLAN, else its
 address's subnet's VLAN, else that subnet as a plain LAN) and its management
-address. Plain LANs come first, then VLANs by id. Two queries, whatever the size.
+address. Plain LANs come first, then VLANs by id. A device's LLDP/CDP links show in
+each of its cards. Three queries, whatever the size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from inventory.models import Device, Interface
+from inventory.models import Device, Interface, InterfaceLink
 from ipam.models import VLAN, Host, Subnet
 
 
@@ -24,6 +25,7 @@ class Member:
     upstream: bool = False
     seen: list[str] = field(default_factory=list)
     elsewhere: list[Card] = field(default_factory=list)
+    links: list[InterfaceLink] = field(default_factory=list)
 
 
 @dataclass
@@ -106,10 +108,17 @@ def build() -> list[Card]:
             member.addresses.insert(0, host.address)
             member.seen.append(_host_status(host))
     ordered = sorted(cards.values(), key=lambda c: (c.vid is not None, c.vid or 0, c.subtitle))
+    # Cables (LLDP/CDP) are physical: each card shows all of a member's links.
+    links: dict[int, list[InterfaceLink]] = {}
+    for link in InterfaceLink.objects.select_related("interface", "remote_device").order_by(
+        "interface__name", "remote_name"
+    ):
+        links.setdefault(link.interface.device_id, []).append(link)
     where: dict[int, list[Card]] = {}
     for card in ordered:
         for pk, member in card.members.items():
             member.status = _status(member)
+            member.links = links.get(pk, [])
             where.setdefault(pk, []).append(card)
     for card in ordered:
         for pk, member in card.members.items():

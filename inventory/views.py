@@ -68,7 +68,9 @@ def device_export(request: AuthedRequest) -> HttpResponse | StreamingHttpRespons
 @permission_required("inventory.view_device", raise_exception=True)
 def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_object_or_404(Device.objects.with_related(), pk=pk)
-    interfaces = device.interfaces.select_related("host__subnet", "vlan")
+    interfaces = device.interfaces.select_related("host__subnet", "vlan").prefetch_related(
+        "links__remote_device"
+    )
     context = {
         "device": device,
         "interfaces": interfaces,

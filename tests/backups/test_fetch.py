@@ -177,3 +177,31 @@ def test_a_different_arp_mac_becomes_a_reconciliation_item(monkeypatch: Any, dev
     assert item.details == {"documented": "00:00:00:00:00:01", "seen": "00:11:22:33:44:66"}
     target.refresh_from_db()
     assert target.mac == "00:00:00:00:00:01"  # the documented value stands until accepted
+
+
+def test_a_backup_turns_the_cdp_table_into_links(monkeypatch: Any, device: Any) -> None:
+    from pathlib import Path
+
+    from inventory.models import InterfaceLink
+
+    peer = make_device("dist-sw-02")
+    facts_dir = Path(__file__).resolve().parent.parent / "data" / "backups" / "facts"
+    output = (facts_dir / "cisco_ios_show_cdp_neighbors_detail.txt").read_text()
+    fake(monkeypatch, ok(neighbours=output))
+    run = backup(device)
+    assert run.counts["neighbours"] == 2
+    links = {
+        (link.interface.name, link.remote_name, link.remote_device_id)
+        for link in InterfaceLink.objects.select_related("interface")
+    }
+    assert links == {
+        ("GigabitEthernet0/1", "dist-sw-02.corp.example.net", peer.pk),
+        ("GigabitEthernet0/7", "ap-floor2-07", None),
+    }
+    # A backup whose neighbour table answered empty clears them; no answer keeps them.
+    fake(monkeypatch, ok())
+    backup(device)
+    assert InterfaceLink.objects.count() == 2
+    fake(monkeypatch, ok(neighbours="Total cdp entries displayed : 0\n"))
+    backup(device)
+    assert not InterfaceLink.objects.exists()
