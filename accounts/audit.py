@@ -22,11 +22,12 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils.text import capfirst
 
 from netkeep import bulk
+from netkeep.types import saved_user
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from accounts.models import AuditEntry, User
+    from accounts.models import AuditEntry
     from netkeep.types import Actor
 
 MASK = "••••••"
@@ -117,13 +118,6 @@ def type_label(content_type: ContentType) -> str:
     return capfirst(str(name))
 
 
-def _saved(user: Actor) -> User | None:
-    """The user an entry links to: none for anonymous visitors and jobs."""
-    from accounts.models import User
-
-    return user if isinstance(user, User) and user.pk else None
-
-
 def _snapshot(instance: models.Model, reg: Registration) -> dict[str, Value]:
     values: dict[str, Value] = {}
     for f in instance._meta.concrete_fields:
@@ -150,7 +144,7 @@ def _write(instance: models.Model, action: str, changes: Mapping[str, object]) -
     ctx = _current.get() or Context(door="job")
     user = ctx.actor()
     AuditEntry.objects.create(
-        user=_saved(user),
+        user=saved_user(user),
         username=getattr(user, "username", "") or "",
         door=ctx.door,
         action=action,
@@ -227,7 +221,7 @@ def record_many(model: type[models.Model], entries: list[Entry]) -> None:
     user = ctx.actor()
     content_type = ContentType.objects.get_for_model(model)
     common = {
-        "user_id": saved.pk if (saved := _saved(user)) else None,
+        "user_id": saved.pk if (saved := saved_user(user)) else None,
         "username": getattr(user, "username", "") or "",
         "door": ctx.door,
         "content_type_id": content_type.pk,

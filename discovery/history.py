@@ -17,6 +17,7 @@ seconds up per hour (a sample's time split at hour boundaries).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,6 +103,17 @@ def _clip(
     return begin, max(begin, end)
 
 
+@dataclass
+class _Bucket:
+    """One host's hour being rolled up: samples taken in it, and the time they stand for."""
+
+    n: int = 0
+    up: int = 0
+    rtts: list[float] = field(default_factory=list)
+    observed: float = 0.0
+    seconds_up: float = 0.0
+
+
 def rollup_hourly(now: datetime | None = None) -> int:
     """Roll up every complete hour not rolled up yet; returns how many rows were written.
 
@@ -126,40 +138,40 @@ def rollup_hourly(now: datetime | None = None) -> int:
         .order_by("host_id", "at")
         .values_list("host_id", "at", "up", "rtt_ms", "host__subnet__scan_interval")
     )
-    buckets: dict[tuple[int, datetime], dict[str, Any]] = {}
+    buckets: dict[tuple[int, datetime], _Bucket] = {}
 
-    def bucket(host_id: int, hour: datetime) -> dict[str, Any]:
+    def bucket(host_id: int, hour: datetime) -> _Bucket:
         key = (host_id, hour)
         if key not in buckets:
-            buckets[key] = {"n": 0, "up": 0, "rtts": [], "observed": 0.0, "seconds_up": 0.0}
+            buckets[key] = _Bucket()
         return buckets[key]
 
     for (host_id, at, up, rtt, _), begin, end in _spans(rows.iterator(), since, current):
         if at >= since:
             counted = bucket(host_id, _hour(at))
-            counted["n"] += 1
-            counted["up"] += 1 if up else 0
+            counted.n += 1
+            counted.up += 1 if up else 0
             if rtt is not None:
-                counted["rtts"].append(rtt)
+                counted.rtts.append(rtt)
         while begin < end:
             hour = _hour(begin)
             until = min(end, hour + timedelta(hours=1))
             seconds = (until - begin).total_seconds()
             part = bucket(host_id, hour)
-            part["observed"] += seconds
-            part["seconds_up"] += seconds if up else 0.0
+            part.observed += seconds
+            part.seconds_up += seconds if up else 0.0
             begin = until
     rows_out = [
         HostHourly(
             host_id=host_id,
             hour=hour,
-            seconds_observed=round(b["observed"], 3),
-            seconds_up=round(b["seconds_up"], 3),
-            samples=b["n"],
-            up_samples=b["up"],
-            rtt_avg=round(sum(b["rtts"]) / len(b["rtts"]), 3) if b["rtts"] else None,
-            rtt_min=min(b["rtts"]) if b["rtts"] else None,
-            rtt_max=max(b["rtts"]) if b["rtts"] else None,
+            seconds_observed=round(b.observed, 3),
+            seconds_up=round(b.seconds_up, 3),
+            samples=b.n,
+            up_samples=b.up,
+            rtt_avg=round(sum(b.rtts) / len(b.rtts), 3) if b.rtts else None,
+            rtt_min=min(b.rtts) if b.rtts else None,
+            rtt_max=max(b.rtts) if b.rtts else None,
         )
         for (host_id, hour), b in buckets.items()
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +17,10 @@ from discovery import scope
 from netkeep.jobs.models import Run
 
 if TYPE_CHECKING:
+    from discovery.nmap import ScanProfile
     from ipam.models import Host, Subnet
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class AllowedNetwork(models.Model):
@@ -65,14 +68,14 @@ class ScanRun(Run):
         permissions = [("run_scans", "Can run scans")]
         verbose_name = "scan run"
 
-    def _ref(self, name: str, model: type[models.Model]) -> Any:
+    def _ref(self, name: str, model: type[_M]) -> _M | None:
         cache = self.__dict__.setdefault("_ref_cache", {})
         pk = self.refs.get(name)
         if name not in cache or getattr(cache[name], "pk", None) != pk:
             cache[name] = model._default_manager.filter(pk=pk).first() if pk else None
         return cache[name]
 
-    def _set_ref(self, name: str, value: Any) -> None:
+    def _set_ref(self, name: str, value: models.Model | None) -> None:
         self.refs = (
             {**self.refs, name: value.pk}
             if value is not None
@@ -246,7 +249,7 @@ class ScanProfileDef(models.Model):
             numbers.append(int(part))
         return numbers
 
-    def to_profile(self) -> Any:
+    def to_profile(self) -> ScanProfile:
         """The discovery.nmap.ScanProfile this definition stands for (ValueError if invalid)."""
         from discovery import nmap
 

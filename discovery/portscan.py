@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -137,12 +136,12 @@ def confirm_alive(scanned: Sequence[nmap.HostScan]) -> set[str]:
     still answers; otherwise nothing was observed and nothing changes.
     """
     from discovery import icmp
-    from discovery.sweep import ping_settings
+    from discovery.sweep import PingSettings, ping_settings
 
     silent = [ipaddress.ip_address(h.address) for h in scanned if not h.open_ports]
     if not silent:
         return set()
-    options = {**ping_settings(), "retries": 2}
+    options: PingSettings = {**ping_settings(), "retries": 2}
     try:
         return {r.address for r in icmp.sweep(silent, **options) if r.alive}
     except Exception as error:
@@ -175,7 +174,7 @@ def record(
     by_address: dict[str, Host] = {}
     for known in Host.objects.filter(address__in=[h.address for h in up]):
         by_address.setdefault(known.address, known)
-    announce: list[tuple[str, Any, dict[str, Any]]] = []
+    announce: list[tuple[str, Host, dict[str, object]]] = []
     with transaction.atomic():
         for scan in up:
             host = by_address.get(scan.address)
@@ -198,7 +197,11 @@ def record(
                     "product": found.product[:200],
                     "version": found.version[:200],
                 }
-                values: dict[str, Any] = {"state": found.state, "last_seen": now, "current": True}
+                values: dict[str, object] = {
+                    "state": found.state,
+                    "last_seen": now,
+                    "current": True,
+                }
                 if service_detection or row is None:
                     values.update(detected)
                 else:

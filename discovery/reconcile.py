@@ -13,7 +13,6 @@ audit trail records who decided what.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -34,12 +33,14 @@ def same_name(hostname: str, ptr: str) -> bool:
     return a == b or a == b.split(".", 1)[0]
 
 
-def flag(host: Host, kind: str, details: dict[str, Any]) -> ReconciliationItem | None:
+def flag(host: Host, kind: str, details: dict[str, object]) -> ReconciliationItem | None:
     """Open an item unless one is open, or the same difference was dismissed before."""
     return _flag(host, kind, details)[0]
 
 
-def _flag(host: Host, kind: str, details: dict[str, Any]) -> tuple[ReconciliationItem | None, bool]:
+def _flag(
+    host: Host, kind: str, details: dict[str, object]
+) -> tuple[ReconciliationItem | None, bool]:
     """(the open item or None, whether it was created just now)."""
     if ReconciliationItem.objects.filter(
         host=host, kind=kind, state=ReconState.DISMISSED, details=details
@@ -113,7 +114,7 @@ def _compare(unseen_days: int) -> dict[str, int]:
     """One pass over the differences, in a fixed number of queries whatever the host count."""
     now = timezone.now()
     horizon = now - timedelta(days=unseen_days)
-    wanted: dict[str, dict[int, dict[str, Any]]] = {kind: {} for kind in ReconKind.values}
+    wanted: dict[str, dict[int, dict[str, object]]] = {kind: {} for kind in ReconKind.values}
     undocumented = Host.objects.filter(origin=HostOrigin.DISCOVERED, status=HostStatus.UP)
     for pk in undocumented.values_list("pk", flat=True):
         wanted[ReconKind.UNDOCUMENTED_ALIVE][pk] = {}
@@ -131,7 +132,7 @@ def _compare(unseen_days: int) -> dict[str, int]:
 
     items = ReconciliationItem.objects.filter(state__in=[ReconState.OPEN, ReconState.DISMISSED])
     current: dict[tuple[str, int], ReconciliationItem] = {}
-    dismissed: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    dismissed: dict[tuple[str, int], list[dict[str, object]]] = {}
     for item in items.only("pk", "kind", "host_id", "details", "state"):
         key = (item.kind, item.host_id)
         if item.state == ReconState.OPEN:

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from discovery import scope, scope_rules
 from discovery.models import RunKind, ScanRun
 from discovery.sweep import ALL_KNOWN_HOSTS
 from ipam.models import Host, Subnet
 from netkeep import jobs
+
+if TYPE_CHECKING:
+    from netkeep.types import Actor
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +79,7 @@ def check_target(kind: str, network: scope.Network, subnet: Subnet | None = None
     scope.check_scope(network, allowed)
 
 
-def check_rate(user: Any) -> None:
+def check_rate(user: Actor) -> None:
     """RateLimited when the user asked for too many scans in the last minute."""
     jobs.check_rate(user, "scans", RATE_HINT)
 
@@ -84,7 +87,7 @@ def check_rate(user: Any) -> None:
 def enqueue_scan(
     kind: str,
     target: Subnet | Host | str,
-    user: Any = None,
+    user: Actor = None,
     *,
     profile: str = "",
     by_schedule: bool = False,

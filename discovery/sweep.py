@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -41,7 +41,16 @@ class NothingToSweep(ValueError):
     """The target has no address a sweep may ping (an IPv6 subnet without known hosts)."""
 
 
-def ping_settings() -> dict[str, Any]:
+class PingSettings(TypedDict):
+    """The keyword arguments of icmp.sweep that settings decide."""
+
+    rate_pps: int
+    timeout: float
+    retries: int
+    privileged: bool | None
+
+
+def ping_settings() -> PingSettings:
     """Rate cap, timeout, retries and socket mode, from settings when given."""
     privileged = getattr(settings, "NETKEEP_PING_PRIVILEGED", None)
     return {
@@ -225,7 +234,7 @@ def write_status(hosts: Sequence[Host]) -> None:
     table, pk = quote(meta.db_table), quote(str(meta.pk.column if meta.pk else "id"))
     sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
 
-    def when(value: datetime | None) -> Any:
+    def when(value: datetime | None) -> str | datetime | None:  # PostgreSQL keeps datetimes
         return ops.adapt_datetimefield_value(value) if value is not None else None
 
     rows = [
@@ -263,7 +272,7 @@ def record(results: Sequence[icmp.PingResult], plan: Plan, *, create: bool) -> d
     counts = {"alive": 0, "new": 0, "came_up": 0, "went_down": 0, "recorded": 0, "unrecorded": 0}
     changed: list[Host] = []
     samples: list[tuple[int, bool, float | None]] = []
-    to_announce: list[tuple[str, Host, dict[str, Any]]] = []
+    to_announce: list[tuple[str, Host, dict[str, object]]] = []
     known: set[IPAddress] = set()
     for host in hosts:
         address = ipaddress.ip_address(host.address)
@@ -321,7 +330,7 @@ def record(results: Sequence[icmp.PingResult], plan: Plan, *, create: bool) -> d
 
 def sweep_now(
     targets: Sequence[tuple[scope.Network, int | None]], nameservers: list[str] | None = None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """A synchronous sweep of small, already scope-checked networks, with PTR names.
 
     For the API's seed endpoint: it records nothing. Returns {"hosts": [{ip, ptr,

@@ -9,7 +9,6 @@ scans are queued through discovery.scans.enqueue_scan and their progress polled.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -61,7 +60,7 @@ def _runs() -> RunQuerySet:
 
 
 def _fragment(
-    request: AuthedRequest, page: str, fragment: str, context: dict[str, Any]
+    request: AuthedRequest, page: str, fragment: str, context: dict[str, object]
 ) -> HttpResponse:
     return render(request, fragment if request.htmx else page, context)
 
@@ -78,7 +77,7 @@ def _watched_runs(request: AuthedRequest) -> list[Run]:
 @permission_required("netkeep.view_run", raise_exception=True)
 def index(request: AuthedRequest) -> HttpResponse:
     active = _watched_runs(request)
-    context: dict[str, Any] = {
+    context: dict[str, object] = {
         "active": active,
         "polling": any(r.is_active for r in active),
         "poll_url": reverse("discovery:index"),
@@ -112,10 +111,14 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _run_history(
-    request: AuthedRequest, runs: RunQuerySet, label: str, **about: Any
+    request: AuthedRequest, runs: RunQuerySet, label: str, **about: object
 ) -> HttpResponse:
     """The last runs about one subnet or host, linking to the full list filtered to it."""
-    context: dict[str, Any] = {"runs": runs[:HISTORY_RUNS], "title": f"Runs for {label}", **about}
+    context: dict[str, object] = {
+        "runs": runs[:HISTORY_RUNS],
+        "title": f"Runs for {label}",
+        **about,
+    }
     context["more_url"] = reverse("discovery:run_list") + f"?subnet={label}"
     return _fragment(request, "discovery/run_history.html", "discovery/_run_history.html", context)
 

@@ -48,7 +48,7 @@ class WebhookForm(forms.ModelForm):
         value: str = self.cleaned_data.get("secret") or ""
         return value or self._stored_secret
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("clear_secret"):
             data["secret"] = ""
@@ -88,5 +88,5 @@ class RunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False

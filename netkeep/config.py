@@ -18,7 +18,7 @@ import sys
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypedDict, TypeVar
 
 import environ
 from environ.fileaware_mapping import FileAwareMapping
@@ -190,9 +190,24 @@ def env_time_zone(name: str, default: str) -> str:
     return _parsed(name, default, parse, "an IANA time zone name such as UTC or Europe/Berlin")
 
 
-def env_db(name: str, default: str) -> dict[str, Any]:
+class DatabaseConfig(TypedDict, total=False):
+    """One entry of Django's DATABASES, as a database URL gives it and settings complete it."""
+
+    ENGINE: str
+    NAME: str
+    USER: str
+    PASSWORD: str
+    HOST: str
+    PORT: str | int
+    OPTIONS: dict[str, object]
+    CONN_MAX_AGE: int
+    CONN_HEALTH_CHECKS: bool
+
+
+def env_db(name: str, default: str) -> DatabaseConfig:
     """A database URL (postgres://… or sqlite:///…), as Django's DATABASES entry."""
     text = raw(name) or default
+    config: DatabaseConfig
     try:
         config = environ.Env.db_url_config(text)
     except Exception:  # django-environ raises several kinds for a bad URL

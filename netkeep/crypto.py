@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 PREFIX = "fernet:"
 
@@ -70,17 +73,19 @@ def rotate(stored: str) -> str:
 class EncryptedTextField(models.TextField):
     """Text kept encrypted in the database and plain in Python; "" stays "" (no secret)."""
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
+    def from_db_value(
+        self, value: str | None, expression: object, connection: BaseDatabaseWrapper
+    ) -> str | None:
         if value is None or value == "":
             return value
         return decrypt(value)
 
-    def to_python(self, value: Any) -> Any:
+    def to_python(self, value: object) -> object:
         if isinstance(value, str) and value.startswith(PREFIX):
             return decrypt(value)
         return value
 
-    def get_prep_value(self, value: Any) -> Any:
+    def get_prep_value(self, value: object) -> object:
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
@@ -134,7 +139,7 @@ def rotate_all(batch: int = 500) -> list[RotationCount]:
         # Identifiers come from the models' metadata, never from input; quoted all the same.
         pk = connection.ops.quote_name(str(model._meta.pk.column))
         cols = [connection.ops.quote_name(str(f.column)) for f in fields]
-        last: Any = None
+        last: int | str | None = None
         while True:
             where = f"WHERE {pk} > %s " if last is not None else ""
             with connection.cursor() as cursor:

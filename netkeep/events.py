@@ -7,10 +7,9 @@ an event row that is not there yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
@@ -22,7 +21,9 @@ from netkeep.models import Event, Webhook
 RETENTION = timedelta(days=180)
 
 
-def _event(kind: str, obj: models.Model | None, at: datetime, details: dict[str, Any]) -> Event:
+def _event(
+    kind: str, obj: models.Model | None, at: datetime, details: Mapping[str, object]
+) -> Event:
     event = Event(kind=kind, at=at, details=details)
     if obj is not None:
         event.content_type = ContentType.objects.get_for_model(type(obj))
@@ -31,7 +32,7 @@ def _event(kind: str, obj: models.Model | None, at: datetime, details: dict[str,
     return event
 
 
-def record(kind: str, obj: models.Model | None = None, **details: Any) -> Event:
+def record(kind: str, obj: models.Model | None = None, **details: object) -> Event:
     """Record one event about `obj` and queue its webhook deliveries after commit."""
     event = _event(kind, obj, timezone.now(), details)
     event.save()
@@ -40,7 +41,7 @@ def record(kind: str, obj: models.Model | None = None, **details: Any) -> Event:
 
 
 def record_many(
-    items: Iterable[tuple[str, models.Model | None, dict[str, Any]]],
+    items: Iterable[tuple[str, models.Model | None, Mapping[str, object]]],
     at: datetime | None = None,
 ) -> list[Event]:
     """Record many events in one insert (a sweep's status changes) and fan them out."""

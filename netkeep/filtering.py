@@ -14,16 +14,21 @@ it builds from ``filterset_fields`` and to any FilterSet that forgot the base.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.forms.utils import ErrorDict
 from django_filters import rest_framework as drf_filters
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
+from rest_framework.views import APIView
+
+_M = TypeVar("_M", bound=Model)
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
@@ -34,7 +39,9 @@ _ANY = {"", "unknown"}
 class StrictBooleanSelect(forms.NullBooleanSelect):
     """The yes/no/any select, handing the field the raw text so it can refuse it."""
 
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+    def value_from_datadict(
+        self, data: Mapping[str, object], files: Mapping[str, object], name: str
+    ) -> Any:  # the raw text, not the bool | None Django's select gives
         return data.get(name)
 
 
@@ -43,7 +50,7 @@ class StrictBooleanField(forms.NullBooleanField):
 
     widget = StrictBooleanSelect
 
-    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+    def to_python(self, value: object) -> bool | None:  # type: ignore[override]
         if value is None or isinstance(value, bool):
             return value
         text = str(value).strip().lower()
@@ -65,7 +72,7 @@ class StrictFilterMixin:
 
     filters: dict[str, django_filters.Filter]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         for one in self.filters.values():
             if isinstance(one, django_filters.BooleanFilter):
@@ -81,7 +88,7 @@ class _APIFilterSet(StrictFilterMixin, drf_filters.FilterSet):
     """What the API builds from a view's `filterset_fields`."""
 
 
-def field_errors(errors: Any) -> dict[str, list[ErrorDetail]]:
+def field_errors(errors: ErrorDict) -> dict[str, list[ErrorDetail]]:
     """A form's errors as DRF field errors, formatted the way Django formats them.
 
     Django fills a message's placeholders only when it has params; text the
@@ -102,13 +109,17 @@ class FilterBackend(drf_filters.DjangoFilterBackend):
 
     filterset_base = _APIFilterSet
 
-    def get_filterset_class(self, view: Any, queryset: Any = None) -> Any:
+    def get_filterset_class(
+        self, view: APIView, queryset: QuerySet[Model] | None = None
+    ) -> type[django_filters.FilterSet] | None:
         filterset_class = super().get_filterset_class(view, queryset)
         if filterset_class is not None and not issubclass(filterset_class, StrictFilterMixin):
             filterset_class = _strict(filterset_class)
         return filterset_class
 
-    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+    def filter_queryset(
+        self, request: Request, queryset: QuerySet[_M], view: APIView
+    ) -> QuerySet[_M]:
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset

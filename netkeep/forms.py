@@ -61,7 +61,7 @@ class WebhookForm(forms.ModelForm):
             raise forms.ValidationError(f"{url} is not an http(s) URL: webhooks are HTTP POSTs.")
         return url
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("secret") and data.get("clear_secret"):
             self.add_error("secret", "Either type a new secret or remove it, not both.")

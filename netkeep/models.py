@@ -7,7 +7,7 @@ their object through a content type and an id.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -16,6 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from netkeep.crypto import EncryptedTextField
+
+if TYPE_CHECKING:
+    from netkeep.types import Actor
 
 
 class EventKind(models.TextChoices):
@@ -96,7 +99,7 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportBatchQuerySet(models.QuerySet["ImportBatch"]):
-    def visible_to(self, user: Any) -> ImportBatchQuerySet:
+    def visible_to(self, user: Actor) -> ImportBatchQuerySet:
         """A user sees their own uploads."""
         return self.filter(user=user) if getattr(user, "pk", None) else self.none()
 
@@ -212,7 +215,7 @@ class WebhookFormat(models.TextChoices):
     SLACK = "slack", "Slack"
 
 
-def _validate_kinds(value: Any) -> None:
+def _validate_kinds(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
         raise ValidationError("Choose the event kinds as a list, for example ['host_down'].")
     unknown = sorted(set(value) - set(EventKind.values))

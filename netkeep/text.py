@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -48,7 +47,7 @@ def control_character(text: str) -> str | None:
 class NoNul:
     """Refuses NUL, which PostgreSQL cannot store in text."""
 
-    def __call__(self, value: Any) -> None:
+    def __call__(self, value: object) -> None:
         if isinstance(value, str) and "\x00" in value:
             raise ValidationError(NUL_MESSAGE, code="null_characters_not_allowed")
 
@@ -60,7 +59,7 @@ class NoNul:
 class NoControlCharacters:
     """Refuses control characters (NUL, tab, line breaks, escape, ...) in one-line text."""
 
-    def __call__(self, value: Any) -> None:
+    def __call__(self, value: object) -> None:
         if not isinstance(value, str):
             return
         found = _ONE_LINE_CONTROL.search(value)
@@ -97,7 +96,7 @@ def protect_model_text_fields() -> None:
     for model in _project_models():
         for field in model._meta.get_fields():
             if isinstance(field, models.TextField):
-                validator: Callable[[Any], None] = NoNul()
+                validator: Callable[[object], None] = NoNul()
             elif isinstance(field, models.CharField) and field.choices is None:
                 validator = NoControlCharacters()
             else:
@@ -109,7 +108,7 @@ def protect_model_text_fields() -> None:
 # --- query strings and API bodies ---------------------------------------------------
 
 
-def _strings(value: Any) -> Iterator[str]:
+def _strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
@@ -121,7 +120,7 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def refused_fields(items: Iterator[tuple[str, Any]]) -> dict[str, list[str]]:
+def refused_fields(items: Iterator[tuple[str, object]]) -> dict[str, list[str]]:
     """{name: [message]} for each parameter or field whose text holds NUL or a control character."""
     errors: dict[str, list[str]] = {}
     for name, value in items:
@@ -137,7 +136,7 @@ def refused_fields(items: Iterator[tuple[str, Any]]) -> dict[str, list[str]]:
     return errors
 
 
-def _query_items(request: HttpRequest) -> Iterator[tuple[str, Any]]:
+def _query_items(request: HttpRequest) -> Iterator[tuple[str, list[str]]]:
     for name in request.GET:
         yield name, request.GET.getlist(name)
 

@@ -21,3 +21,10 @@ class AuthedRequest(HttpRequest):
 
     user: User
     htmx: HtmxDetails
+
+
+def saved_user(user: Actor) -> User | None:
+    """The user a row can point to: none for anonymous visitors, jobs and unsaved users."""
+    from accounts.models import User
+
+    return user if isinstance(user, User) and user.pk else None

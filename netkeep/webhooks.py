@@ -14,7 +14,6 @@ import logging
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -47,7 +46,7 @@ def summary(event: Event) -> str:
     return text
 
 
-def payload(webhook: Webhook, event: Event) -> dict[str, Any]:
+def payload(webhook: Webhook, event: Event) -> dict[str, object]:
     """The JSON body for the webhook's format."""
     text = summary(event)
     if webhook.format == WebhookFormat.DISCORD:
@@ -78,7 +77,7 @@ def sign(secret: str, body: bytes) -> str:
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     # A webhook URL is used as configured: a redirect is an answer, not an instruction.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
 
 

@@ -77,7 +77,7 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         },
         summary="Ask for a scan (returns the run already queued or running for that target)",
     )
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         params = serializers.ScanRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
@@ -142,7 +142,7 @@ class HostHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         ],
         summary="A host's status history",
     )
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         host = self.get_object()
         span = SPANS.get(request.query_params.get("span", "24h"))
         if span is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -18,7 +17,7 @@ class FullCleanSerializer(serializers.ModelSerializer):
     Django ValidationErrors become field errors (400), never a 500.
     """
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+    def validate(self, attrs: dict[str, object]) -> dict[str, object]:
         attrs = super().validate(attrs)
         model: type[models.Model] = self.Meta.model
         many = {f.name for f in model._meta.many_to_many}
@@ -33,7 +32,7 @@ class FullCleanSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(serializers.as_serializer_error(error)) from None
         return attrs
 
-    def prepare_instance(self, instance: Any, attrs: dict[str, Any]) -> None:
+    def prepare_instance(self, instance: models.Model, attrs: dict[str, object]) -> None:
         """Hook to fill fields the client may leave out before full_clean()."""
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 import django_filters
 from django.db.models import QuerySet
@@ -48,7 +48,7 @@ class RunFilter(django_filters.FilterSet):
 def refs_filter(name: str) -> django_filters.NumberFilter:
     """A filter on one id in a run's refs, for an app's own API (`?subnet=5`)."""
 
-    def about(runs: QuerySet[Run], field: str, value: Any) -> QuerySet[Run]:
+    def about(runs: QuerySet[Run], field: str, value: Decimal | None) -> QuerySet[Run]:
         return runs.filter(**{f"refs__{name}": int(value)}) if value is not None else runs
 
     return django_filters.NumberFilter(method=about, label=f"About this {name} (id)")

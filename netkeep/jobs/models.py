@@ -8,8 +8,8 @@ a foreign key: this module imports no app.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -222,7 +222,7 @@ class Run(models.Model):
         return True
 
     def finish(
-        self, counts: dict[str, Any] | None = None, status: str = RunStatus.SUCCEEDED
+        self, counts: Mapping[str, object] | None = None, status: str = RunStatus.SUCCEEDED
     ) -> None:
         """Mark the run succeeded (or partial) with its counts."""
         self.status = status
@@ -238,7 +238,7 @@ class Run(models.Model):
         error: BaseException | str,
         *,
         partial: bool = False,
-        counts: dict[str, Any] | None = None,
+        counts: Mapping[str, object] | None = None,
     ) -> None:
         """Mark the run failed (or partial when some results were kept), saying why."""
         if isinstance(error, BaseException):
@@ -254,7 +254,7 @@ class Run(models.Model):
         self.finished = timezone.now()
         self._write_outcome(error_class=self.error_class, error_message=self.error_message)
 
-    def _write_outcome(self, **extra: Any) -> None:
+    def _write_outcome(self, **extra: object) -> None:
         Run.objects.filter(pk=self.pk).update(
             status=self.status,
             counts=self.counts,

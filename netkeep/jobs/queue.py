@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -22,6 +22,10 @@ from django.utils.module_loading import import_string
 from netkeep.jobs.heartbeat import Heartbeat
 from netkeep.jobs.models import Run, RunStatus, stale_after
 from netkeep.jobs.registry import REGISTRY, get_kind
+from netkeep.types import saved_user
+
+if TYPE_CHECKING:
+    from netkeep.types import Actor
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +43,7 @@ class RateLimited(Exception):
 # --- the reaper -------------------------------------------------------------------
 
 
-def reap_stale_runs(older_than: timedelta | None = None, **where: Any) -> int:
+def reap_stale_runs(older_than: timedelta | None = None, **where: object) -> int:
     """Fail running runs whose heartbeat is late, and queued runs no worker picked up.
 
     `where` narrows it (enqueue reaps only the target it is asked for). The
@@ -74,7 +78,7 @@ def reap_stale_runs(older_than: timedelta | None = None, **where: Any) -> int:
 # --- rate limit ---------------------------------------------------------------------
 
 
-def check_rate(user: Any, noun: str = "jobs", hint: str = "") -> None:
+def check_rate(user: Actor, noun: str = "jobs", hint: str = "") -> None:
     """RateLimited when this user asked for more than RATE_LIMIT jobs of this noun lately."""
     if user is None or not getattr(user, "pk", None):
         return
@@ -100,7 +104,7 @@ def check_rate(user: Any, noun: str = "jobs", hint: str = "") -> None:
 def enqueue(
     kind: str,
     target: str,
-    user: Any = None,
+    user: Actor = None,
     *,
     profile: str = "",
     by_schedule: bool = False,
@@ -139,7 +143,7 @@ def enqueue(
                 target=text,
                 refs={name: pk for name, pk in refs.items() if pk is not None},
                 profile=profile,
-                started_by=user if getattr(user, "pk", None) else None,
+                started_by=saved_user(user),
                 by_schedule=by_schedule,
             )
             if queue:

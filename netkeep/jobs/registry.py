@@ -14,7 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
+
+
+class ScheduleSpec(TypedDict, total=False):
+    """A django-q2 Schedule's fields as a periodic job wants them, plus its first-run jitter."""
+
+    name: str
+    func: str
+    args: str | None
+    schedule_type: str
+    minutes: int | None
+    jitter_s: float
+    cron: str
 
 
 @dataclass(frozen=True)
@@ -37,11 +49,11 @@ class Periodic:
     func: str
     schedule: str = "minutes"
     minutes: int | None = None
-    args: tuple[Any, ...] | None = None
+    args: tuple[object, ...] | None = None
     jitter_s: float = 0.0
     cron: str = ""
 
-    def spec(self) -> dict[str, Any]:
+    def spec(self) -> ScheduleSpec:
         """The Schedule fields (plus jitter_s) that the sync engine compares and writes."""
         from django_q.models import Schedule
 
@@ -56,7 +68,7 @@ class Periodic:
             raise ValueError(
                 f"unknown schedule {self.schedule!r} for {self.name}: use one of {', '.join(types)}"
             )
-        spec = {
+        spec: ScheduleSpec = {
             "name": self.name,
             "func": self.func,
             "args": repr(self.args) if self.args is not None else None,
@@ -133,7 +145,7 @@ def periodic(
     *,
     schedule: str = "minutes",
     minutes: int | None = None,
-    args: tuple[Any, ...] | None = None,
+    args: tuple[object, ...] | None = None,
     jitter_s: float = 0.0,
 ) -> Periodic:
     """Declare a periodic job named '<app>:<what>'; synced into django-q2 schedules."""

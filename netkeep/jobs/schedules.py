@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 from datetime import timedelta
-from typing import Any
 
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
@@ -22,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def sync_schedules(
-    wanted: list[dict[str, Any]], prefix: str, rng: random.Random | None = None
+    wanted: list[registry.ScheduleSpec], prefix: str, rng: random.Random | None = None
 ) -> dict[str, int]:
     """Make django-q2's schedules named `prefix`... match `wanted`; safe to run at every start.
 
@@ -38,14 +37,13 @@ def sync_schedules(
     created = updated = kept = 0
     names = set()
     for spec in wanted:
-        spec = dict(spec)
-        jitter = float(spec.pop("jitter_s", 0))
-        spec.setdefault("args", None)
-        spec.setdefault("minutes", None)
+        jitter = float(spec.get("jitter_s", 0))
+        fields: dict[str, object] = {"args": None, "minutes": None}
+        fields.update((k, v) for k, v in spec.items() if k != "jitter_s")
         names.add(spec["name"])
         current = Schedule.objects.filter(name=spec["name"]).first()
         same = current is not None and all(
-            getattr(current, k) == v for k, v in spec.items() if k != "name"
+            getattr(current, k) == v for k, v in fields.items() if k != "name"
         )
         if same:
             kept += 1
@@ -57,7 +55,7 @@ def sync_schedules(
 
             next_run = croniter(spec["cron"], timezone.localtime(now)).get_next(type(now))
         Schedule.objects.update_or_create(
-            name=spec["name"], defaults={**spec, "next_run": next_run, "repeats": -1}
+            name=spec["name"], defaults={**fields, "next_run": next_run, "repeats": -1}
         )
         if current is None:
             created += 1
@@ -111,7 +109,7 @@ def resync_when_saved(prefix: str, *senders: type[models.Model]) -> None:
     """Re-sync `prefix`'s schedules after any of these models is saved or deleted."""
     for sender in senders:
 
-        def changed(sender: Any, **kwargs: Any) -> None:
+        def changed(sender: type[models.Model], **kwargs: object) -> None:
             if kwargs.get("raw"):
                 return  # fixtures load rows as they are
             _sync_soon(prefix)

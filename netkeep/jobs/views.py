@@ -7,8 +7,6 @@ and device pages embed it with `?about=subnet:5`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -36,7 +34,7 @@ def _about(text: str) -> dict[str, int]:
     return {name: value} if name.isidentifier() and value is not None else {}
 
 
-def active_runs(request: AuthedRequest) -> dict[str, Any]:
+def active_runs(request: AuthedRequest) -> dict[str, object]:
     """The live fragment's context: active runs (about one object, if asked) and the watched."""
     about = _about(request.GET.get("about", ""))
     watched = parse_pks(request.GET.get("watch", "").split(","))[:ACTIVE_LIMIT]

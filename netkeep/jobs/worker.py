@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from django.conf import settings
 from django.db import connections
@@ -26,7 +25,7 @@ def reap_every() -> float:
     return float(getattr(settings, "NETKEEP_REAP_EVERY_S", 10.0))
 
 
-def on_worker_start(sender: Any = None, proc_name: str = "", **kwargs: Any) -> None:
+def on_worker_start(sender: object = None, proc_name: str = "", **kwargs: object) -> None:
     """post_spawn receiver: reap, sync schedules, start the watchdog (never raises)."""
     from django.core.cache import cache
 
