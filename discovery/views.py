@@ -8,6 +8,7 @@ scans are queued through discovery.scans.enqueue_scan and their progress polled.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.contrib import messages
@@ -60,7 +61,7 @@ def _runs() -> RunQuerySet:
 
 
 def _fragment(
-    request: AuthedRequest, page: str, fragment: str, context: dict[str, object]
+    request: AuthedRequest, page: str, fragment: str, context: Mapping[str, object]
 ) -> HttpResponse:
     return render(request, fragment if request.htmx else page, context)
 
