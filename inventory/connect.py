@@ -18,7 +18,13 @@ from netkeep import outbound
 
 
 def scope_refusal(device: Device) -> str:
-    """Why a connection to this device would be refused, known without any network I/O."""
+    """Why a connection to this device would be refused, known without any network I/O.
+
+    A device reached by name is checked when the connection resolves it (a request
+    never resolves names).
+    """
+    if device.ssh_host:
+        return ""
     host = device.management_host
     if host is None:
         return "This device has no management address: add one on the edit page."
@@ -44,15 +50,18 @@ def _credentials(sets: list[CredentialSet]) -> list[ssh.Credentials]:
 
 def _address(device: Device) -> tuple[str, ssh.Result | None]:
     """The checked address to connect to, or the result that says why there is none."""
-    refused = scope_refusal(device)
-    if device.management_host is None:
-        return "", ssh.Result(ssh.Diagnosis.ERROR, refused)
+    if device.ssh_host:
+        target = device.ssh_host
+    elif device.management_host is not None:
+        target = device.management_host.address
+    else:
+        return "", ssh.Result(ssh.Diagnosis.ERROR, scope_refusal(device))
     try:
-        address = outbound.check_target(device.management_host.address, device.ssh_port)
+        address = outbound.check_target(target, device.ssh_port)
     except outbound.Unresolvable as error:
         return "", ssh.Result(ssh.Diagnosis.NO_DNS, str(error))
     except outbound.OutOfScope as error:
-        return "", ssh.Result(ssh.Diagnosis.OUT_OF_SCOPE, refused or str(error))
+        return "", ssh.Result(ssh.Diagnosis.OUT_OF_SCOPE, scope_refusal(device) or str(error))
     return str(address), None
 
 

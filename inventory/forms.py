@@ -140,6 +140,7 @@ class DeviceForm(TaggedModelForm):
             "site",
             "vrf",
             "management_address",
+            "ssh_host",
             "is_gateway",
             "virtualisation",
             "description",

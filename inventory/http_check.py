@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
-import socket
 import ssl
 import time
 from collections.abc import Sequence
@@ -94,20 +92,9 @@ def _host_of(spec: Spec) -> str:
 async def _lookup(name: str) -> list[Address] | str:
     """Every address of a name (or the literal address), or why it does not resolve."""
     try:
-        return [ipaddress.ip_address(name.strip("[]"))]
-    except ValueError:
-        pass
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await asyncio.wait_for(loop.getaddrinfo(name, None, proto=socket.IPPROTO_TCP), 5)
-    except (OSError, TimeoutError, UnicodeError):
-        return f"{name} does not resolve: check the name or use an address"
-    found: list[Address] = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address not in found:
-            found.append(address)
-    return found or f"{name} does not resolve: check the name or use an address"
+        return await outbound.resolve_async(name)
+    except outbound.Unresolvable as error:
+        return str(error)
 
 
 def resolve_all(specs: Sequence[Spec]) -> dict[str, tuple[str, str]]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -152,6 +152,21 @@ class Device(models.Model):
         on_delete=models.SET_NULL,
         related_name="managed_devices",
         verbose_name="management address",
+    )
+    ssh_host = models.CharField(
+        "SSH host name",
+        max_length=253,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*\.?$",
+                "This is not a host name: use letters, digits, hyphens and dots, such as "
+                "sw1.example.net.",
+            )
+        ],
+        help_text="Optional: a DNS name that connections use instead of the management "
+        "address (a device whose address changes). It is resolved at each connection and its "
+        "address checked against the scan allowlist.",
     )
     ssh_port = models.PositiveIntegerField(
         "SSH port", default=22, validators=[MinValueValidator(1), MaxValueValidator(65535)]

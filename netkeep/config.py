@@ -13,6 +13,7 @@ secret values are never echoed.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import sys
 import zoneinfo
@@ -175,6 +176,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if text is None:
         return list(default)
     return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def env_addresses(name: str) -> list[str]:
+    """Comma-separated IP addresses (canonical text); empty when unset."""
+
+    def parse(text: str) -> list[str]:
+        return [str(ipaddress.ip_address(item.strip())) for item in text.split(",") if item.strip()]
+
+    return _parsed(name, [], parse, "comma-separated IP addresses such as 192.0.2.53,2001:db8::53")
 
 
 def env_time_zone(name: str, default: str) -> str:

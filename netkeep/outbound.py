@@ -10,10 +10,12 @@ start-up: netkeep imports no app, and with no check registered nothing is allowe
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv6Address
+from typing import Any
 
 Address = IPv4Address | IPv6Address
 
@@ -77,31 +79,119 @@ def check_address(address: Address) -> Address:
     return address
 
 
-def resolve(name: str, port: int = 0, timeout: float = 5.0) -> list[Address]:
-    """Every address a name (or literal address) stands for; Unresolvable when it has none."""
+def _no_answer(name: str, why: str = "") -> Unresolvable:
+    detail = f" ({why})" if why else ""
+    return Unresolvable(f"{name} does not resolve{detail}: check the name or use an address")
+
+
+def _servers() -> list[str]:
+    from django.conf import settings
+
+    return list(getattr(settings, "NETKEEP_DNS_SERVERS", []))
+
+
+def _resolver(servers: list[str], timeout: float, asynchronous: bool = False) -> Any:
+    import dns.asyncresolver
+    import dns.resolver
+
+    kind = dns.asyncresolver.Resolver if asynchronous else dns.resolver.Resolver
+    resolver = kind(configure=False)
+    resolver.nameservers = servers
+    resolver.lifetime = timeout
+    return resolver
+
+
+def _records(name: str, servers: list[str], answers: list[Any]) -> list[Address]:
+    """The addresses in the A and AAAA answers (or the exceptions raised instead of them)."""
+    import dns.exception
+    import dns.resolver
+
+    found: list[Address] = []
+    why = "no A or AAAA record"
+    for answer in answers:
+        if isinstance(answer, dns.resolver.NXDOMAIN):
+            raise _no_answer(name, f"no such name at {', '.join(servers)}")
+        if isinstance(answer, dns.exception.Timeout):
+            why = f"no answer from {', '.join(servers)}"
+        elif isinstance(answer, dns.exception.DNSException):
+            continue
+        elif isinstance(answer, BaseException):
+            raise answer
+        else:
+            found += [ipaddress.ip_address(r.address) for r in answer]
+    if not found:
+        raise _no_answer(name, why)
+    return found
+
+
+def _literal(name: str) -> tuple[str, list[Address]]:
     text = name.strip().strip("[]")
     try:
-        return [ipaddress.ip_address(text)]
+        return text, [ipaddress.ip_address(text)]
     except ValueError:
-        pass
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout)
-    try:
-        infos = socket.getaddrinfo(text, port or None, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as error:
-        raise Unresolvable(
-            f"{text} does not resolve ({error}): check the name or use an address"
-        ) from None
-    finally:
-        socket.setdefaulttimeout(previous)
+        return text, []
+
+
+def _from_infos(infos: list[Any], name: str) -> list[Address]:
     found: list[Address] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if address not in found:
             found.append(address)
     if not found:
-        raise Unresolvable(f"{text} does not resolve: check the name or use an address")
+        raise _no_answer(name)
     return found
+
+
+def resolve(name: str, port: int = 0, timeout: float = 5.0) -> list[Address]:
+    """Every address a name (or literal address) stands for; Unresolvable when it has none.
+
+    Names go to NETKEEP_DNS_SERVERS when set, otherwise to the system resolver.
+    """
+    text, literal = _literal(name)
+    if literal:
+        return literal
+    servers = _servers()
+    if servers:
+        resolver = _resolver(servers, timeout)
+        answers: list[Any] = []
+        for record in ("A", "AAAA"):
+            try:
+                answers.append(resolver.resolve(text, record))
+            except Exception as error:  # sorted out by _records()
+                answers.append(error)
+        return _records(text, servers, answers)
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)
+    try:
+        infos = socket.getaddrinfo(text, port or None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as error:
+        raise _no_answer(text, str(error)) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    return _from_infos(infos, text)
+
+
+async def resolve_async(name: str, timeout: float = 5.0) -> list[Address]:
+    """resolve() for an event loop (the service-check engine resolves names concurrently)."""
+    text, literal = _literal(name)
+    if literal:
+        return literal
+    servers = _servers()
+    if servers:
+        resolver = _resolver(servers, timeout, asynchronous=True)
+        answers = await asyncio.gather(
+            *(resolver.resolve(text, record) for record in ("A", "AAAA")), return_exceptions=True
+        )
+        return _records(text, servers, list(answers))
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(text, None, proto=socket.IPPROTO_TCP), timeout
+        )
+    except (OSError, TimeoutError, UnicodeError) as error:
+        raise _no_answer(text, str(error) or "timeout") from None
+    return _from_infos(infos, text)
 
 
 def check_target(name: str, port: int = 0) -> Address:

@@ -9,6 +9,7 @@ from typing import Any
 from csp.constants import NONCE, NONE, SELF
 
 from netkeep.config import (
+    env_addresses,
     env_bool,
     env_choice,
     env_db,
@@ -323,6 +324,9 @@ NETKEEP_PING_TIMEOUT_S = env_float("NETKEEP_PING_TIMEOUT_S", 1.0, low=0.01, high
 NETKEEP_PING_RETRIES = env_int("NETKEEP_PING_RETRIES", 1, low=0, high=10)
 # Empty: detect (raw socket as root / CAP_NET_RAW, else ping_group_range).
 NETKEEP_PING_PRIVILEGED = env_optional_bool("NETKEEP_PING_PRIVILEGED")
+# Where connection tests, service checks and backups resolve names (a device's SSH
+# host name, a check's URL). Empty: the system resolver.
+NETKEEP_DNS_SERVERS = env_addresses("NETKEEP_DNS_SERVERS")
 NETKEEP_DNS_TIMEOUT_S = env_float("NETKEEP_DNS_TIMEOUT_S", 2.0, low=0.1, high=60, unit="seconds")
 NETKEEP_WEBHOOK_TIMEOUT = env_float(
     "NETKEEP_WEBHOOK_TIMEOUT", 10.0, low=0.5, high=300, unit="seconds"

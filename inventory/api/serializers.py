@@ -184,6 +184,7 @@ class DeviceSerializer(FullCleanSerializer):
             "site",
             "vrf",
             "management_address",
+            "ssh_host",
             "is_gateway",
             "virtualisation",
             "url",

@@ -154,6 +154,24 @@ def test_an_editor_creates_a_device_with_interfaces_and_new_ipam_hosts(
     assert [t.name for t in device.tags.all()] == ["edge"]
 
 
+def test_a_device_reached_by_name_keeps_its_buttons_and_a_bad_name_is_a_field_error(
+    editor_client: Client, world: dict[str, Any], settings: Any
+) -> None:
+    bad = editor_client.post(
+        reverse("inventory:device_create"), _device_post(ssh_host="sw 1; rm -rf")
+    )
+    assert bad.status_code == 400
+    assert "This is not a host name" in bad.content.decode()
+    settings.SCAN_ALLOWED_NETWORKS = []  # the address would be refused; a name is checked later
+    response = editor_client.post(
+        reverse("inventory:device_create"), _device_post(ssh_host="edge1.lab.example")
+    )
+    assert response.status_code == 302
+    device = Device.objects.get(name="edge1")
+    page = editor_client.get(device.get_absolute_url()).content.decode()
+    assert "edge1.lab.example" in page and "disabled title=" not in page
+
+
 def test_a_bad_interface_row_saves_nothing_and_says_what_to_fix(
     editor_client: Client, world: dict[str, Any]
 ) -> None:

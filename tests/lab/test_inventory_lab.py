@@ -150,6 +150,37 @@ def test_network_failures_get_their_own_diagnosis(
     assert time.monotonic() - started < ssh.CONNECT_TIMEOUT + 5
 
 
+def test_a_name_that_does_not_resolve_is_its_own_diagnosis(
+    lab: Lab, devices: dict[str, FakeDevice], scope: None, settings: Any
+) -> None:
+    """Names go to the lab's dnsmasq (NETKEEP_DNS_SERVERS), never to the system resolver."""
+    settings.NETKEEP_DNS_SERVERS = [lab.dns_server]
+    device = _device("by-name", CISCO, "cisco_ios", make_credential_set("s", password=PASSWORD))
+    Device.objects.filter(pk=device.pk).update(ssh_host="nosuch.lab.test")
+    device.refresh_from_db()
+    with lab.enter():
+        unknown = connect.check_connection(device)
+    assert unknown.diagnosis == "no_dns" and unknown.attempts == []
+    assert unknown.message == (
+        f"nosuch.lab.test does not resolve (no such name at {lab.dns_server}): "
+        "check the name or use an address"
+    )
+    # A name the server knows is resolved and its address used: nothing listens on 22 there.
+    Device.objects.filter(pk=device.pk).update(ssh_host="gw.lab.test")
+    device.refresh_from_db()
+    with lab.enter():
+        known = connect.check_connection(device)
+    assert (known.diagnosis, known.address) == ("refused", "198.18.0.1"), known.message
+    # Service checks resolve names the same way.
+    check = ServiceCheck.objects.create(
+        name="by name", url="http://nosuch.lab.test:8081/", timeout_s=2
+    )
+    with lab.enter():
+        checks.run_cycle(only=[check.pk])
+    check.refresh_from_db()
+    assert check.status == CheckStatus.DOWN and "nosuch.lab.test does not resolve" in check.message
+
+
 def test_an_address_outside_the_allowlist_is_refused_before_any_packet(
     lab: Lab, settings: Any
 ) -> None:

@@ -22,6 +22,7 @@ BAD = [
     ("NETKEEP_PING_RETRIES", "two", "a whole number from 0 to 10"),
     ("NETKEEP_PING_PRIVILEGED", "maybe", "true, false, or unset to detect"),
     ("NETKEEP_DNS_TIMEOUT_S", "-2", "a number from 0.1 to 60 (seconds)"),
+    ("NETKEEP_DNS_SERVERS", "ns1.example.net", "comma-separated IP addresses"),
     ("NETKEEP_WEBHOOK_TIMEOUT", "inf", "a number from 0.5 to 300 (seconds)"),
     ("NETKEEP_STALE_RUN_S", "5", "a whole number at least 30 (seconds)"),
     ("Q_WORKERS", "0", "a whole number from 1 to 64"),
