@@ -285,3 +285,22 @@ def latency_series(
         .order_by("hour")
         .values("hour", "up_samples", "rtt_avg")
     ]
+
+
+def recent_points(host_ids: Iterable[int], now: datetime | None = None) -> dict[int, list[Point]]:
+    """The last 24 h of raw samples of several hosts, oldest first, in one query.
+
+    For small sets of hosts shown together (the dashboard's rows); the host
+    drawer draws one host with `latency_series`.
+    """
+    now = now or timezone.now()
+    points: dict[int, list[Point]] = {pk: [] for pk in host_ids}
+    rows = (
+        HostSample.objects.filter(host_id__in=list(points), at__gte=now - timedelta(hours=24))
+        .filter(at__lte=now)
+        .order_by("host_id", "at")
+        .values_list("host_id", "at", "up", "rtt_ms")
+    )
+    for host_id, at, up, rtt_ms in rows:
+        points[host_id].append(Point(at=at, up=up, rtt_ms=rtt_ms))
+    return points

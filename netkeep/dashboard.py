@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from backups import stats as backup_stats
 from backups.filters import FleetFilter
-from discovery import scope_rules
+from discovery import history, scope_rules
 from discovery.eventlog import EventFilter
 from discovery.models import AllowedNetwork, OpenPort, ReconciliationItem
 from discovery.scope import ScopeError
@@ -32,7 +32,8 @@ from inventory.filters import ServiceCheckFilter
 from inventory.models import CheckStatus, CredentialSet, Device, ServiceCheck
 from ipam.filters import HostFilter, SubnetFilter, host_scope
 from ipam.models import Host, HostStatus, Subnet
-from netkeep import health
+from netkeep import charts, health
+from netkeep.charts import HourCell
 from netkeep.models import Event
 
 # Rows per panel: the page is bounded by what it shows.
@@ -125,7 +126,8 @@ class Dashboard:
     alive: Figure | None = None
     hosts: Figure | None = None
     down: Figure | None = None
-    down_rows: list[Host] = field(default_factory=list)
+    # Each host with its last 24 hours, one cell per hour (netkeep/charts.py).
+    down_rows: list[tuple[Host, list[HourCell]]] = field(default_factory=list)
     new: Figure | None = None
     new_rows: list[Host] = field(default_factory=list)
     subnet_rows: list[SubnetRow] | None = None
@@ -180,7 +182,9 @@ def _host_panels(board: Dashboard) -> None:
     board.down = _count(down, url)
     if down.is_valid():
         recent = down.qs.select_related("subnet").order_by("-status_changed_at", "-pk")
-        board.down_rows = list(recent[:ROWS])
+        rows = list(recent[:ROWS])
+        points = history.recent_points([host.pk for host in rows], board.now)
+        board.down_rows = [(host, charts.hourly_bar(points[host.pk], board.now)) for host in rows]
     new, url = _hosts(params, first_seen_after=_since(board.now).isoformat())
     board.new = _count(new, url)
     if new.is_valid():

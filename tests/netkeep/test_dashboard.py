@@ -220,7 +220,7 @@ def test_the_query_count_does_not_grow_with_the_data(
     world = build_world(extra_hosts=2)
     now = timezone.now()
     admin_client.get("/")
-    with django_assert_max_num_queries(40) as small:
+    with django_assert_max_num_queries(45) as small:
         admin_client.get("/", {"site": "", "tag": "core"})
     wide = make_subnet("198.19.0.0/16", site=world["hq"])
     wide.tags.add(*world["big"].tags.all())
@@ -297,3 +297,35 @@ def test_the_host_list_takes_the_dashboard_filters(admin_client: Client) -> None
     response = admin_client.get("/ipam/hosts/?service=99999")
     assert "out of range" in response.content.decode()
     assert admin_client.get("/api/ipam/hosts/?service=a b").status_code == 400
+
+
+def test_each_panel_needs_the_permission_to_view_its_model(nora: User) -> None:
+    """Someone allowed to see hosts only gets the host figures, nothing else."""
+    from django.contrib.auth.models import Permission
+
+    build_world()
+    nora.user_permissions.add(Permission.objects.get(codename="view_host"))
+    client = Client()
+    client.force_login(nora)
+    board = client.get("/").context["board"]
+    assert board.alive is not None and board.alive.n == 4
+    assert board.subnet_rows is None and board.reconcile is None and board.events is None
+    assert board.checks_down is None and board.failing_backups is None
+
+
+def test_recently_down_hosts_carry_their_last_24_hours(admin_client: Client) -> None:
+    from discovery.models import HostSample
+
+    build_world()
+    host = Host.objects.get(address="198.18.1.3")
+    now = timezone.now()
+    HostSample.objects.bulk_create(
+        [HostSample(host=host, at=now - timedelta(minutes=m), up=m > 30) for m in (5, 50, 70)]
+    )
+    rows = dict(admin_client.get("/").context["board"].down_rows)
+    cells = rows[host]
+    # Which hour holds which sample depends on the clock: count, do not place.
+    assert len(cells) == 24
+    assert (sum(c.n for c in cells), sum(c.up for c in cells)) == (3, 2)
+    assert cells[-1].state in ("down", "mixed")
+    assert all(not c.n for c in rows[Host.objects.get(address="198.18.0.2")])

@@ -35,6 +35,7 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "das
 def _demo_network() -> None:
     """The demo network with a recent past: hosts down and new, a failing backup, a check down."""
     call_command("seed_demo", hosts=160, verbosity=0)
+    call_command("seed_demo_history", hosts=40, verbosity=0)
     now = timezone.now()
     hq = Site.objects.create(name="hq")
     Subnet.objects.filter(name__icontains="server").update(site=hq, scan_enabled=True)
