@@ -1,14 +1,20 @@
 """The inventory pages in Debian's Chromium, at desktop and phone width, with screenshots.
 
-The screenshots go to docs/screenshots/ (inventory-<page>-desktop.png and
--phone.png) for a person to look at; the test itself checks what a person would
-notice: each page shows its data, and nothing scrolls sideways on a phone. Only
+Screenshots of each page (inventory-<page>-desktop.png and -phone.png) go to
+the folder in NETKEEP_SCREENSHOTS_DIR, else to the test's temporary folder, so
+a test run never changes tracked files. The ones in docs/screenshots/ come from
+
+    NETKEEP_SCREENSHOTS_DIR=docs/screenshots pytest tests/inventory/test_browser.py
+
+The test itself checks what a person would notice: each page shows its data,
+and nothing scrolls sideways on a phone. Only
 loopback traffic: the browser talks to pytest-django's live server, and the
 service-check results are written through the recording code, not fetched.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +40,6 @@ from tests.factories import (
 
 pytestmark = BROWSER_MARKS
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -151,7 +156,7 @@ def _inventory() -> dict[str, Any]:
 
 
 def test_the_inventory_pages_read_well_on_a_desktop_and_a_phone(
-    browser: Any, live_server: Any, transactional_db: None, settings: Any
+    browser: Any, live_server: Any, transactional_db: None, settings: Any, tmp_path: Path
 ) -> None:
     settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/23"]  # not the iot /24: its page says so
     data = _inventory()
@@ -162,17 +167,19 @@ def test_the_inventory_pages_read_well_on_a_desktop_and_a_phone(
         "credential-sets": ("/inventory/credentials/", "legacy-switches"),
         "service-checks": ("/inventory/checks/", "NAS shares"),
         "topology": ("/inventory/topology/", "servers"),
+        "device-form": (f"{data['switch'].get_absolute_url()}edit/", "Interfaces"),
+        "sites": ("/inventory/sites/", "rack"),
+        "service-check": (data["ui"].get_absolute_url(), "certificate expires in 6 days"),
     }
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    folder = Path(os.environ.get("NETKEEP_SCREENSHOTS_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
     for width, viewport in WIDTHS.items():
         page = sign_in(browser, live_server, "alice", viewport=viewport)
         try:
             for name, (path, expected) in pages.items():
                 page.goto(f"{live_server.url}{path}")
                 page.get_by_text(expected).first.wait_for()
-                page.screenshot(
-                    path=str(SCREENSHOTS / f"inventory-{name}-{width}.png"), full_page=True
-                )
+                page.screenshot(path=str(folder / f"inventory-{name}-{width}.png"), full_page=True)
                 fits = page.evaluate(
                     "document.documentElement.scrollWidth <= window.innerWidth + 1"
                 )
