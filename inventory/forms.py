@@ -227,6 +227,14 @@ class InterfaceForm(forms.Form):
 
 
 class BaseInterfaceFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        # The rows sit under column headers, with no <label> each: name every cell for
+        # screen readers ("Interface 2: MAC"), the Delete tick included.
+        row = f"Interface {index + 1}" if index is not None else "New interface"
+        for name, field in form.fields.items():
+            field.widget.attrs["aria-label"] = f"{row}: {form[name].label}"
+
     def clean(self) -> None:
         if any(self.errors):
             return

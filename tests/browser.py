@@ -61,3 +61,24 @@ def sign_in(browser: Any, live_server: Any, username: str, **context: Any) -> An
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
     return page
+
+
+def choose_theme(page: Any, theme: str) -> None:
+    """Press the top bar's theme button until the page shows `theme` (it cycles themes)."""
+    for _ in range(4):
+        if page.evaluate("document.documentElement.dataset.theme") == theme:
+            return
+        page.locator("[data-theme-toggle]").first.click()
+    raise AssertionError(f"the theme button never reached the {theme!r} theme")
+
+
+def theme_cycle(page: Any) -> list[str]:
+    """Every theme the top bar's button offers, in its order, starting with the current one."""
+    seen = [page.evaluate("document.documentElement.dataset.theme")]
+    for _ in range(5):
+        page.locator("[data-theme-toggle]").first.click()
+        theme = page.evaluate("document.documentElement.dataset.theme")
+        if theme == seen[0]:
+            return seen
+        seen.append(theme)
+    raise AssertionError(f"the theme button does not come back to {seen[0]!r}: {seen}")

@@ -345,3 +345,12 @@ def test_the_subnet_view_asks_for_devices_once_per_page(
     with CaptureQueriesContext(connection) as many:
         viewer_client.get(reverse("ipam:subnet_detail", args=[subnet_pk]))
     assert len(many) == len(few)
+
+
+def test_every_interface_cell_of_the_device_form_has_a_name_for_screen_readers(
+    editor_client: Client,
+) -> None:
+    page = editor_client.get(reverse("inventory:device_create")).content.decode()
+    for label in ("Name", "Address", "VLAN", "MAC", "Upstream", "Description", "Delete"):
+        assert f'aria-label="Interface 1: {label}"' in page
+        assert f'aria-label="Interface 2: {label}"' in page

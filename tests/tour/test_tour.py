@@ -30,7 +30,7 @@ from backups.models import ConfigVersion
 from inventory.models import Device
 from ipam.models import Host, HostStatus, Subnet
 from netkeep import jobs
-from tests.browser import BROWSER_MARKS
+from tests.browser import BROWSER_MARKS, choose_theme
 from tests.lab.netns import Lab
 from tests.lab.sshlab import FakeDevice
 from tests.tour.conftest import LabWorker
@@ -318,8 +318,7 @@ def test_a_new_administrator_tours_netkeep_on_a_desktop_a_phone_and_in_high_cont
     tour.suffix = "phone"
     tour.visit(pages, fits=True)
     page.set_viewport_size(DESKTOP)
-    page.get_by_role("button", name="High-contrast theme").first.click()
-    assert page.evaluate("document.documentElement.dataset.theme") == "contrast"
+    choose_theme(page, "contrast")
     tour.suffix = "contrast"
     tour.visit(pages, shots=("dashboard", "subnet", "backup-diff"))
     assert page.evaluate("document.documentElement.dataset.theme") == "contrast"
