@@ -8,6 +8,7 @@ from netkeep import health, views
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("auth/", include(("accounts.api.urls", "auth"))),
+    path("auth/", include(("discovery.api.watch_urls", "watches"))),
     path("ipam/", include(("ipam.api.urls", "ipam"))),
     path("inventory/", include(("inventory.api.urls", "inventory"))),
     path("discovery/", include(("discovery.api.urls", "discovery"))),

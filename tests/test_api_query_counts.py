@@ -67,10 +67,22 @@ def _import_batches(model: type[models.Model], count: int) -> None:
         ImportBatch.objects.create(kind="hosts", mode="skip", user=owner, filename=f"qc-{i}.csv")
 
 
+def _watches(model: type[models.Model], count: int) -> None:
+    """Watches are listed per user: the signed-in admin's, on hosts."""
+    from netkeep.models import Watch
+
+    owner = User.objects.get(username="alice")
+    _ipam_rows(Host, count)
+    host_type = ContentType.objects.get_for_model(Host)
+    for pk in Host.objects.order_by("pk").values_list("pk", flat=True)[:count]:
+        Watch.objects.get_or_create(user=owner, content_type=host_type, object_id=str(pk))
+
+
 FACTORIES: dict[type[models.Model], Callable[[type[models.Model], int], None]] = dict.fromkeys(
     (VRF, VLAN, Tag, Subnet, Host), _ipam_rows
 )
 FACTORIES[__import__("netkeep.models", fromlist=["ImportBatch"]).ImportBatch] = _import_batches
+FACTORIES[__import__("netkeep.models", fromlist=["Watch"]).Watch] = _watches
 
 
 def _value(field: models.Field[Any, Any], i: int) -> Any:

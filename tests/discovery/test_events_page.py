@@ -365,3 +365,58 @@ def test_the_watch_button_is_refused_without_a_csrf_token(victor: User, lab: dic
     url = reverse("events:device_watch", args=[lab["core"].pk])
     assert strict.post(url, {"watch": "on"}).status_code == 403
     assert not Watch.objects.exists()
+
+
+# --- watches through the API --------------------------------------------------------------
+
+WATCHES = "/api/auth/watches"
+
+
+def test_the_api_lists_creates_and_deletes_only_your_own_watches(
+    api_client: APIClient, victor: User, erin: User, lab: dict
+) -> None:
+    eventlog.set_watch(erin, eventlog.SUBJECTS["device"], lab["core"].pk, True)
+    bearer(api_client, token_for(api_client, "victor")["access"])
+    created = api_client.post(WATCHES, {"type": "subnet", "object_id": lab["lan"].pk})
+    assert created.status_code == 201
+    assert created.json()["type"] == "subnet"
+    assert created.json()["object_id"] == lab["lan"].pk
+    again = api_client.post(WATCHES, {"type": "subnet", "object_id": lab["lan"].pk})
+    assert again.json()["id"] == created.json()["id"]
+    listed = api_client.get(WATCHES).json()["results"]
+    assert [(w["type"], w["object_id"]) for w in listed] == [("subnet", lab["lan"].pk)]
+    erins = Watch.objects.get(user=erin).pk
+    assert api_client.delete(f"{WATCHES}/{erins}").status_code == 404
+    assert api_client.delete(f"{WATCHES}/{created.json()['id']}").status_code == 204
+    assert list(Watch.objects.values_list("user__username", flat=True)) == ["erin"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"type": "check", "object_id": 1}, "type"),
+        ({"type": "subnet", "object_id": 999999}, "object_id"),
+        ({"type": "subnet", "object_id": "x"}, "object_id"),
+        ({"type": "subnet"}, "object_id"),
+    ],
+)
+def test_the_api_refuses_a_watch_it_cannot_make_with_a_field_error(
+    api_client: APIClient, victor: User, lab: dict, body: dict, field: str
+) -> None:
+    bearer(api_client, token_for(api_client, "victor")["access"])
+    response = api_client.post(WATCHES, body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Watch.objects.exists()
+
+
+def test_the_api_refuses_watches_to_someone_without_a_role(
+    api_client: APIClient, nora: User, lab: dict
+) -> None:
+    bearer(api_client, token_for(api_client, "nora")["access"])
+    assert api_client.get(WATCHES).status_code == 403
+    response = api_client.post(WATCHES, {"type": "subnet", "object_id": lab["lan"].pk})
+    assert response.status_code == 403
+    assert not Watch.objects.exists()
+    api_client.credentials()
+    assert api_client.get(WATCHES).status_code == 401
