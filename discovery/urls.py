@@ -17,6 +17,7 @@ urlpatterns = [
     # "Scan now" buttons on the IPAM subnet and host views post here.
     path("subnets/<int:pk>/scan/", views.scan_subnet, name="scan_subnet"),
     path("hosts/<int:pk>/scan/", views.scan_host, name="scan_host"),
+    path("hosts/<int:pk>/make-device/", views.host_make_device, name="host_make_device"),
     path("reconcile/", views.reconcile_list, name="reconcile"),
     path("reconcile/decide/", views.reconcile_decide, name="reconcile_decide"),
     path("reconcile/refresh/", views.reconcile_refresh, name="reconcile_refresh"),

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from discovery import history, icmp, reconcile, scans, scope_rules
+from discovery import handover, history, icmp, reconcile, scans, scope_rules
 from discovery.forms import (
     AllowedNetworkForm,
     ReconFilterForm,
@@ -339,3 +339,10 @@ def profile_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     return render(
         request, "discovery/profile_form.html", context, status=400 if form.errors else 200
     )
+
+
+@permission_required("inventory.add_device", raise_exception=True)
+def host_make_device(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Open the new-device form filled from a discovered host (address, hostname, ports)."""
+    host = get_object_or_404(Host.objects.select_related("subnet"), pk=pk)
+    return redirect(handover.device_form_url(host))

@@ -84,10 +84,20 @@ def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "inventory/device_detail.html", context)
 
 
+PREFILL = ("name", "management_address", "vrf", "description", "notes", "role", "platform")
+
+
 def _device_form(request: AuthedRequest, device: Device) -> HttpResponse:
     """Create or edit a device and its interfaces: saved in one transaction or not at all."""
     data = request.POST if request.method == "POST" else None
-    form = DeviceForm(data, instance=device, can_add_tags=request.user.has_perm("ipam.add_tag"))
+    # A new device may come filled from a discovered host (address, hostname, open ports).
+    initial = {k: request.GET[k][:500] for k in PREFILL if not device.pk and request.GET.get(k)}
+    form = DeviceForm(
+        data,
+        instance=device,
+        initial=initial,
+        can_add_tags=request.user.has_perm("ipam.add_tag"),
+    )
     vrf = VRF.objects.filter(pk=parse_pk(request.POST.get("vrf")) or 0).first() if data else None
     interfaces = cast(
         BaseInterfaceFormSet,
@@ -111,6 +121,11 @@ def _device_form(request: AuthedRequest, device: Device) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, f"Device {saved} saved.")
+            if request.GET.get("ssh"):
+                messages.info(
+                    request,
+                    "SSH is open on this address: run a connection test to check the credentials.",
+                )
             return redirect(saved.get_absolute_url())
     title = f"Edit {device}" if device.pk else "New device"
     cancel = device.get_absolute_url() if device.pk else reverse("inventory:device_list")
