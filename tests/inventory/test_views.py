@@ -303,6 +303,10 @@ def test_an_editor_accepts_a_changed_host_key(editor_client: Client, world: dict
     editor_client.post(reverse("inventory:device_host_key", args=[device.pk]), {"action": "accept"})
     device.refresh_from_db()
     assert (device.ssh_host_key, device.offered_host_key) == ("ssh-ed25519 AAAAnew", "")
+    from accounts.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(object_id=str(device.pk), username="erin").latest("at")
+    assert entry.changes["ssh_host_key"] == ["ssh-ed25519 AAAAold", "ssh-ed25519 AAAAnew"]
 
 
 def test_the_device_page_lists_the_credential_order_without_secrets(
