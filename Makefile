@@ -11,7 +11,7 @@ lint:
 
 screenshots:  ## rerun the browser tour (root: it needs the lab) and rewrite docs/screenshots/
 	NETKEEP_SCREENSHOTS=docs/screenshots DJANGO_SETTINGS_MODULE=netkeep.test_settings \
-	  DATABASE_URL=sqlite:///:memory: .venv/bin/pytest -p no:cacheprovider -q tests/tour/test_tour.py
+	  DATABASE_URL=sqlite:///:memory: .venv/bin/pytest -p no:cacheprovider -q tests/tour/test_tour.py tests/netkeep/test_dashboard_browser.py
 
 bench:  ## run the benchmarks and rewrite docs/benchmarks.md
 	@.venv/bin/python bench/run_all.py
