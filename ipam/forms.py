@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ipam.addresses import parse_address
+from ipam.hostnames import check_hostname
 from ipam.models import SCAN_PROFILE_CHOICES, VLAN, VRF, Host, HostnameSource, Subnet, Tag
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length or 64
@@ -252,6 +253,7 @@ class AllocateForm(forms.Form):
     hostname = forms.CharField(
         max_length=253,
         required=False,
+        validators=[check_hostname],
         help_text="For a single address only: leave it empty when allocating several.",
     )
     description = forms.CharField(max_length=200, required=False)

@@ -26,6 +26,7 @@ from ipam.addresses import (
     usable_bounds,
     usable_count,
 )
+from ipam.hostnames import check_hostname
 from ipam.querysets import HostQuerySet, SubnetQuerySet
 
 COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f5fbf.")
@@ -559,7 +560,9 @@ class Host(models.Model):
     next_key = models.CharField(max_length=33, editable=False)
     subnet = models.ForeignKey(Subnet, on_delete=models.PROTECT, related_name="hosts")
     vrf_key = models.BigIntegerField(default=0, editable=False)
-    hostname = models.CharField(max_length=253, blank=True)
+    # Checked as RFC 1123 where people type it (forms, API, import); names learnt from
+    # DNS or SNMP are bulk-written as found.
+    hostname = models.CharField(max_length=253, blank=True, validators=[check_hostname])
     hostname_source = models.CharField(
         max_length=8, choices=HostnameSource.choices, default=HostnameSource.MANUAL
     )

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.relations import PKOnlyObject
 
+from ipam.hostnames import check_hostname
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
 from netkeep.api.serializers import FullCleanSerializer, ImportRowSerializer
 from netkeep.importing import upload_too_big
@@ -252,7 +253,9 @@ class HostSerializer(FullCleanSerializer):
 
 class AllocateSerializer(serializers.Serializer):
     count = serializers.IntegerField(min_value=1, max_value=1024, default=1)
-    hostname = serializers.CharField(max_length=253, required=False, allow_blank=True)
+    hostname = serializers.CharField(
+        max_length=253, required=False, allow_blank=True, validators=[check_hostname]
+    )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     tags = tag_field()
 
