@@ -228,11 +228,16 @@ class HostFilter(FilterSet):
         field_name="first_seen", lookup_expr="gte", label="First seen since"
     )
     # Hosts carry their VRF as `vrf_key`: filtering on it keeps to the host table's index.
-    vrf = django_filters.ModelChoiceFilter(queryset=VRF.objects.all(), method="filter_vrf")
+    vrf = django_filters.ModelChoiceFilter(
+        queryset=VRF.objects.all(), method="filter_vrf", null_label="Global", label="VRF"
+    )
     vlan = django_filters.ModelChoiceFilter(
         field_name="subnet__vlan", queryset=VLAN.objects.all(), label="VLAN"
     )
-    status = django_filters.MultipleChoiceFilter(choices=HostStatus.choices)
+    # Ticks in a row, not a tall multi-select: three states fit beside the other filters.
+    status = django_filters.MultipleChoiceFilter(
+        choices=HostStatus.choices, widget=forms.CheckboxSelectMultiple
+    )
     origin = django_filters.ChoiceFilter(choices=HostOrigin.choices)
     family = django_filters.ChoiceFilter(choices=[(4, "IPv4"), (6, "IPv6")])
     tag = TagFilter()
@@ -266,8 +271,9 @@ class HostFilter(FilterSet):
     def search(self, qs: QuerySet[Host], name: str, value: str) -> QuerySet[Host]:
         return qs.filter(host_match(value.strip()))
 
-    def filter_vrf(self, qs: QuerySet[Host], name: str, value: VRF) -> QuerySet[Host]:
-        return qs.filter(vrf_key=value.pk)
+    def filter_vrf(self, qs: QuerySet[Host], name: str, value: VRF | str) -> QuerySet[Host]:
+        # "Global" arrives as the null choice: the global table's key is 0.
+        return qs.filter(vrf_key=value.pk if isinstance(value, VRF) else 0)
 
     def filter_within(self, qs: QuerySet[Host], name: str, value: Any) -> QuerySet[Host]:
         # A range on the (VRF, family, key) index, not a subquery over every host.

@@ -114,8 +114,12 @@ def search(user: User, q: str) -> list[SearchGroup]:
         subnets = Subnet.objects.filter(match).distinct().for_tree()[:cut]
         url = f"{reverse('ipam:subnet_list')}?{encoded}"
         groups.append(SearchGroup("Subnets", "subnet", list(subnets), url))
+    # Address order across VRFs: 198.18.0.100 before .108, the global table before a VRF.
     hosts = (
-        Host.objects.filter(host_match(q)).select_related("subnet__vrf").prefetch_related("tags")
+        Host.objects.filter(host_match(q))
+        .order_by("family", "key", "vrf_key")
+        .select_related("subnet__vrf")
+        .prefetch_related("tags")
     )
     url = f"{reverse('ipam:host_list')}?{encoded}"
     found = list(hosts[:cut])

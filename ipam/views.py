@@ -578,6 +578,9 @@ def search(request: AuthedRequest) -> HttpResponse:
     groups = search_groups(request.user, q) if q else []
     found = any(group.items for group in groups)
     context = {"q": q, "groups": groups, "limit": SEARCH_LIMIT, "found": found}
+    if request.htmx and request.htmx.target == "typeahead":
+        # The top bar's suggestions while typing (static/js/typeahead.js shows and hides them).
+        return render(request, "ipam/_typeahead.html", context)
     if request.htmx and not request.htmx.boosted:
         return render(request, "ipam/_search_results.html", context)
     return render(request, "ipam/search.html", context)

@@ -80,3 +80,14 @@ def test_the_same_seed_gives_the_same_network():
     Subnet.objects.all().delete()
     call_command("seed_demo", "--hosts", "300", "--seed", "3")
     assert list(Host.objects.order_by("key", "vrf_key").values_list("address", "hostname")) == first
+
+
+def test_demo_subnets_have_names_a_network_would_have():
+    call_command("seed_demo", "--hosts", "0")
+    names = list(Subnet.objects.values_list("name", flat=True))
+    descriptions = list(Subnet.objects.values_list("description", flat=True))
+    assert not [n for n in names if n.startswith("Size /")]
+    assert not [d for d in descriptions if d.count("(") > 1]
+    assert Subnet.objects.get(network="10.0.0.0/8").description == "Large lab (demo data)"
+    assert Subnet.objects.get(network="198.19.0.0/24").name == "Rack 1 hypervisors"
+    assert len(set(names)) == len(names)

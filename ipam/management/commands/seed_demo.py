@@ -92,16 +92,35 @@ SUBNETS: list[tuple[str, str | None, str, Any, list[str], str]] = [
     ("2001:db8:1:ffff::1/128", None, "HQ loopback v6", 99, ["infra"], "infra"),
     ("2001:2::/48", None, "Lab IPv6", 200, ["lab"], "lab"),
     ("2001:2:0:1::/64", None, "Lab rack v6", 200, ["lab", "server"], "server"),
-    (BIG8, "lab-large", "Large lab (generated data)", None, ["lab"], "lab"),
+    (BIG8, "lab-large", "Large lab", None, ["lab"], "lab"),
 ]
-# One subnet of every IPv4 size: chains of first halves, /17–/32 in 198.19.0.0/16
-# (inside the /15) and /9–/14 in 10.0.0.0/8.
-for _length in range(17, 33):
+# One subnet of every IPv4 size, named as a network is carved up: chains of first
+# halves, /17–/32 in 198.19.0.0/16 (inside the /15) and /9–/14 in 10.0.0.0/8.
+CAMPUS = [
+    "Campus B",
+    "Campus B building 1",
+    "Building 1 floor 1",
+    "Floor 1 east wing",
+    "East wing server room",
+    "Server room row 1",
+    "Row 1 rack 1",
+    "Rack 1 hypervisors",
+    "Hypervisor guests",
+    "Tenant A",
+    "Tenant A web tier",
+    "Web tier pool",
+    "Load balancer VIPs",
+    "VIP pair",
+    "Heartbeat link",
+    "Service VIP",
+]
+REGION = ["Region east", "Region east DC 1", "DC 1 hall A", "Hall A pods", "Pod 1", "Pod 1 compute"]
+for _length, _name in zip(range(17, 33), CAMPUS, strict=True):
     _net = ipaddress.ip_network(f"198.19.0.0/{_length}")
-    SUBNETS.append((str(_net), None, f"Size /{_length}", 200, ["lab"], "lab"))
-for _length in range(9, 15):
+    SUBNETS.append((str(_net), None, _name, 200, ["lab"], "lab"))
+for _length, _name in zip(range(9, 15), REGION, strict=True):
     _net = ipaddress.ip_network(f"10.0.0.0/{_length}")
-    SUBNETS.append((str(_net), "lab-large", f"Size /{_length}", None, ["lab"], "lab"))
+    SUBNETS.append((str(_net), "lab-large", _name, None, ["lab"], "lab"))
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
 ROLE_NAMES = {
