@@ -39,6 +39,12 @@ class DiscoveryConfig(AppConfig):
         if check_scan_policy not in SCAN_POLICY_CHECKS:
             SCAN_POLICY_CHECKS.append(check_scan_policy)
 
+        # The host page shows uptime, latency, open ports and events (one page per host).
+        from discovery.host_status import host_panel
+        from ipam import host_panels
+
+        host_panels.register(host_panel)
+
         # The subnet form offers the profiles that exist as a choice, not free text.
         from discovery.portscan import profile_choices
         from ipam.models import SCAN_PROFILE_CHOICES

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from discovery import handover, history, icmp, reconcile, scans, scope_rules
+from discovery import handover, host_status, icmp, reconcile, scans, scope_rules
 from discovery.forms import (
     AllowedNetworkForm,
     ReconFilterForm,
@@ -41,7 +41,6 @@ from discovery.models import (
 from ipam import owners
 from ipam.filters import host_scope
 from ipam.models import Host, Subnet
-from netkeep import charts
 from netkeep.jobs import Run, RunQuerySet
 from netkeep.models import Event
 from netkeep.params import parse_pks
@@ -51,8 +50,6 @@ RUNS_PAGE = 50
 RECENT_RUNS = 15
 RECENT_EVENTS = 10
 HISTORY_RUNS = 20
-DRAWER_PORTS = 50
-DRAWER_EVENTS = 8
 RECON_PAGE = 100
 
 
@@ -192,21 +189,18 @@ def scan_host(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @permission_required("ipam.view_host", raise_exception=True)
 def host_drawer(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The drawer of a subnet view row; without HTMX, the one host page (IPAM's)."""
     host = get_object_or_404(Host.objects.select_related("subnet").prefetch_related("tags"), pk=pk)
-    now = timezone.now()
+    if not request.htmx:
+        return redirect(host.get_absolute_url())
     owners.attach([host], request.user)
-    series = history.latency_series(host, now=now)
     context = {
         "host": host,
-        "ports": host.open_ports.filter(current=True)[:DRAWER_PORTS],
-        "events": Event.objects.for_object(host)[:DRAWER_EVENTS],
-        "uptime": history.uptimes(host, now=now),
-        "spark": charts.sparkline(series),
-        "bar": charts.hourly_bar(series, now),
+        **host_status.status_context(host),
         "ptr_mismatch": bool(host.ptr_name and host.hostname)
         and not reconcile.same_name(host.hostname, host.ptr_name),
     }
-    return _fragment(request, "discovery/host_page.html", "discovery/_host_drawer.html", context)
+    return render(request, "discovery/_host_drawer.html", context)
 
 
 # --- reconciliation -----------------------------------------------------------------------

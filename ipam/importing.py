@@ -175,6 +175,43 @@ def _network_text(row: dict[str, str], column: str) -> str:
     return f"{value}/{mask}"
 
 
+# --- what the preview says about a row ------------------------------------------------
+def _shown(value: Any) -> str:
+    """A value as the preview shows it: “(empty)” for nothing, long text cut short."""
+    if isinstance(value, (list, tuple, set)):
+        value = ", ".join(sorted(str(v) for v in value))
+    if value is None or value == "":
+        return "(empty)"
+    text = " ".join(str(value).split())
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def new_values(values: dict[str, Any], tags: Any = None, where: str = "") -> str:
+    """A created row's fields: “in 198.51.100.0/24: hostname web1; tags web.”"""
+    parts = [
+        f"{k.removesuffix('_id')} {_shown(v)}" for k, v in values.items() if v not in ("", None)
+    ]
+    if tags:
+        parts.append(f"tags {_shown(tags)}")
+    text = "; ".join(parts)
+    if where:
+        return f"In {where}: {text}." if text else f"In {where}."
+    return f"{text[:1].upper()}{text[1:]}." if text else ""
+
+
+def changes(old: dict[str, Any], new: dict[str, Any], where: str = "") -> str:
+    """An updated row's changes, old → new: “hostname old → new; tags legacy → db, web.”"""
+    text = "; ".join(
+        f"{k.removesuffix('_id')} {_shown(old[k])} → {_shown(v)}" for k, v in new.items()
+    )
+    return f"In {where}: {text}." if where else f"{text[:1].upper()}{text[1:]}."
+
+
+def _where(subnet: Subnet, vrf: VRF | None) -> str:
+    """The target subnet as the preview names it (the row's VRF is loaded already)."""
+    return f"{subnet.network} (VRF {vrf})" if vrf is not None else subnet.network
+
+
 # --- VLANs and subnets: row by row ------------------------------------------------------
 class _RowByRow(Importer):
     """Saves each row with full_clean() and save(); tags are created as rows need them."""
@@ -216,13 +253,16 @@ class _RowByRow(Importer):
         created: bool,
     ) -> RowOutcome:
         """Save a new object, or update/skip an existing one, after full_clean()."""
+        old: dict[str, Any] = {}
         if not created:
             if mode == "skip":
                 return RowOutcome(line, "skip", label, "Already exists; skipped.")
             changed = [k for k, v in values.items() if getattr(obj, k) != v]
-            tag_change = tags is not None and {t.pk for t in tags} != set(
-                obj.tags.values_list("pk", flat=True)  # type: ignore[attr-defined]
-            )
+            old = {k: getattr(obj, k) for k in changed}
+            old_tags = set(obj.tags.values_list("name", flat=True))  # type: ignore[attr-defined]
+            tag_change = tags is not None and {t.name for t in tags} != old_tags
+            if tag_change:
+                old["tags"] = old_tags
             if not changed and not tag_change:
                 return RowOutcome(line, "skip", label, "Already exists with the same values.")
         else:
@@ -236,10 +276,14 @@ class _RowByRow(Importer):
             obj.tags.add(*tags)  # type: ignore[attr-defined]
         elif tags is not None and tag_change:
             obj.tags.set(tags)  # type: ignore[attr-defined]
-        fields = changed + (["tags"] if tag_change else [])
         if created:
-            return RowOutcome(line, "create", label, "")
-        return RowOutcome(line, "update", label, "Changes " + ", ".join(fields) + ".")
+            return RowOutcome(
+                line, "create", label, new_values(values, [t.name for t in tags or []])
+            )
+        new = {k: values[k] for k in changed}
+        if tag_change:
+            new["tags"] = [t.name for t in tags or []]
+        return RowOutcome(line, "update", label, changes(old, new))
 
 
 @importing.register
@@ -501,7 +545,7 @@ class HostImporter(Importer):
             item["key"], item["vrf_key"] = key, vrf_key
             wanted.setdefault((vrf_key, item["address"].version), []).append(key)
         found: dict[tuple[int, int, str], Any] = {}
-        columns = ("pk", "vrf_key", "family", "key", "subnet_id", *HOST_TEXT)
+        columns = ("pk", "vrf_key", "family", "key", "subnet_id", "subnet__network", *HOST_TEXT)
         for (vrf_key, family), keys in wanted.items():
             for i in range(0, len(keys), LOOKUP_CHUNK):
                 chunk = keys[i : i + LOOKUP_CHUNK]
@@ -581,7 +625,8 @@ class HostImporter(Importer):
             )
             data = {"line": line, "values": values, "tags": tags}
             planned[ident] = data
-            return RowOutcome(line, "create", label, "", data)
+            where = _where(subnet, item["vrf"])
+            return RowOutcome(line, "create", label, new_values(item["values"], tags, where), data)
         if mode == "skip":
             return RowOutcome(line, "skip", label, "Already exists; skipped.")
         # Updating never moves a host to a less specific subnet than where it lives.
@@ -591,7 +636,13 @@ class HostImporter(Importer):
         tags_changed = tags is not None and set(tags) != old["tags"]
         if not changed and not tags_changed:
             return RowOutcome(line, "skip", label, "Already exists with the same values.")
-        fields = [k.removesuffix("_id") for k in changed] + (["tags"] if tags_changed else [])
+        shown_old = {k: o for k, (o, _) in changed.items()}
+        shown_new = {k: v for k, (_, v) in changed.items()}
+        if "subnet_id" in changed:
+            shown_old["subnet_id"] = old["subnet__network"]
+            shown_new["subnet_id"] = subnet.network
+        if tags_changed:
+            shown_old["tags"], shown_new["tags"] = sorted(old["tags"]), tags
         data = {
             "line": line,
             "pk": old["pk"],
@@ -602,7 +653,8 @@ class HostImporter(Importer):
             "old_tags": sorted(old["tags"]) if tags_changed else None,
         }
         planned[ident] = data
-        return RowOutcome(line, "update", label, "Changes " + ", ".join(fields) + ".", data)
+        message = changes(shown_old, shown_new, _where(subnet, item["vrf"]))
+        return RowOutcome(line, "update", label, message, data)
 
     # --- writing ------------------------------------------------------------
     def write(self, outcomes: list[RowOutcome], progress: Progress) -> None:

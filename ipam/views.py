@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from ipam import owners
+from ipam import host_panels, owners
 from ipam.addresses import parse_address
 from ipam.allocation import SubnetFull, allocate, allocate_subnet
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
@@ -74,15 +74,30 @@ def _edit(
     cancel: str,
     noun: str,
     success: Callable[[Any], str] | None = None,
+    crumbs: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
-    """Save a bound, valid form and go to the object; otherwise show the form with its errors."""
+    """Save a bound, valid form and go to the object; otherwise show the form with its errors.
+
+    `crumbs` are the (text, URL) links of the path above the form; the title ends it.
+    """
     if request.method == "POST" and form.is_valid():
         obj = form.save()
         messages.success(request, f"{noun} {obj} saved.")
         return redirect(success(obj) if success else obj.get_absolute_url())
-    return render(
-        request, "ipam/object_form.html", {"form": form, "title": title, "cancel": cancel}
-    )
+    context = {"form": form, "title": title, "cancel": cancel, "crumbs": crumbs or []}
+    return render(request, "ipam/object_form.html", context)
+
+
+def _in_subnet(host: Host) -> str:
+    """Where a saved host shows: its row in its subnet's view."""
+    return flow_url(host.subnet, jump=host.address) + f"#a-{host.pk}"
+
+
+def _subnet_crumbs(subnet: Subnet | None) -> list[tuple[str, str]]:
+    crumbs = [("Subnets", reverse("ipam:subnet_list"))]
+    if subnet is not None:
+        crumbs.append((subnet.network, subnet.get_absolute_url()))
+    return crumbs
 
 
 def _delete(
@@ -324,7 +339,9 @@ def subnet_allocate_prefix(request: AuthedRequest, pk: int) -> HttpResponse:
 def subnet_create(request: AuthedRequest) -> HttpResponse:
     form = _tagged(SubnetForm, request, initial=request.GET.dict())
     cancel = reverse("ipam:subnet_list")
-    return _edit(request, form, title="New subnet", cancel=cancel, noun="Subnet")
+    return _edit(
+        request, form, title="New subnet", cancel=cancel, noun="Subnet", crumbs=_subnet_crumbs(None)
+    )
 
 
 @permission_required("ipam.change_subnet", raise_exception=True)
@@ -333,7 +350,9 @@ def subnet_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     subnet = get_object_or_404(Subnet, pk=pk)
     form = _tagged(SubnetForm, request, instance=subnet)
     cancel = subnet.get_absolute_url()
-    return _edit(request, form, title=f"Edit {subnet.network}", cancel=cancel, noun="Subnet")
+    title = f"Edit {subnet.network}"
+    crumbs = _subnet_crumbs(subnet)
+    return _edit(request, form, title=title, cancel=cancel, noun="Subnet", crumbs=crumbs)
 
 
 @permission_required("ipam.delete_subnet", raise_exception=True)
@@ -367,7 +386,8 @@ def host_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         Host.objects.select_related("subnet__vrf").prefetch_related("tags"), pk=pk
     )
     owners.attach([host], request.user)
-    return render(request, "ipam/host_detail.html", {"host": host})
+    context = {"host": host, "panels": host_panels.panels(host, request.user)}
+    return render(request, "ipam/host_detail.html", context)
 
 
 @permission_required("ipam.add_host", raise_exception=True)
@@ -379,7 +399,17 @@ def host_create(request: AuthedRequest) -> HttpResponse:
         initial["vrf"] = subnet.vrf_id
     form = _tagged(HostForm, request, initial=initial)
     cancel = subnet.get_absolute_url() if subnet else reverse("ipam:host_list")
-    return _edit(request, form, title="New host", cancel=cancel, noun="Host")
+    crumbs = _subnet_crumbs(subnet) if subnet else [("Hosts", reverse("ipam:host_list"))]
+    # Saved, the host is shown where it was added from: its row in its subnet.
+    return _edit(
+        request,
+        form,
+        title="New host",
+        cancel=cancel,
+        noun="Host",
+        success=_in_subnet,
+        crumbs=crumbs,
+    )
 
 
 @permission_required("ipam.change_host", raise_exception=True)
@@ -387,8 +417,14 @@ def host_create(request: AuthedRequest) -> HttpResponse:
 def host_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(Host.objects.select_related("subnet"), pk=pk)
     form = _tagged(HostForm, request, instance=host)
+    crumbs = [*_subnet_crumbs(host.subnet), (host.address, host.get_absolute_url())]
     return _edit(
-        request, form, title=f"Edit {host.address}", cancel=host.get_absolute_url(), noun="Host"
+        request,
+        form,
+        title=f"Edit {host.address}",
+        cancel=host.get_absolute_url(),
+        noun="Host",
+        crumbs=crumbs,
     )
 
 

@@ -71,3 +71,11 @@ def ago(value: Any) -> str:
         if seconds >= size:
             return f"{seconds // size} {unit} ago"
     return f"{seconds} s ago"
+
+
+@register.simple_tag(takes_context=True)
+def host_panel(context: template.Context, panel: Any) -> str:
+    """Render a section another app added to the host page (ipam.host_panels) in place."""
+    section = context.template.engine.get_template(panel.template)  # type: ignore[union-attr]
+    with context.push(**panel.context):
+        return section.render(context)

@@ -48,13 +48,15 @@ def samples(host: Host, pattern: str, rtt: float = 2.0, step_min: int = 30) -> N
     )
 
 
-def test_htmx_gets_the_drawer_fragment_and_a_browser_the_full_page(
+def test_htmx_gets_the_drawer_fragment_and_a_browser_the_one_host_page(
     viewer_client: Client, host: Host
 ) -> None:
     fragment = drawer(viewer_client, host, **HX)
-    page = drawer(viewer_client, host)
     assert "<html" not in fragment and "198.18.0.10" in fragment
-    assert "<html" in page and 'class="host-full"' in page
+    page = viewer_client.get(reverse("discovery:host_drawer", args=[host.pk]), follow=True)
+    html = page.content.decode()
+    assert page.redirect_chain == [(host.get_absolute_url(), 302)]
+    assert "<html" in html and '<section aria-label="Uptime">' in html
 
 
 def test_a_host_that_went_down_says_how_long_ago(viewer_client: Client, host: Host) -> None:

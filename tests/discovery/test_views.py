@@ -106,7 +106,9 @@ def test_every_page_refuses_someone_without_a_role(
 def test_a_viewer_can_read_every_page_and_fragment(
     viewer_client: Client, lab: dict, name: str, arg: str | None
 ) -> None:
-    assert viewer_client.get(_url(name, arg, lab)).status_code == 200
+    # Without HTMX the host drawer is the host page, IPAM's: a redirect there.
+    page = 302 if name == "discovery:host_drawer" else 200
+    assert viewer_client.get(_url(name, arg, lab)).status_code == page
     assert viewer_client.get(_url(name, arg, lab), headers=HX).status_code == 200
 
 
@@ -134,8 +136,8 @@ def test_scan_now_only_answers_post(editor_client: Client, lab: dict) -> None:
 
 
 def test_the_pages_hide_what_a_viewer_cannot_do(viewer_client: Client, lab: dict) -> None:
-    drawer = viewer_client.get(reverse("discovery:host_drawer", args=[lab["host"].pk]))
-    assert b"Ping now" not in drawer.content
+    drawer = viewer_client.get(reverse("discovery:host_drawer", args=[lab["host"].pk]), headers=HX)
+    assert drawer.status_code == 200 and b"Ping now" not in drawer.content
     assert b"Edit</button>" not in drawer.content
     allow = viewer_client.get(reverse("discovery:allowlist"))
     assert b"Allow a network" not in allow.content

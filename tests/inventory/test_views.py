@@ -327,7 +327,9 @@ def test_ipam_shows_the_device_beside_its_addresses(
     Interface.objects.filter(device=device).update(host=host)
     subnet_view = viewer_client.get(reverse("ipam:subnet_detail", args=[host.subnet_id]))
     search = viewer_client.get(reverse("ipam:search"), {"q": "198.18.0.7"})
-    drawer = viewer_client.get(reverse("discovery:host_drawer", args=[host.pk]))
+    drawer = viewer_client.get(
+        reverse("discovery:host_drawer", args=[host.pk]), headers={"HX-Request": "true"}
+    )
     page = viewer_client.get(reverse("ipam:host_detail", args=[host.pk]))
     for response in (subnet_view, drawer, page):
         assert f'href="/inventory/devices/{device.pk}/"' in response.content.decode()

@@ -97,7 +97,7 @@ def test_existing_rows_are_skipped_or_updated_as_chosen():
     assert Host.objects.get(address="198.51.100.10").hostname == "old"
     updated = run_import(text, "hosts", mode="update", dry_run=False)
     assert [r.action for r in updated.rows] == ["update", "skip"]
-    assert updated.rows[0].message == "Changes hostname."
+    assert updated.rows[0].message == "In 198.51.100.0/24: hostname old → new."
     host = Host.objects.get(address="198.51.100.10")
     # Columns absent from the file (and empty cells) leave the stored value alone.
     assert host.hostname == "new" and host.description == "keep me"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from accounts.models import AuditEntry, User
 from ipam.importing import HostImporter, run_import
-from ipam.models import Host, Subnet, Tag
+from ipam.models import VRF, Host, Subnet, Tag
 from netkeep import importing
 from netkeep.models import ImportBatch, ImportRow, ImportStatus
 from tests.factories import make_host, make_subnet
@@ -119,7 +120,9 @@ def test_updates_in_bulk_change_fields_and_tags_and_are_audited_old_to_new(erin:
         dry_run=False,
         user=erin,
     )
-    assert [(r.action, r.message) for r in result.rows] == [("update", "Changes hostname, tags.")]
+    assert [(r.action, r.message) for r in result.rows] == [
+        ("update", "In 198.51.100.0/24: hostname old → new; tags legacy → db, web.")
+    ]
     host.refresh_from_db()
     assert (host.hostname, host.description) == ("new", "keep")
     assert sorted(host.tags.values_list("name", flat=True)) == ["db", "web"]
@@ -266,3 +269,49 @@ def test_batches_are_private_and_applying_needs_the_models_permissions(
     web.force_login(erin)
     assert web.post(f"/imports/{batch.pk}/apply/").status_code == 403
     assert not Host.objects.exists()
+
+
+# --- what the preview page shows ----------------------------------------------------------
+
+
+def test_the_preview_shows_every_field_the_target_subnet_and_old_to_new(
+    admin_client: Client,
+) -> None:
+    from django.urls import reverse
+
+    net = make_subnet("198.51.100.0/24")
+    make_subnet("198.51.100.0/24", vrf=VRF.objects.create(name="red"))
+    make_host("198.51.100.5", subnet=net, hostname="old", description="keep")
+    text = (
+        "address,hostname,description,tags,vrf\n"
+        "198.51.100.5,new,,web,\n"
+        "198.51.100.6,fresh,Print server,printers,\n"
+        "198.51.100.7,coloured,,,red\n"
+    )
+    response = admin_client.post(
+        reverse("ipam:import"), {"kind": "hosts", "mode": "update", "text": text}, follow=True
+    )
+    html = response.content.decode()
+    assert "In 198.51.100.0/24: hostname old → new; tags (empty) → web." in html
+    assert "In 198.51.100.0/24: hostname fresh; description Print server; tags printers." in html
+    assert "In 198.51.100.0/24 (VRF red): hostname coloured." in html
+    assert Host.objects.count() == 1  # a preview writes nothing
+
+
+def test_the_import_radios_sit_inside_their_labels_and_are_not_stretched(
+    admin_client: Client,
+) -> None:
+    import re
+
+    from django.contrib.staticfiles import finders
+    from django.urls import reverse
+
+    html = admin_client.get(reverse("ipam:import")).content.decode()
+    for n, words in ((0, "Skip rows that already exist"), (1, "Update existing rows")):
+        radio = r'<input type="radio" name="mode" value="\w+"[^>]*>'
+        pattern = rf'<label for="id_mode_{n}">{radio}\s*{words}</label>'
+        assert re.search(pattern, html)
+    with open(finders.find("css/netkeep.css")) as stylesheet:
+        css = stylesheet.read()
+    assert '.field input:not([type="checkbox"], [type="radio"])' in css
+    assert '.field label:has(> input[type="radio"]) { display: inline-flex;' in css

@@ -47,7 +47,7 @@ def test_a_full_address_finds_the_host_and_the_subnets_holding_it(
 ) -> None:
     html = _search(viewer_client, "198.18.1.10")
     hosts = _group(html, "host")
-    assert "198.18.1.10</span>" in hosts and "198.18.1.100" in hosts  # partial match too
+    assert ">198.18.1.10</a>" in hosts and "198.18.1.100" in hosts  # partial match too
     subnets = _group(html, "subnet")
     assert (
         "198.18.0.0/16" in subnets and "198.18.1.0/24" in subnets and "198.18.2.0/24" not in subnets
