@@ -612,7 +612,10 @@ class HostImporter(Importer):
             earlier["values"].update(values)
             if tags is not None:
                 earlier["tags"] = tags
-            return RowOutcome(line, "skip", label, f"Merged into line {earlier['line']}.")
+            merged = new_values(values, tags)
+            message = f"Merged into line {earlier['line']}"
+            message += f": {merged[:1].lower()}{merged[1:]}" if merged else "."
+            return RowOutcome(line, "skip", label, message)
         old = existing.get(ident)
         if old is None:
             values.update(

@@ -98,13 +98,16 @@ def test_an_address_repeated_in_a_file_is_skipped_or_merged_into_its_first_row()
     text = "address,hostname,description\n198.51.100.5,first,one\n198.51.100.5,second,\n"
     skipped = run_import(text, "hosts", mode="skip", dry_run=False)
     assert [(r.action, r.message) for r in skipped.rows] == [
-        ("create", ""),
+        ("create", "In 198.51.100.0/24: hostname first; description one."),
         ("skip", "Same address as line 2; skipped."),
     ]
     assert Host.objects.get().hostname == "first"
     Host.objects.all().delete()
     merged = run_import(text, "hosts", mode="update", dry_run=False)
-    assert [r.action for r in merged.rows] == ["create", "skip"]
+    assert [(r.action, r.message) for r in merged.rows] == [
+        ("create", "In 198.51.100.0/24: hostname first; description one."),
+        ("skip", "Merged into line 2: hostname second."),
+    ]
     host = Host.objects.get()
     assert (host.hostname, host.description) == ("second", "one")
 
@@ -215,7 +218,7 @@ def test_the_api_answers_202_for_a_large_file_and_the_job_applies_it(
         "line": 2,
         "action": "create",
         "label": "198.51.100.1",
-        "message": "",
+        "message": "In 198.51.100.0/24: hostname h1.",
     }
     assert client.get(body["rows_url"], {"action": "nope"}).status_code == 400
 
