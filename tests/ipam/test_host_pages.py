@@ -50,7 +50,7 @@ def test_the_edit_forms_show_where_they_are(admin_client: Client, subnet: Subnet
 
 
 def test_the_host_page_is_the_one_page_with_uptime_ports_and_events(
-    viewer_client: Client, subnet: Subnet
+    viewer_client: Client, admin_client: Client, subnet: Subnet
 ) -> None:
     from discovery.models import OpenPort
 
@@ -61,6 +61,11 @@ def test_the_host_page_is_the_one_page_with_uptime_ports_and_events(
         assert f'<section aria-label="{section}">' in page
     assert "22/ssh" in page
     assert "Status history</a>" not in page
+    admin_page = admin_client.get(host.get_absolute_url()).content.decode()
+    assert (
+        f'href="{reverse("discovery:host_make_device", args=[host.pk])}">Make a device'
+        in admin_page
+    )
     # The drawer's old "full view" is this page now.
     full = viewer_client.get(reverse("discovery:host_drawer", args=[host.pk]))
     assert full.status_code == 302 and full["Location"] == host.get_absolute_url()
