@@ -165,6 +165,46 @@ def test_next_free_and_allocate(editor_page: Any, live_server: Any) -> None:
     assert Host.objects.filter(description="build VMs").count() == 2
 
 
+def test_the_order_buttons_follow_the_list_and_errors_stay_in_place(
+    editor_page: Any, live_server: Any
+) -> None:
+    _top, users = _lab_network()
+    page = editor_page
+    page.goto(f"{live_server.url}{users.get_absolute_url()}")
+    page.click("#flow-order a:has-text('Alive first')")
+    page.wait_for_selector("#flow-order a[aria-current='true']:has-text('Alive first')")
+    assert page.locator("#flow-order a[aria-current='true']").count() == 1
+    page.click("th a.sort:has-text('Hostname')")
+    page.wait_for_selector("th[aria-sort='ascending'] a:has-text('Hostname')")
+    assert page.locator("#flow-order a[aria-current='true']").count() == 0
+    # Allocating several with a hostname: the refusal shows in the same box, page intact.
+    page.click("a.button:has-text('Next free')")
+    page.locator("#next-free .next-free").wait_for()
+    assert "leave it empty when allocating several" in page.inner_text("#next-free")
+    page.fill("#id_count", "2")
+    page.fill("#id_hostname", "web")
+    page.click("#next-free button:has-text('Allocate')")
+    page.locator("#next-free .error", has_text="Leave the hostname empty").wait_for()
+    assert page.locator("#flow-rows").count() == 1 and not Host.objects.filter(hostname="web")
+
+
+def test_the_top_bar_suggests_and_the_keyboard_moves_through_them(
+    editor_page: Any, live_server: Any
+) -> None:
+    _lab_network()
+    page = editor_page
+    page.goto(f"{live_server.url}/ipam/subnets/")
+    page.fill("#topsearch", "pc-1")
+    link = page.locator("#typeahead a", has_text="198.18.1.1")
+    link.first.wait_for()
+    page.focus("#topsearch")
+    page.keyboard.press("ArrowDown")
+    assert "198.18.1.1" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!document.querySelector('#typeahead a')")
+    assert page.evaluate("document.activeElement.id") == "topsearch"
+
+
 def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"))
