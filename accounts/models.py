@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -16,6 +16,8 @@ from django.utils import timezone
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+
+    from netkeep.types import SaveOptions
 
 
 class Role(models.TextChoices):
@@ -52,7 +54,7 @@ class User(AbstractUser):
         # Tokens issued before this instant are refused (see accounts.authentication).
         self.password_changed_at = timezone.now()
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, **kwargs: Unpack[SaveOptions]) -> None:
         # `createsuperuser` makes admins too.
         if self.is_superuser and not self.role:
             self.role = Role.ADMIN
@@ -65,7 +67,7 @@ class User(AbstractUser):
             self.is_staff = True
         elif not self.is_superuser:
             self.is_staff = self.role == Role.EDITOR
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(**kwargs)
         from accounts.roles import apply_role
 
         apply_role(self)

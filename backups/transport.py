@@ -64,14 +64,17 @@ def _session(
                     detail = " ".join(str(error).split())[:200]
                     return Fetched(ssh.Diagnosis.ENABLE_REJECTED, detail)
             prompt = conn.find_prompt()
+            # Without TextFSM parsing Netmiko answers text.
             outputs = [
-                conn.send_command(c, read_timeout=READ_TIMEOUT_S, strip_prompt=True)
+                str(conn.send_command(c, read_timeout=READ_TIMEOUT_S, strip_prompt=True))
                 for c in commands
             ]
             found: dict[str, str] = {}
             for name, command in extra.items():
                 try:
-                    found[name] = conn.send_command(command, read_timeout=60, strip_prompt=True)
+                    found[name] = str(
+                        conn.send_command(command, read_timeout=60, strip_prompt=True)
+                    )
                 except Exception:  # facts are optional; the config is what counts
                     logger.info("no %s output from %s", name, address)
             return Fetched(ssh.Diagnosis.OK, "", outputs, found, creds.name, host_key, prompt)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -132,7 +131,7 @@ def record(hosts: list[Host], names: dict[str, str | None]) -> dict[str, int]:
     """Apply PTR answers; a missing answer (None) changes nothing."""
     counts = {"resolved": 0, "ptr_changed": 0, "hostname_set": 0, "mismatch": 0}
     changed: list[Host] = []
-    announce: list[tuple[str, Any, dict[str, Any]]] = []
+    announce: list[tuple[str, Host, dict[str, object]]] = []
     mismatches: list[Host] = []
     for host in hosts:
         name = names.get(host.address) or names.get(str(ipaddress.ip_address(host.address)))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from discovery import scope
 from discovery.models import AllowedNetwork
+
+if TYPE_CHECKING:
+    from ipam.models import Subnet
 
 
 def allowed_networks() -> list[scope.Network]:
@@ -50,7 +53,7 @@ def check_resolver(server: str) -> None:
         raise scope.ScopeError(f"DNS resolver {server}: {error}") from None
 
 
-def check_scan_policy(subnet: Any) -> None:
+def check_scan_policy(subnet: Subnet) -> None:
     """A subnet's resolver and port-scan profile, refused on save as a run would refuse them."""
     from discovery.portscan import resolve_profile
 

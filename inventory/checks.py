@@ -14,7 +14,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -198,7 +197,7 @@ def uptime(check: ServiceCheck, days: int, now: datetime | None = None) -> float
     return round(100.0 * totals["up"] / totals["n"], 2)
 
 
-def snapshot() -> list[dict[str, Any]]:
+def snapshot() -> list[dict[str, object]]:
     """Every check's live state in one query (the status API)."""
     rows = ServiceCheck.objects.select_related("device").order_by("name", "id")
     return [

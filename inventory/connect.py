@@ -8,7 +8,6 @@ are written in short updates afterwards.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from django.utils import timezone
 
@@ -87,7 +86,7 @@ def record(device: Device, result: ssh.Result, sets: list[CredentialSet]) -> Non
         if state == "changed" and result.ok:
             # Cannot happen (the wrapper stops first); never trust a changed key silently.
             result.diagnosis = ssh.Diagnosis.HOST_KEY_CHANGED
-    fields: dict[str, Any] = {
+    fields: dict[str, object] = {
         "last_test_at": timezone.now(),
         "last_test_ok": result.ok,
         "last_test_message": result.message[:500],
@@ -99,7 +98,7 @@ def record(device: Device, result: ssh.Result, sets: list[CredentialSet]) -> Non
     Device.objects.filter(pk=device.pk).update(**fields)
 
 
-def summary(result: ssh.Result) -> dict[str, Any]:
+def summary(result: ssh.Result) -> dict[str, object]:
     return {
         "diagnosis": result.diagnosis,
         "message": result.message,

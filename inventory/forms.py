@@ -67,7 +67,7 @@ class CredentialSetForm(forms.ModelForm):
         # The key textarea never shows the stored key either.
         self.initial.update(dict.fromkeys(SECRET_LABELS, ""))
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         for name in SECRET_LABELS:
             typed = data.get(name) or ""
@@ -110,7 +110,7 @@ class CredentialNamesField(forms.CharField):
         )
         super().__init__(**kwargs)
 
-    def clean(self, value: Any) -> list[CredentialSet]:
+    def clean(self, value: object) -> list[CredentialSet]:
         return parse_credential_names(super().clean(value) or "")
 
 

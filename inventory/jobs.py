@@ -8,11 +8,14 @@ device and the run (diagnosis, prompt, working set, per-set attempts).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from inventory import connect
 from inventory.models import Device
 from netkeep import jobs
+
+if TYPE_CHECKING:
+    from netkeep.types import Actor
 
 TEST = "inventory_connection_test"
 DETECT = "inventory_platform_detection"
@@ -28,7 +31,7 @@ jobs.periodic("inventory:service-checks", "inventory.checks.scheduled", minutes=
 jobs.periodic("inventory:prune-checks", "inventory.checks.prune", schedule="daily", jitter_s=3600)
 
 
-def start(kind: str, device: Device, user: Any) -> jobs.Run:
+def start(kind: str, device: Device, user: Actor) -> jobs.Run:
     """Queue a connection test or platform detection of the device; returns its run.
 
     Raises jobs.RateLimited when the user asked too often.

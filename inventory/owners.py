@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
 from ipam.owners import Owner
 
+if TYPE_CHECKING:
+    from netkeep.types import Actor
+
 MARK = 987654321
 
 
-def device_owners(host_pks: list[int], user: Any) -> dict[int, list[Owner]]:
+def device_owners(host_pks: list[int], user: Actor) -> dict[int, list[Owner]]:
     """Devices whose management address or interface is one of these hosts."""
     from inventory.models import Device, Interface
 

@@ -25,9 +25,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 import paramiko
+
+if TYPE_CHECKING:
+    from netmiko import BaseConnection, SSHDetect
 
 CONNECT_TIMEOUT = 8.0
 AUTH_TIMEOUT = 10.0
@@ -116,6 +119,15 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.diagnosis == Diagnosis.OK
+
+
+class _Seen(TypedDict, total=False):
+    """What a connection attempt saw, for its Result."""
+
+    host_key: str
+    prompt: str
+    working: str
+    attempts: list[Attempt]
 
 
 @dataclass
@@ -209,8 +221,8 @@ def _classify(error: BaseException) -> tuple[str, str]:
 
 def _session_args(
     device_type: str, address: str, port: int, creds: Credentials, known_hosts: str
-) -> dict[str, Any]:
-    args: dict[str, Any] = {
+) -> dict[str, object]:
+    args: dict[str, object] = {
         "device_type": device_type,
         "host": address,
         "port": port,
@@ -242,7 +254,7 @@ def session(
     creds: Credentials,
     host_key: str,
     port: int = 22,
-) -> Iterator[Any]:
+) -> Iterator[BaseConnection]:
     """An open Netmiko session with strict host-key checking against `host_key` (for backups)."""
     from netmiko import ConnectHandler
 
@@ -270,7 +282,7 @@ def connect(
     """
     started = time.monotonic()
 
-    def done(diagnosis: str, detail: str = "", **kw: Any) -> Result:
+    def done(diagnosis: str, detail: str = "", **kw: Unpack[_Seen]) -> Result:
         message = Diagnosis.TEXT[diagnosis] + (f" ({detail})" if detail else "")
         return Result(diagnosis, message, address=address, seconds=time.monotonic() - started, **kw)
 
@@ -370,7 +382,7 @@ def _login(device_type: str, address: str, port: int, creds: Credentials, key: s
 DETECT_QUIET_S = 2.0
 
 
-def _detector(args: dict[str, Any]) -> Any:
+def _detector(args: dict[str, object]) -> SSHDetect:
     """Netmiko's SSHDetect, reading each command's output with a shorter quiet time."""
     from netmiko import SSHDetect
 

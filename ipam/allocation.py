@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -83,7 +83,7 @@ def next_free_keys(subnet: Subnet, count: int = 1, after: str | None = None) -> 
     return found
 
 
-def allocate(subnet: Subnet, count: int = 1, **fields: Any) -> list[Host]:
+def allocate(subnet: Subnet, count: int = 1, **fields: object) -> list[Host]:
     """Create `count` hosts on the first free addresses, atomically.
 
     The subnet row is locked for the transaction (PostgreSQL); SQLite's
@@ -113,7 +113,7 @@ def allocate(subnet: Subnet, count: int = 1, **fields: Any) -> list[Host]:
     raise SubnetFull(f"{subnet.network}: could not allocate after several attempts; try again.")
 
 
-def allocate_subnet(parent: Subnet, prefix_length: int, **fields: Any) -> Subnet:
+def allocate_subnet(parent: Subnet, prefix_length: int, **fields: object) -> Subnet:
     """Create a child subnet of `prefix_length` on the first free block of `parent`, atomically.
 
     Locked like `allocate()`: the parent row for the transaction (PostgreSQL),

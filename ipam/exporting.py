@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from ipam.models import VLAN, Host, Subnet
+from ipam.querysets import SubnetQuerySet
 
 COLUMNS: dict[str, list[str]] = {
     "vlans": ["vid", "name", "description", "colour", "tags"],
@@ -49,15 +50,15 @@ class _Echo:
         return value
 
 
-def _tags(obj: Any) -> str:
+def _tags(obj: VLAN | Subnet) -> str:
     return ",".join(t.name for t in obj.tags.all())
 
 
-def vlan_row(vlan: VLAN) -> list[Any]:
+def vlan_row(vlan: VLAN) -> list[object]:
     return [vlan.vid or "", vlan.name, vlan.description, vlan.colour, _tags(vlan)]
 
 
-def subnet_row(subnet: Subnet) -> list[Any]:
+def subnet_row(subnet: Subnet) -> list[object]:
     return [
         subnet.network,
         subnet.vrf.name if subnet.vrf else "",
@@ -87,7 +88,7 @@ HOST_VALUES = (
 )
 
 
-def _host_rows(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
+def _host_rows(queryset: QuerySet[Model]) -> Iterator[list[object]]:
     """Host rows in chunks: per chunk one query for tags and one for subnets not seen yet."""
     subnets: dict[int, tuple[str, str]] = {}
     rows = queryset.values_list(*HOST_VALUES).iterator(chunk_size=CHUNK)
@@ -117,10 +118,12 @@ def _host_rows(queryset: QuerySet[Any]) -> Iterator[list[Any]]:
             ]
 
 
-def prepare(kind: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
+def prepare(kind: str, queryset: QuerySet[Model]) -> QuerySet[Model]:
     """The queryset with what each row needs, fetched in bulk: a few queries per chunk."""
     if kind == "subnets":
-        subnets: Any = queryset.select_related("vrf", "vlan").prefetch_related("tags")
+        subnets = (
+            cast(SubnetQuerySet, queryset).select_related("vrf", "vlan").prefetch_related("tags")
+        )
         return subnets.with_usage()
     return queryset.prefetch_related("tags")
 
@@ -128,7 +131,7 @@ def prepare(kind: str, queryset: QuerySet[Any]) -> QuerySet[Any]:
 ROWS = {"vlans": vlan_row, "subnets": subnet_row}
 
 
-def stream_csv(kind: str, queryset: QuerySet[Any]) -> Iterator[str]:
+def stream_csv(kind: str, queryset: QuerySet[Model]) -> Iterator[str]:
     """CSV lines of the queryset, read in chunks so memory stays flat for big sets."""
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS[kind])
@@ -142,7 +145,7 @@ def stream_csv(kind: str, queryset: QuerySet[Any]) -> Iterator[str]:
         yield "".join(writer.writerow([_safe(v) for v in values]) for values in block)
 
 
-def _safe(value: Any) -> Any:
+def _safe(value: object) -> object:
     """Defuse spreadsheet formulas: a cell starting with = + - @ is prefixed with a quote."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from ipam.addresses import IPAddress, from_key, parse_address, parse_network, to_key, usable_bounds
+from ipam.addresses import (
+    IPAddress,
+    IPNetwork,
+    from_key,
+    parse_address,
+    parse_network,
+    to_key,
+    usable_bounds,
+)
 
 if TYPE_CHECKING:
     from ipam.models import Flow, Host, Subnet
@@ -69,6 +77,11 @@ class MarkItem:
         return self.role == "gateway"
 
 
+# One row of Subnet.flow(), and one row of a page of the subnet view.
+FlowItem: TypeAlias = HostItem | ChildItem | FreeRun
+PageItem: TypeAlias = FlowItem | MarkItem
+
+
 def marks(subnet: Subnet) -> dict[int, str]:
     """The addresses of a subnet with a role, by integer value: network, broadcast, gateway.
 
@@ -88,8 +101,8 @@ def marks(subnet: Subnet) -> dict[int, str]:
 
 
 def _insert_marks(
-    items: list[Any], roles: dict[int, str], lo: int, hi: int, family: int
-) -> list[Any]:
+    items: list[FlowItem], roles: dict[int, str], lo: int, hi: int, family: int
+) -> list[PageItem]:
     """Add a row for each role address from `lo` to `hi` that no host or child holds.
 
     A free run holding the gateway is split around it; hosts and children are
@@ -97,12 +110,12 @@ def _insert_marks(
     """
     pending = sorted(a for a in roles if lo <= a <= hi)
     if not pending:
-        return items
+        return list(items)
 
     def mark(value: int) -> MarkItem:
         return MarkItem(from_key(to_key(value), family), roles[value])
 
-    out: list[Any] = []
+    out: list[PageItem] = []
     for item in items:
         if isinstance(item, FreeRun):
             first, last = int(item.first), int(item.last)
@@ -169,13 +182,13 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
         subnet.children.filter(start_key__gte=cursor_key).order_by("start_key")[: limit + 1]
     )
 
-    used: list[tuple[int, int, object]] = [
+    used: list[tuple[int, int, HostItem | ChildItem]] = [
         (int(h.key, 16), int(h.key, 16), HostItem(h)) for h in hosts
     ]
     used += [(int(c.start_key, 16), int(c.end_key, 16), ChildItem(c)) for c in children]
     used.sort(key=lambda t: t[0])
 
-    items: list[object] = []
+    items: list[FlowItem] = []
     position = cursor
     # Each list was read one past the limit, so the first `limit` merged items
     # are exactly the first `limit` used items after the cursor.
@@ -204,24 +217,24 @@ FLOW_PAGE = 256
 class AddressPage:
     """What the address flow of the subnet view shows for one request."""
 
-    items: list[Any]
+    items: list[PageItem]
     next_url: str
     mode: str  # "flow", "alive" or "sorted"
     start: IPAddress | None = None
-    range: Any = None
+    range: IPNetwork | None = None
     error: str = ""
     sort: str = ""  # the column a "sorted" page is sorted by ("-" first: descending)
 
 
-def flow_url(subnet: Subnet, **params: Any) -> str:
+def flow_url(subnet: Subnet, **params: object) -> str:
     """The subnet view's URL with the given query parameters (empty ones left out)."""
     query = "&".join(f"{k}={v}" for k, v in params.items() if v not in (None, ""))
     return f"{reverse('ipam:subnet_detail', args=[subnet.pk])}?{query}"
 
 
-def _clip_to(items: list[Any], end: int) -> tuple[list[Any], bool]:
+def _clip_to(items: list[PageItem], end: int) -> tuple[list[PageItem], bool]:
     """Items up to the address `end`; True when the flow went past it."""
-    kept: list[Any] = []
+    kept: list[PageItem] = []
     for item in items:
         if isinstance(item, FreeRun):
             if int(item.first) > end:
@@ -334,11 +347,11 @@ def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
     if after is None and start is not None and int(start) > int(subnet.start_key, 16):
         after = to_key(int(start) - 1)
     flow = subnet.flow(after=after, limit=FLOW_PAGE)
-    items, cursor = flow.items, flow.next_cursor
+    cursor = flow.next_cursor
     # Network, gateway and broadcast rows within the span this page covers.
     low = int(after, 16) + 1 if after else int(subnet.start_key, 16)
     high = int(cursor, 16) if cursor else int(subnet.end_key, 16)
-    items = _insert_marks(items, marks(subnet), low, high, subnet.family)
+    items = _insert_marks(flow.items, marks(subnet), low, high, subnet.family)
     if span is not None:
         items, past_end = _clip_to(items, int(span.broadcast_address))
         cursor = None if past_end else cursor
@@ -371,7 +384,7 @@ def alive_page(subnet: Subnet, after: str) -> AddressPage:
     return AddressPage([HostItem(h) for h in rows], next_url, "alive")
 
 
-def _child_usage(items: list[Any]) -> None:
+def _child_usage(items: list[PageItem]) -> None:
     """Give the child blocks of a flow page their usage counts, in one query."""
     from ipam.models import Subnet
 

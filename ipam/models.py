@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -28,6 +28,10 @@ from ipam.addresses import (
 )
 from ipam.hostnames import check_hostname
 from ipam.querysets import HostQuerySet, SubnetQuerySet
+
+if TYPE_CHECKING:
+    from ipam.flow import FlowItem, FreeRun
+    from netkeep.types import SaveOptions
 
 COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f5fbf.")
 MAC = RegexValidator(
@@ -144,9 +148,9 @@ class NetworkField(models.CharField):
         kwargs.setdefault("max_length", 43)
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value: Any) -> str | None:
-        if value in (None, ""):
-            return value
+    def to_python(self, value: object) -> str | None:
+        if value is None or value == "":
+            return None if value is None else ""
         if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
             return str(value)
         return str(parse_network(str(value)))
@@ -159,9 +163,9 @@ class AddressField(models.CharField):
         kwargs.setdefault("max_length", 39)
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value: Any) -> str | None:
-        if value in (None, ""):
-            return value
+    def to_python(self, value: object) -> str | None:
+        if value is None or value == "":
+            return None if value is None else ""
         if isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
             return str(value)
         return str(parse_address(str(value)))
@@ -327,7 +331,7 @@ class Subnet(models.Model):
                 }
             )
 
-    def validate_constraints(self, exclude: Any = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         # clean() checks (VRF, network) uniqueness already, with a message that says where.
         super().validate_constraints(exclude={*(exclude or ()), "network"})
 
@@ -346,14 +350,14 @@ class Subnet(models.Model):
             .first()
         )
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def save(self, **kwargs: Unpack[SaveOptions]) -> None:
         from ipam import usage
 
         self._derive()
         with transaction.atomic():
             moved = self._detach_if_moved() if self.pk else True
             self.parent = self.find_parent()
-            super().save(*args, **kwargs)
+            super().save(**kwargs)
             self._adopt()
             if moved:
                 # A new or re-drawn range: count its hosts once; triggers keep it from here.
@@ -412,7 +416,9 @@ class Subnet(models.Model):
             host.subnet = home
             host.save(update_fields=["subnet"])
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
+    def delete(
+        self, using: str | None = None, keep_parents: bool = False
+    ) -> tuple[int, dict[str, int]]:
         with transaction.atomic():
             parent = self.parent
             Subnet.objects.filter(parent=self).update(parent=parent)
@@ -423,7 +429,7 @@ class Subnet(models.Model):
                         "delete or move its hosts first."
                     )
                 self.hosts.update(subnet=parent)
-            return super().delete(*args, **kwargs)
+            return super().delete(using, keep_parents)
 
     # --- address flow, free runs and allocation --------------------------------
     def host_range(self) -> models.QuerySet[Host]:
@@ -451,7 +457,9 @@ class Subnet(models.Model):
 
         return [from_key(k, self.family) for k in next_free_keys(self, count, after)]
 
-    def free_addresses(self, start: int, end: int, limit: int = 64) -> tuple[list[IPAddress], Any]:
+    def free_addresses(
+        self, start: int, end: int, limit: int = 64
+    ) -> tuple[list[IPAddress], FreeRun | None]:
         """Up to `limit` free addresses from `start` to `end`, and the run left after them.
 
         Checked against hosts and children now, however old the page that asks is.
@@ -512,7 +520,7 @@ class Subnet(models.Model):
 class Flow:
     """One page of a subnet's address flow; `next_cursor` is None on the last page."""
 
-    items: list[Any]
+    items: list[FlowItem]
     next_cursor: str | None
 
 
@@ -662,7 +670,7 @@ class Host(models.Model):
         if self.subnet_id:
             self.vrf_key = self.subnet.vrf_key
 
-    def clean_fields(self, exclude: Any = None) -> None:
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         # "00-1A-2B-3C-4D-5E" and "001a.2b3c.4d5e" are the same MAC: accept every common spelling.
         self.mac = normalise_mac(self.mac)
         super().clean_fields(exclude=exclude)
@@ -706,7 +714,7 @@ class Host(models.Model):
             where = f"VRF {subnet.vrf}" if subnet.vrf_id else "the global table"
             raise ValidationError({"address": f"{address} is already in use in {where}."})
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def save(self, **kwargs: Unpack[SaveOptions]) -> None:
         self.derive()
         # A host belongs to the most specific subnet that contains it.
         if self.subnet_id and "update_fields" not in kwargs:
@@ -718,9 +726,9 @@ class Host(models.Model):
             if best is not None and best.prefix_length > self.subnet.prefix_length:
                 self.subnet = best
         self._home = None
-        super().save(*args, **kwargs)
+        super().save(**kwargs)
 
-    def validate_constraints(self, exclude: Any = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         # clean() checks (VRF, address) uniqueness already, with a message that says where.
         super().validate_constraints(exclude={*(exclude or ()), "key"})
 

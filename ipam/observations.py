@@ -8,9 +8,12 @@ that differs from the documented one means. ipam imports neither: observers call
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
-MacHandler = Callable[[Any, str, str], object]
+if TYPE_CHECKING:
+    from ipam.models import Host
+
+MacHandler: TypeAlias = "Callable[[Host, str, str], object]"
 _handlers: list[MacHandler] = []
 
 
@@ -20,7 +23,7 @@ def on_mac_seen(handler: MacHandler) -> None:
         _handlers.append(handler)
 
 
-def mac_seen(host: Any, mac: str) -> str:
+def mac_seen(host: Host, mac: str) -> str:
     """A source saw `mac` at `host`: fill an empty MAC, report a different one.
 
     Returns "set", "same" or "differs".

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from ipam.models import Host
+    from netkeep.types import Actor
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Owner:
     detail: str = ""
 
 
-Lookup = Callable[[list[int], Any], dict[int, list[Owner]]]
+Lookup: TypeAlias = "Callable[[list[int], Actor], dict[int, list[Owner]]]"
 _lookups: list[Lookup] = []
 
 
@@ -34,7 +35,7 @@ def register(lookup: Lookup) -> None:
         _lookups.append(lookup)
 
 
-def attach(hosts: Iterable[Host], user: Any = None) -> None:
+def attach(hosts: Iterable[Host], user: Actor = None) -> None:
     """Set `owners` on every host, with one query per registered lookup."""
     rows = [h for h in hosts if h is not None]
     found: dict[int, list[Owner]] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -89,5 +89,5 @@ class HostQuerySet(models.QuerySet["Host"]):
     def at(self, address: IPAddress, vrf_key: int = 0) -> HostQuerySet:
         return self.filter(vrf_key=vrf_key, family=address.version, key=address_key(address))
 
-    def search_fields(self, **kwargs: Any) -> HostQuerySet:
+    def search_fields(self, **kwargs: object) -> HostQuerySet:
         return self.filter(**kwargs)

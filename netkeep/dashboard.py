@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, When
@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Power
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from django_filters import FilterSet
 
 from backups import stats as backup_stats
 from backups.filters import FleetFilter
@@ -35,6 +36,9 @@ from ipam.models import Host, HostStatus, Subnet
 from netkeep import charts, health
 from netkeep.charts import HourCell
 from netkeep.models import Event
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # Rows per panel: the page is bounded by what it shows.
 ROWS = 8
@@ -135,7 +139,7 @@ class Dashboard:
     reconcile: Figure | None = None
     failing_backups: Figure | None = None
     checks_down: Figure | None = None
-    checks_down_rows: list[Any] = field(default_factory=list)
+    checks_down_rows: list[ServiceCheck] = field(default_factory=list)
     events: list[Event] | None = None
     recent_events: Figure | None = None
     warnings: list[Alert] = field(default_factory=list)
@@ -151,7 +155,7 @@ class Dashboard:
         return [(state, n, round(100 * n / self.hosts.n, 1)) for state, n in parts]
 
 
-def _count(filterset: Any, url: str) -> Figure:
+def _count(filterset: FilterSet, url: str) -> Figure:
     return Figure(filterset.qs.count() if filterset.is_valid() else 0, url)
 
 
@@ -233,7 +237,7 @@ def _query(params: dict[str, str]) -> QueryDict:
     return query
 
 
-def _device_panels(board: Dashboard, user: Any) -> None:
+def _device_panels(board: Dashboard, user: User) -> None:
     params = board.filters.devices()
     if user.has_perm("inventory.view_servicecheck"):
         query = {**params, "status": CheckStatus.DOWN}
@@ -270,7 +274,7 @@ def _checks() -> QuerySet[ServiceCheck]:
     return ServiceCheck.objects.select_related("device")
 
 
-def warnings(user: Any) -> list[Alert]:
+def warnings(user: User) -> list[Alert]:
     """What stops Netkeep watching: an empty allowlist, no worker, scanning off everywhere."""
     found = []
     try:
@@ -313,7 +317,7 @@ def warnings(user: Any) -> list[Alert]:
     return found
 
 
-def first_run_steps(user: Any) -> list[Step]:
+def first_run_steps(user: User) -> list[Step]:
     """The four steps from an empty install to a watched network, ticked off as they are done."""
     done = Subnet.objects.aggregate(
         subnets=Count("pk"), scanned=Count("pk", filter=Q(scan_enabled=True))
@@ -350,7 +354,7 @@ def first_run_steps(user: Any) -> list[Step]:
     ]
 
 
-def build(user: Any, filters: Filters, now: datetime | None = None) -> Dashboard:
+def build(user: User, filters: Filters, now: datetime | None = None) -> Dashboard:
     """The dashboard as `user` may see it, narrowed by `filters`."""
     board = Dashboard(now=now or timezone.now(), filters=filters)
     can_list_hosts = user.has_perm("ipam.view_host")

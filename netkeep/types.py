@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypeAlias, TypedDict
 
+from django.db.models.base import ModelBase
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -28,3 +30,12 @@ def saved_user(user: Actor) -> User | None:
     from accounts.models import User
 
     return user if isinstance(user, User) and user.pk else None
+
+
+class SaveOptions(TypedDict, total=False):
+    """The keyword arguments of Model.save(), for overrides that pass them on."""
+
+    force_insert: bool | tuple[ModelBase, ...]
+    force_update: bool
+    using: str | None
+    update_fields: Iterable[str] | None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
@@ -24,13 +25,13 @@ class SiteSerializer(FullCleanSerializer):
     class Meta:
         model = Site
         fields = ["id", "name", "description"]
-        validators: list[Any] = []
+        validators: list[Callable[..., object]] = []  # full_clean() checks uniqueness
 
 
 SECRET_HELP = "Write-only. Leave out to keep the stored value; an empty string removes it."
 
 
-def _secret(**kwargs: Any) -> serializers.CharField:
+def _secret() -> serializers.CharField:
     return serializers.CharField(
         write_only=True,
         required=False,
@@ -39,7 +40,6 @@ def _secret(**kwargs: Any) -> serializers.CharField:
         max_length=20000,
         style={"input_type": "password"},
         help_text=SECRET_HELP,
-        **kwargs,
     )
 
 
@@ -82,11 +82,22 @@ class CredentialSetSerializer(FullCleanSerializer):
             "updated",
         ]
         read_only_fields = ["created", "updated"]
-        validators: list[Any] = []
+        validators: list[Callable[..., object]] = []  # full_clean() checks uniqueness
 
     @extend_schema_field(SecretsSetSerializer)
     def get_secrets_set(self, cred: CredentialSet) -> dict[str, bool]:
         return cred.secrets_set()
+
+
+class InterfaceItem(TypedDict, total=False):
+    """One interface as InterfaceSerializer validated it."""
+
+    name: str
+    address: str | None
+    vlan: VLAN | None
+    mac: str
+    is_upstream: bool
+    description: str
 
 
 class InterfaceSerializer(serializers.Serializer):
@@ -108,7 +119,7 @@ class InterfaceSerializer(serializers.Serializer):
     is_upstream = serializers.BooleanField(required=False, default=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
-    def to_representation(self, instance: Interface) -> dict[str, Any]:
+    def to_representation(self, instance: Interface) -> dict[str, object]:
         return {
             "id": instance.pk,
             "name": instance.name,
@@ -217,9 +228,9 @@ class DeviceSerializer(FullCleanSerializer):
             "created",
             "updated",
         ]
-        validators: list[Any] = []
+        validators: list[Callable[..., object]] = []  # full_clean() checks uniqueness
 
-    def to_representation(self, instance: Device) -> dict[str, Any]:
+    def to_representation(self, instance: Device) -> dict[str, object]:
         data = super().to_representation(instance)
         host = instance.management_host
         data["management_address"] = host.address if host else None
@@ -241,7 +252,7 @@ class DeviceSerializer(FullCleanSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         vrf = attrs.pop("vrf", None)
-        extra: dict[str, Any] = {}
+        extra: dict[str, object] = {}
         if "management_address" in attrs:
             extra["management_host"] = self._address(
                 attrs.pop("management_address"), vrf, "management_address"
@@ -261,7 +272,7 @@ class DeviceSerializer(FullCleanSerializer):
         attrs.update(extra)
         return attrs
 
-    def _interface_rows(self, items: list[dict[str, Any]], vrf: VRF | None) -> list[InterfaceRow]:
+    def _interface_rows(self, items: list[InterfaceItem], vrf: VRF | None) -> list[InterfaceRow]:
         rows: list[InterfaceRow] = []
         errors: list[dict[str, Any]] = []
         names: set[str] = set()

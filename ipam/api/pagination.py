@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
+
+if TYPE_CHECKING:
+    from ipam.models import Host
 
 
 class HostCursorPagination(CursorPagination):
@@ -22,18 +26,21 @@ class HostCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
-    def _get_position_from_instance(self, instance: Any, ordering: Any) -> str:
+    def _get_position_from_instance(
+        self, instance: Host | dict[str, object], ordering: object
+    ) -> str:
         row = instance if isinstance(instance, dict) else vars(instance)
         return f"{row['vrf_key']}:{row['family']}:{row['key']}"
 
     def paginate_queryset(  # type: ignore[override]
-        self, queryset: QuerySet[Any], request: Request, view: Any = None
-    ) -> list[Any] | None:
+        self, queryset: QuerySet[Host], request: Request, view: APIView | None = None
+    ) -> list[Host] | None:
         self.request = request
         self.page_size = self.get_page_size(request) or HostCursorPagination.page_size
         self.base_url = request.build_absolute_uri()
         self.cursor = self.decode_cursor(request)
         reverse = bool(self.cursor and self.cursor.reverse)
+        # Our cursor's position is text, where DRF's stubs say int.
         position: Any = self.cursor.position if self.cursor else None
         order = [f"-{f}" for f in self.ordering] if reverse else list(self.ordering)
         queryset = queryset.order_by(*order)
@@ -41,7 +48,7 @@ class HostCursorPagination(CursorPagination):
             queryset = queryset.filter(_beyond(position, before=reverse))
         results = list(queryset[: self.page_size + 1])
         self.page = results[: self.page_size]
-        following: Any = (
+        following: str | None = (
             self._get_position_from_instance(results[-1], None)
             if len(results) > len(self.page)
             else None

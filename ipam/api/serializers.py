@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -43,7 +44,7 @@ class VLANSerializer(FullCleanSerializer):
         model = VLAN
         fields = ["id", "vid", "name", "colour", "description", "tags"]
         # full_clean() checks (vid, name) uniqueness with the model's own message.
-        validators: list[Any] = []
+        validators: list[Callable[..., object]] = []  # full_clean() checks uniqueness
 
 
 class UtilisationSerializer(serializers.Serializer):
@@ -97,7 +98,7 @@ class SubnetSerializer(FullCleanSerializer):
             "updated",
         ]
         read_only_fields = ["family", "prefix_length", "parent", "created", "updated"]
-        validators: list[Any] = []
+        validators: list[Callable[..., object]] = []  # full_clean() checks uniqueness
 
     def validate_dns_resolver(self, value: str | None) -> str | None:
         return value or None  # empty clears it, like null and like the form
@@ -230,7 +231,7 @@ class HostSerializer(FullCleanSerializer):
         list_serializer_class = HostListSerializer
         fields = HOST_FIELDS
         read_only_fields = ["family", "ptr_name", "status", "latency_ms", *HOST_TIMES]
-        validators: list[Any] = []
+        validators: list[Callable[..., object]] = []  # full_clean() checks uniqueness
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         vrf = attrs.pop("vrf", None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import ProtectedError, QuerySet
+from django.db.models import Model, ProtectedError, QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status, viewsets
@@ -37,7 +37,7 @@ class Conflict(APIException):
 class CleanDeleteMixin:
     """A delete the model refuses (hosts still inside, objects still using it) is a 409."""
 
-    def perform_destroy(self, instance: Any) -> None:
+    def perform_destroy(self, instance: Model) -> None:
         try:
             instance.delete()
         except DjangoValidationError as error:

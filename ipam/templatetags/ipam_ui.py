@@ -60,7 +60,7 @@ def percent_text(used: Any, usable: Any) -> str:
 
 
 @register.filter
-def ago(value: Any) -> str:
+def ago(value: object) -> str:
     """Compact relative time for dense tables: "45 s ago", "12 min ago", "3 h ago", "5 d ago"."""
     if not isinstance(value, datetime):
         return ""

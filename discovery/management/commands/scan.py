@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
@@ -33,6 +33,12 @@ def _refuse(message: str) -> CommandError:
     return CommandError(message, returncode=2)
 
 
+class Options(TypedDict):
+    action: str
+    target: str | None
+    profile: str
+
+
 class Command(BaseCommand):
     help = "Sweep, port-scan or resolve a subnet, host or network now, in the foreground."
 
@@ -45,7 +51,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--profile", default="", help="Nmap profile name (ports).")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: Unpack[Options]) -> None:
         # Runs whose worker died are failed first, so they neither block nor mislead.
         jobs.reap_stale_runs()
         if options["action"] == "status":

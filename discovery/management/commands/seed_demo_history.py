@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypedDict, Unpack
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,6 +47,12 @@ class Timeline:
         return not (self.flaky and self.rng.random() < 0.05)
 
 
+class Options(TypedDict):
+    hosts: int
+    seed: int
+    if_empty: bool
+
+
 class Command(BaseCommand):
     help = (
         "Generate status history (raw samples for the last 48 h, hourly roll-ups for the "
@@ -54,14 +60,14 @@ class Command(BaseCommand):
         "status and status_changed_at. Generated, never scanned."
     )
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--hosts", type=int, default=200, help="at most this many hosts")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when any history exists"
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: Unpack[Options]) -> None:
         if options["if_empty"] and (HostSample.objects.exists() or HostHourly.objects.exists()):
             self.stdout.write("Status history exists; nothing generated.")
             return

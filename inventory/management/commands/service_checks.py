@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from inventory import checks
+
+
+class Options(TypedDict):
+    seconds: float
+    concurrency: int
 
 
 class Command(BaseCommand):
@@ -16,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=0, help="Keep cycling this long.")
         parser.add_argument("--concurrency", type=int, default=checks.CONCURRENCY)
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: Unpack[Options]) -> None:
         if options["seconds"]:
             total = checks.loop(options["seconds"])
             self.stdout.write(f"{total} check(s) run.")

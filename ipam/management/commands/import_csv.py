@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ipam.importing import KINDS, MODES, ImportFileError, decode, run_import
+
+
+class Options(TypedDict):
+    file: str
+    kind: str
+    mode: str
+    dry_run: bool
+    valid_only: bool
+    verbosity: int
 
 
 class Command(BaseCommand):
@@ -34,7 +43,7 @@ class Command(BaseCommand):
             help="Apply the valid rows even when others have errors (they are reported).",
         )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: Unpack[Options]) -> None:
         if options["file"] == "-":
             import sys
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict, Unpack
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from ipam import usage
 from ipam.models import Subnet
+
+
+class Options(TypedDict):
+    subnet: int | None
 
 
 class Command(BaseCommand):
@@ -16,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--subnet", type=int, help="Only this subnet (its id).")
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: Unpack[Options]) -> None:
         subnets = Subnet.objects.all()
         if options["subnet"]:
             subnets = subnets.filter(pk=options["subnet"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import BaseCommand, CommandError
 
 from netkeep import crypto
@@ -15,7 +13,7 @@ class Command(BaseCommand):
         "key of NETKEEP_SECRET_KEYS. Safe to run twice and safe to interrupt: run it again."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: object) -> None:
         counts = crypto.rotate_all()
         unreadable = 0
         for c in counts:

@@ -8,8 +8,6 @@ within their jitter, and schedules an app no longer wants are removed.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.management.base import BaseCommand
 
 from netkeep import jobs
@@ -18,7 +16,7 @@ from netkeep import jobs
 class Command(BaseCommand):
     help = "Create, update and remove django-q2 schedules to match what the apps declare."
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def handle(self, *args: str, **options: object) -> None:
         for prefix, result in jobs.sync_all().items():
             self.stdout.write(
                 f"{prefix}: {result['created']} created, {result['updated']} updated, "
