@@ -1,5 +1,7 @@
 """The events page, mounted at /events/."""
 
+from functools import partial
+
 from django.urls import path
 
 from discovery import event_views
@@ -12,7 +14,9 @@ urlpatterns = [
     # One address per kind of watchable object: /events/watch/subnet/3/, host, device.
     *(
         path(
-            f"watch/{s.label}/<int:pk>/", event_views.watch, {"label": s.label}, f"{s.label}_watch"
+            f"watch/{s.label}/<int:pk>/",
+            partial(event_views.watch, label=s.label),
+            name=f"{s.label}_watch",
         )
         for s in SUBJECTS.values()
         if s.watchable

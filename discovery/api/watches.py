@@ -76,7 +76,9 @@ class WatchViewSet(
         if getattr(self, "swagger_fake_view", False):  # the schema, built without a user
             return Watch.objects.none()
         user = cast(User, self.request.user)  # the permissions refused anonymous callers
-        return Watch.objects.filter(user=user).select_related("content_type")
+        # Watches are made with numeric ids only; anything else (an admin's typo) is not listed.
+        mine = Watch.objects.filter(user=user, object_id__regex=r"^[0-9]+$")
+        return mine.select_related("content_type")
 
     @extend_schema(
         responses={
