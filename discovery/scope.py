@@ -18,8 +18,12 @@ from ipam import addresses
 Network = addresses.IPNetwork
 Address = addresses.IPAddress
 
+# Where an administrator widens the scope, in the words of the page's own tab
+# (pages link these words: see discovery/templatetags/discovery_ui.py).
+ALLOWLIST_PAGE = "Discovery → Allowlist"
 EMPTY_ALLOWLIST_HINT = (
-    "the allowlist is empty: add networks in SCAN_ALLOWED_NETWORKS or the Discovery settings page"
+    "the allowlist is empty, and nothing is scanned until it has a network:"
+    f" an administrator adds one under {ALLOWLIST_PAGE} or in SCAN_ALLOWED_NETWORKS"
 )
 
 # Ranges that are never scanned, whatever the allowlist says. Checked by overlap,
@@ -128,7 +132,7 @@ def check_scope(
     listed = ", ".join(str(n) for n in allowed)
     raise ScopeError(
         f"{network} is outside the networks allowed for scanning ({listed}):"
-        " an administrator can add it in SCAN_ALLOWED_NETWORKS or the Discovery settings page"
+        f" an administrator can add it under {ALLOWLIST_PAGE} or in SCAN_ALLOWED_NETWORKS"
     )
 
 

@@ -27,6 +27,17 @@ def allowed_networks() -> list[scope.Network]:
     return list(dict.fromkeys(networks))
 
 
+def allowlist_is_empty() -> bool:
+    """True while every scan is refused for want of an allowed network.
+
+    A SCAN_ALLOWED_NETWORKS that does not parse refuses every scan as well.
+    """
+    try:
+        return not allowed_networks()
+    except scope.ScopeError:
+        return True
+
+
 def check(target: scope.Network | scope.Address) -> None:
     """Raise ScopeError with the reason unless `target` may be scanned."""
     scope.check_scope(target, allowed_networks())

@@ -38,6 +38,7 @@ from discovery.models import (
     ScanProfileDef,
     ScanRun,
 )
+from discovery.templatetags.discovery_ui import allowlist_link
 from ipam import owners
 from ipam.filters import host_scope
 from ipam.models import Host, Subnet
@@ -88,6 +89,7 @@ def index(request: AuthedRequest) -> HttpResponse:
         capability=icmp.detect_capability(),
         events=Event.objects.all()[:RECENT_EVENTS],
         open_items=ReconciliationItem.objects.open().count(),
+        allowlist_empty=scope_rules.allowlist_is_empty(),
     )
     return render(request, "discovery/index.html", context)
 
@@ -166,7 +168,7 @@ def _scan_refused(request: AuthedRequest, error: str, back: str, status: int = 4
         response = render(request, "discovery/_scan_refused.html", {"error": error})
         response["X-Netkeep-Refused"] = str(status)
         return response
-    messages.error(request, error)
+    messages.error(request, allowlist_link(error))
     return redirect(back)
 
 

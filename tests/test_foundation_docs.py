@@ -1,4 +1,4 @@
-"""docs/contributing.md's "where things live" index names only files that exist."""
+"""The docs: the index names files that exist; the README says what a user must know."""
 
 from __future__ import annotations
 
@@ -24,3 +24,10 @@ def test_the_index_names_the_functions_it_points_to() -> None:
     index = _index()
     for path, name in re.findall(r"`([a-z_/]+\.py)` \(`([A-Za-z_]+)`", index):
         assert re.search(rf"^(class|def) {name}\b", (ROOT / path).read_text(), re.M), (path, name)
+
+
+def test_the_readme_says_scanning_is_refused_until_the_allowlist_has_a_network() -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "is refused until the allowlist has at least one network" in readme
+    assert "*Discovery → Allowlist*" in readme
+    assert "Discovery settings page" not in readme

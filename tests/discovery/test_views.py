@@ -374,6 +374,59 @@ def test_an_empty_allowlist_says_what_to_do(
     assert not ScanRun.objects.exists()
 
 
+def test_the_refusal_names_the_allowlist_tab_and_links_it(
+    editor_client: Client, lab: dict, settings: Any
+) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = []
+    url = reverse("discovery:scan_subnet", args=[lab["subnet"].pk])
+    link = '<a href="/discovery/allowlist/">Discovery → Allowlist</a>'
+    fragment = editor_client.post(url, headers=HX).content.decode()
+    assert link in fragment and "settings page" not in fragment
+    # Without htmx the refusal is a message on the page the user came from.
+    page = editor_client.post(url, follow=True).content.decode()
+    assert "nothing is scanned until it has a network" in page and link in page
+
+
+def test_a_target_outside_the_allowlist_links_the_allowlist_too(
+    editor_client: Client, lab: dict
+) -> None:
+    url = reverse("discovery:scan_subnet", args=[lab["outside"].pk])
+    fragment = editor_client.post(url, headers=HX).content.decode()
+    assert "outside the networks allowed for scanning" in fragment
+    assert '<a href="/discovery/allowlist/">Discovery → Allowlist</a>' in fragment
+
+
+def test_a_refusal_link_never_lets_markup_through(editor_client: Client, lab: dict) -> None:
+    from discovery.templatetags.discovery_ui import allowlist_link
+
+    shown = allowlist_link("<b>x</b> under Discovery → Allowlist")
+    assert shown.startswith("&lt;b&gt;x&lt;/b&gt; under <a href=")
+
+
+def test_the_overview_shows_the_allowlist_step_instead_of_scan_now_while_empty(
+    admin_client: Client, viewer_client: Client, settings: Any
+) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = []
+    page = admin_client.get(reverse("discovery:index")).content.decode()
+    assert "First, allow a network for scanning" in page
+    assert '<a href="/discovery/allowlist/">Add a network on the Allowlist tab</a>' in page
+    assert "Scan now" not in page
+    # A viewer cannot add one: the step says who can.
+    page = viewer_client.get(reverse("discovery:index")).content.decode()
+    assert "An administrator adds a network" in page and "Scan now" not in page
+    AllowedNetwork.objects.create(network="198.18.0.0/24")
+    page = admin_client.get(reverse("discovery:index")).content.decode()
+    assert "First, allow a network" not in page and "Scan now" in page
+
+
+def test_a_setting_that_does_not_parse_counts_as_an_empty_allowlist(
+    admin_client: Client, settings: Any
+) -> None:
+    settings.SCAN_ALLOWED_NETWORKS = ["not-a-network"]
+    page = admin_client.get(reverse("discovery:index")).content.decode()
+    assert "First, allow a network for scanning" in page
+
+
 def test_the_per_user_rate_limit_is_a_clear_message(
     editor_client: Client, lab: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
