@@ -45,7 +45,7 @@ def test_the_navigation_is_hidden_while_a_password_change_is_required(db: None) 
 
 def test_the_theme_toggle_and_skip_link_are_there(admin_client: Client) -> None:
     page = admin_client.get("/").content.decode()
-    assert "data-theme-toggle" in page and 'aria-pressed="false"' in page
+    assert "data-theme-toggle" in page and 'aria-label="Theme: light, dark or high contrast"' in page
     # Applied before first paint: a blocking script in <head>, from a file (no inline script).
     head = page.split("</head>")[0]
     theme_js = re.search(r'<script src="([^"]*/theme\.js)"></script>', head)
@@ -59,4 +59,4 @@ def test_static_files_are_served_to_anonymous_visitors(db: None) -> None:
     response = Client().get("/static/css/netkeep.css")
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
-    assert b'[data-theme="contrast"]' in body
+    assert b'[data-theme="contrast"]' in body and b'[data-theme="dark"]' in body

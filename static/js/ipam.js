@@ -98,3 +98,48 @@
 
   document.addEventListener("DOMContentLoaded", highlightJump);
 })();
+
+// Keyboard: expanding a free run replaces the row whose link had the focus.
+// Put the focus back in the same place (the run's toggle, or the first revealed
+// address) so that Tab continues through the revealed "Add host here" links
+// instead of restarting at the top of the page.
+(function () {
+  "use strict";
+  var pending = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var link = event.detail.elt;
+    if (!link || !link.matches || !link.matches("a.free")) return;
+    var row = link.closest("tr");
+    pending = {
+      focused: document.activeElement === link,
+      run: row ? row.dataset.run || "" : "",
+      first: (link.querySelector(".mono") || link).textContent.split("–")[0].trim()
+    };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!pending) return;
+    var wanted = pending;
+    pending = null;
+    if (!wanted.focused) return;
+    var body = document.getElementById("flow-rows");
+    if (!body) return;
+    var target = null;
+    if (!wanted.run) {
+      // First expansion: the run's new header button stands where the link was.
+      target = body.querySelector('button.free-toggle[data-run="' + wanted.first + '"]');
+    }
+    if (!target) {
+      var cells = body.querySelectorAll("tr.free-addr td.addr");
+      for (var i = 0; i < cells.length && !target; i++) {
+        if (cells[i].textContent.trim() === wanted.first) {
+          target = cells[i].closest("tr").querySelector("a, button");
+        }
+      }
+    }
+    // A viewer has no "Add host here" links: the run's toggle is the nearest control.
+    if (!target) target = body.querySelector('button.free-toggle[data-run="' + (wanted.run || wanted.first) + '"]');
+    if (target) target.focus();
+  });
+})();

@@ -1,16 +1,25 @@
 // Netkeep: small progressive enhancements. Everything works without this file.
 (function () {
   "use strict";
+  // The theme button cycles light → dark → high contrast; its label says which is on.
+  var THEMES = ["light", "dark", "contrast"];
+  var NAMES = { light: "Light", dark: "Dark", contrast: "High contrast" };
   function applyTheme(theme) {
+    if (THEMES.indexOf(theme) === -1) theme = "light";
     document.documentElement.dataset.theme = theme;
+    var next = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];
     document.querySelectorAll("[data-theme-toggle]").forEach(function (b) {
-      b.setAttribute("aria-pressed", theme === "contrast" ? "true" : "false");
+      var label = "Theme: " + NAMES[theme] + ". Switch to " + NAMES[next];
+      b.setAttribute("aria-label", label);
+      b.setAttribute("title", label);
+      b.dataset.current = theme;
     });
   }
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("[data-theme-toggle]");
     if (!toggle) return;
-    var next = document.documentElement.dataset.theme === "contrast" ? "light" : "contrast";
+    var now = THEMES.indexOf(document.documentElement.dataset.theme);
+    var next = THEMES[(now + 1) % THEMES.length];
     try { localStorage.setItem("netkeep-theme", next); } catch (e) {}
     applyTheme(next);
   });

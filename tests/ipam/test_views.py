@@ -131,7 +131,7 @@ def test_it_shows_a_bad_network_next_to_the_field(editor_client: Client, world: 
     response = editor_client.post(reverse("ipam:subnet_create"), {"network": "198.18.5.1/24"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="id_network-error"' in html
+    assert 'id="id_network_error"' in html
     assert "198.18.5.1/24 has host bits set: the network is 198.18.5.0/24" in html
     # Reported once, although the field and the model's clean() both find it.
     assert html.count("has host bits set") == 1
@@ -188,7 +188,7 @@ def test_it_shows_host_address_errors_next_to_the_field(
     response = editor_client.post(reverse("ipam:host_create"), {"address": address})
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="id_address-error"' in html and message in html
+    assert 'id="id_address_error"' in html and message in html
 
 
 def test_it_prefills_the_host_form_from_add_host_here(editor_client: Client, world: dict) -> None:
@@ -199,7 +199,7 @@ def test_it_prefills_the_host_form_from_add_host_here(editor_client: Client, wor
 def test_it_refuses_a_vlan_id_out_of_range(editor_client: Client, world: dict) -> None:
     response = editor_client.post(reverse("ipam:vlan_create"), {"vid": 5000, "name": "x"})
     assert response.status_code == 200
-    assert 'id="id_vid-error"' in response.content.decode()
+    assert 'id="id_vid_error"' in response.content.decode()
     assert not VLAN.objects.filter(name="x").exists()
 
 
