@@ -45,7 +45,8 @@ def test_the_navigation_is_hidden_while_a_password_change_is_required(db: None) 
 
 def test_the_theme_toggle_and_skip_link_are_there(admin_client: Client) -> None:
     page = admin_client.get("/").content.decode()
-    assert "data-theme-toggle" in page and 'aria-label="Theme: light, dark or high contrast"' in page
+    assert "data-theme-toggle" in page
+    assert 'aria-label="Theme: light, dark or high contrast"' in page
     # Applied before first paint: a blocking script in <head>, from a file (no inline script).
     head = page.split("</head>")[0]
     theme_js = re.search(r'<script src="([^"]*/theme\.js)"></script>', head)

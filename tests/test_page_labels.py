@@ -39,9 +39,10 @@ class Labels(HTMLParser):
         found = dict(attrs)
         if tag == "form":
             self._in_get_form = (found.get("method") or "get").lower() == "get"
-        if self._in_get_form and tag in ("input", "select") and found.get("name"):
-            if found.get("type") not in ("hidden", "submit", "checkbox"):
-                self.filter_names.add(str(found["name"]))
+        typed = found.get("type") not in ("hidden", "submit", "checkbox")
+        fills = tag in ("input", "select") and typed
+        if self._in_get_form and fills and found.get("name"):
+            self.filter_names.add(str(found["name"]))
         if found.get("id"):
             self.ids.add(str(found["id"]))
         for name in ("aria-describedby", "aria-labelledby", "aria-controls"):
