@@ -308,5 +308,7 @@ def every_page(shard: int | None = None) -> Iterator[Page]:
             path = _fill(regex, values)
             match = resolve(path)
             kwargs = {k: str(v) for k, v in match.kwargs.items()}
+            # path(..., {"label": "subnet"}) adds fixed arguments to the captured ones.
+            kwargs = {k: v for k, v in kwargs.items() if k not in pattern.default_args}
             assert match.func == pattern.callback and kwargs == values, (regex, path)
             yield Page(path, pattern, regex)

@@ -67,6 +67,19 @@ def test_accepting_an_undocumented_host_documents_it_and_is_audited(subnet: Any,
     assert kinds() == []
 
 
+def test_a_decision_in_the_audit_trail_names_the_address_not_a_row_id(
+    subnet: Any, erin: Any
+) -> None:
+    host = make_host("198.18.0.20", origin=HostOrigin.DISCOVERED, status=HostStatus.UP)
+    reconcile.refresh()
+    item = ReconciliationItem.objects.get()
+    with audit.context("web", user=erin):
+        reconcile.accept(item, erin)
+    entry = AuditEntry.objects.filter(content_type__model="reconciliationitem").latest("id")
+    assert entry.object_repr == "Alive but undocumented: 198.18.0.20"
+    assert not entry.object_repr.endswith(f": {host.pk}")
+
+
 def test_accepting_a_ptr_mismatch_takes_the_ptr_as_hostname(subnet: Any, erin: Any) -> None:
     host = make_host("198.18.0.40", hostname="files", ptr_name="nas.lab.test")
     reconcile.refresh()
