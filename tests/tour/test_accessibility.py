@@ -1,10 +1,11 @@
-"""An automated accessibility check of the main pages with axe-core.
+"""An automated accessibility check of the main pages with axe-core, in every theme.
 
 axe-core is vendored for the tests only (tests/vendor/, MPL-2.0) and injected
 into each page; Netkeep's Content-Security-Policy rightly refuses injected
 scripts, so these tests alone use a browser context that bypasses the policy.
 It runs the rules a user trips over first, and only those (axe's other rules
-would double the time): form fields, buttons, links or images without a name.
+would double the time): text contrast below WCAG AA, in every theme the theme
+button offers, and form fields, buttons, links or images without a name.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ipam.models import Host
 from netkeep import jobs
 from netkeep.events import _event
 from netkeep.models import EventKind
-from tests.browser import BROWSER_MARKS, sign_in
+from tests.browser import BROWSER_MARKS, choose_theme, sign_in, theme_cycle
 from tests.conftest import make_user
 from tests.factories import make_device, make_host, make_subnet
 
@@ -45,6 +46,7 @@ NAMED = (
 )
 RUN = "async (only) => await axe.run(document, {runOnly: only})"
 NAMES = {"type": "rule", "values": list(NAMED)}
+CONTRAST = {"type": "rule", "values": ["color-contrast"]}
 
 
 @pytest.fixture
@@ -142,3 +144,19 @@ def test_every_field_button_link_and_image_of_the_main_pages_has_a_name(
     page = sign_in(axe_context, live_server, "alice")
     visit(page, live_server.url, data, "", found, NAMES)
     assert not found, "elements without a name:\n" + "\n".join(found)
+
+
+def test_text_on_the_main_pages_meets_wcag_aa_contrast_in_every_theme(
+    browser: Any, live_server: Any, data: dict[str, Any], axe_context: Any
+) -> None:
+    make_user("alice", "admin")
+    found: list[str] = []
+    page = sign_in(axe_context, live_server, "alice")
+    check(page, "sign-in", found, CONTRAST)
+    themes = theme_cycle(page)
+    assert {"light", "contrast"} <= set(themes)
+    for theme in themes:
+        choose_theme(page, theme)
+        visit(page, live_server.url, data, theme, found, CONTRAST)
+        assert page.evaluate("document.documentElement.dataset.theme") == theme
+    assert not found, "text below WCAG AA contrast:\n" + "\n".join(found)
