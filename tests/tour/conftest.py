@@ -9,6 +9,7 @@ lab, while the browser and the live server stay on the machine's loopback.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -37,6 +38,11 @@ def shared_db(live_server: Any, django_db_blocker: Any, tmp_path: Path) -> Itera
     if conn.vendor != "sqlite":
         yield
         return
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # Known defect: under pytest-xdist the live server's request threads share the
+        # swapped file connection and crash (segfault in sqlite3). The tour runs on
+        # PostgreSQL in CI, and on SQLite without -n.
+        pytest.skip("the tour on SQLite needs a run without pytest-xdist (-n)")
     path = tmp_path / "tour.sqlite3"
     with django_db_blocker.unblock():
         conn.ensure_connection()
