@@ -25,7 +25,9 @@ def found() -> object:
 def test_the_drawer_offers_make_a_device_and_the_form_comes_filled(
     editor_client: Client, found: object
 ) -> None:
-    drawer = editor_client.get(reverse("discovery:host_drawer", args=[found.pk]))  # type: ignore[attr-defined]
+    drawer = editor_client.get(
+        reverse("discovery:host_drawer", args=[found.pk]), HTTP_HX_REQUEST="true"
+    )  # type: ignore[attr-defined]
     link = reverse("discovery:host_make_device", args=[found.pk])  # type: ignore[attr-defined]
     assert link in drawer.content.decode()
     form_url = editor_client.get(link)["Location"]
@@ -50,5 +52,7 @@ def test_the_drawer_offers_make_a_device_and_the_form_comes_filled(
 def test_viewers_cannot_make_devices(viewer_client: Client, found: object) -> None:
     link = reverse("discovery:host_make_device", args=[found.pk])  # type: ignore[attr-defined]
     assert viewer_client.get(link).status_code == 403
-    drawer = viewer_client.get(reverse("discovery:host_drawer", args=[found.pk]))  # type: ignore[attr-defined]
+    drawer = viewer_client.get(
+        reverse("discovery:host_drawer", args=[found.pk]), HTTP_HX_REQUEST="true"
+    )  # type: ignore[attr-defined]
     assert link not in drawer.content.decode()
