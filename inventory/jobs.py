@@ -8,9 +8,10 @@ device and the run (diagnosis, prompt, working set, per-set attempts).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from inventory import connect
+from inventory import connect, ssh
 from inventory.models import Device
 from netkeep import jobs
 
@@ -47,47 +48,54 @@ def _device(run: jobs.Run) -> Device | None:
     )
 
 
-def run_connection_test(run_id: int) -> str:
-    """The worker's entry point for a connection test."""
+def _on_device(run_id: int, what: str, work: Callable[[jobs.Run, Device], None]) -> str:
+    """Claim the run, load its device and do the work; returns the run's status."""
     run = jobs.claim(run_id)
     if run is None:
         return "skipped"
     device = _device(run)
     if device is None:
-        run.fail("The device was deleted before the test ran.")
+        run.fail(f"The device was deleted before {what} ran.")
         return run.status
     run.progress(0, 1, force=True)
+    work(run, device)
+    return run.status
+
+
+def _refused(run: jobs.Run, result: ssh.Result) -> None:
+    run.error_class = result.diagnosis
+    run.fail(result.message, counts=connect.summary(result))
+
+
+def _test(run: jobs.Run, device: Device) -> None:
     result = connect.check_connection(device)
     run.progress(1, recorded=1)
     if result.ok:
         run.finish(connect.summary(result))
     else:
-        run.error_class = result.diagnosis
-        run.fail(result.message, counts=connect.summary(result))
-    return run.status
+        _refused(run, result)
 
 
-def run_platform_detection(run_id: int) -> str:
-    """The worker's entry point for platform detection."""
-    run = jobs.claim(run_id)
-    if run is None:
-        return "skipped"
-    device = _device(run)
-    if device is None:
-        run.fail("The device was deleted before detection ran.")
-        return run.status
-    run.progress(0, 1, force=True)
+def _detect(run: jobs.Run, device: Device) -> None:
     try:
         guess, result = connect.detect(device)
     except Exception as error:
         run.fail(f"Detection failed: {type(error).__name__}")
-        return run.status
+        return
     run.progress(1, recorded=1)
     if guess:
         run.finish({"guess": guess, **connect.summary(result)})
     elif result.ok:
         run.fail("Logged in, but SSHDetect could not tell the platform: choose it by hand.")
     else:
-        run.error_class = result.diagnosis
-        run.fail(result.message, counts=connect.summary(result))
-    return run.status
+        _refused(run, result)
+
+
+def run_connection_test(run_id: int) -> str:
+    """The worker's entry point for a connection test."""
+    return _on_device(run_id, "the test", _test)
+
+
+def run_platform_detection(run_id: int) -> str:
+    """The worker's entry point for platform detection."""
+    return _on_device(run_id, "detection", _detect)
