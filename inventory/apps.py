@@ -26,15 +26,6 @@ class InventoryConfig(AppConfig):
         )
         audit.register(
             ServiceCheck,
-            exclude=(
-                "status",
-                "latency_ms",
-                "message",
-                "cert_expires",
-                "last_checked",
-                "last_change",
-                "next_due",
-                "created",
-            ),
+            exclude=(*ServiceCheck.RESULT_FIELDS, "next_due", "created"),
         )
         owners.register(device_owners)

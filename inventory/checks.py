@@ -119,15 +119,7 @@ def record(
     with transaction.atomic():
         ServiceCheck.objects.bulk_update(
             list(by_id.values()),
-            [
-                "status",
-                "latency_ms",
-                "message",
-                "cert_expires",
-                "last_checked",
-                "last_change",
-                "next_due",
-            ],
+            [*ServiceCheck.RESULT_FIELDS, "next_due"],
             batch_size=500,
         )
         _buckets(outcomes, now)

@@ -297,18 +297,4 @@ class ServiceCheckForm(forms.ModelForm):
 
     class Meta:
         model = ServiceCheck
-        fields = [
-            "name",
-            "kind",
-            "device",
-            "url",
-            "target",
-            "expected_status",
-            "expected_text",
-            "verify_tls",
-            "interval_s",
-            "timeout_s",
-            "degraded_ms",
-            "cert_warn_days",
-            "enabled",
-        ]
+        fields = ServiceCheck.SETTING_FIELDS

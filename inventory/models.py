@@ -531,6 +531,32 @@ class ServiceCheck(models.Model):
     next_due = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
+    # What a user sets (the form's fields and the API's writable ones) and what each poll
+    # writes (read-only, left out of the audit trail).
+    SETTING_FIELDS = (
+        "name",
+        "kind",
+        "device",
+        "url",
+        "target",
+        "expected_status",
+        "expected_text",
+        "verify_tls",
+        "interval_s",
+        "timeout_s",
+        "degraded_ms",
+        "cert_warn_days",
+        "enabled",
+    )
+    RESULT_FIELDS = (
+        "status",
+        "latency_ms",
+        "message",
+        "cert_expires",
+        "last_checked",
+        "last_change",
+    )
+
     objects = ServiceCheckQuerySet.as_manager()
 
     class Meta:

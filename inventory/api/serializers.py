@@ -185,6 +185,17 @@ class DeviceSerializer(FullCleanSerializer):
 
     class Meta:
         model = Device
+        read_only_fields = [
+            "ssh_host_key",
+            "offered_host_key",
+            "last_test_at",
+            "last_test_ok",
+            "last_test_message",
+            "suggested_platform",
+            "unavailable_reason",
+            "created",
+            "updated",
+        ]
         fields = [
             "id",
             "name",
@@ -207,26 +218,7 @@ class DeviceSerializer(FullCleanSerializer):
             "interfaces",
             "credential_sets",
             "working_credential",
-            "ssh_host_key",
-            "offered_host_key",
-            "last_test_at",
-            "last_test_ok",
-            "last_test_message",
-            "suggested_platform",
-            "unavailable_reason",
-            "created",
-            "updated",
-        ]
-        read_only_fields = [
-            "ssh_host_key",
-            "offered_host_key",
-            "last_test_at",
-            "last_test_ok",
-            "last_test_message",
-            "suggested_platform",
-            "unavailable_reason",
-            "created",
-            "updated",
+            *read_only_fields,
         ]
         validators: list[Callable[..., object]] = []  # full_clean() checks uniqueness
 
@@ -345,39 +337,8 @@ class ServiceCheckSerializer(FullCleanSerializer):
 
     class Meta:
         model = ServiceCheck
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "device",
-            "host",
-            "url",
-            "target",
-            "expected_status",
-            "expected_text",
-            "verify_tls",
-            "interval_s",
-            "timeout_s",
-            "degraded_ms",
-            "cert_warn_days",
-            "enabled",
-            "status",
-            "latency_ms",
-            "message",
-            "cert_expires",
-            "last_checked",
-            "last_change",
-            "created",
-        ]
-        read_only_fields = [
-            "status",
-            "latency_ms",
-            "message",
-            "cert_expires",
-            "last_checked",
-            "last_change",
-            "created",
-        ]
+        read_only_fields = [*ServiceCheck.RESULT_FIELDS, "created"]
+        fields = ["id", *ServiceCheck.SETTING_FIELDS, "host", *read_only_fields]
 
 
 class CheckChangeSerializer(serializers.ModelSerializer):
