@@ -357,6 +357,7 @@ def apply(
     try:
         with _no_gc_pauses(), audit.context(door=door, user=user), transaction.atomic():
             importer.write(todo, progress)
+            progress(len(todo), len(todo))
     except IntegrityError as error:
         raise ImportFileError(
             f"The data changed since the preview ({error}): nothing was written; "
@@ -593,13 +594,22 @@ def run_job(run_id: int) -> str:
         if run.progress(done, total):
             ImportBatch.objects.filter(pk=batch_id).update(done=done)
 
+    def apply_progress(done: int, total: int) -> None:
+        # The apply is one transaction: its own connection would show nothing until the
+        # commit, so the heartbeat thread writes the figures. The last call comes inside
+        # the transaction: the commit then carries a fresh heartbeat, and a reaper that
+        # waited for the commit (SQLite) finds the run alive.
+        jobs.report_progress(run_id, done, total)
+        if done >= total:
+            run.beat()
+
     try:
         if run.profile == "apply":
-            _apply_claimed(batch_id)
+            _apply_claimed(batch_id, apply_progress)
         else:
             batch = preview_batch(batch_id, progress)
             if batch.auto_apply and batch.status == ImportStatus.READY:
-                apply_batch(batch_id, batch.valid_only)
+                apply_batch(batch_id, batch.valid_only, apply_progress)
     except Exception as error:  # the reason goes to the Run and the batch, not only a log
         log.exception("import job %s failed", run_id)
         ImportBatch.objects.filter(
@@ -650,7 +660,9 @@ def preview_batch(batch_id: int, progress: Progress = _no_progress) -> Any:
     return _finish(batch, ImportStatus.READY, message, "plan", "source", "total", "done", "counts")
 
 
-def apply_batch(batch_id: int, valid_only: bool = False) -> ImportResult:
+def apply_batch(
+    batch_id: int, valid_only: bool = False, progress: Progress = _no_progress
+) -> ImportResult:
     """Write a previewed upload as its preview planned it; the result says what happened.
 
     Only a batch whose preview is ready is applied, once: a second call (a
@@ -664,7 +676,7 @@ def apply_batch(batch_id: int, valid_only: bool = False) -> ImportResult:
     if not claimed:
         batch = ImportBatch.objects.get(pk=batch_id)
         return ImportResult(batch.kind, batch.mode, dry_run=False, valid_only=valid_only)
-    return _apply_claimed(batch_id)
+    return _apply_claimed(batch_id, progress)
 
 
 def _apply_claimed(batch_id: int, progress: Progress = _no_progress) -> ImportResult:

@@ -21,6 +21,7 @@ Apps declare their run kinds and periodic jobs in their own `jobs.py`
 Import this package only once apps are loaded (models.py onwards).
 """
 
+from netkeep.jobs.heartbeat import report as report_progress
 from netkeep.jobs.models import ACTIVE_STATUSES, Run, RunQuerySet, RunStatus, stale_after
 from netkeep.jobs.queue import (
     RateLimited,
@@ -55,6 +56,7 @@ __all__ = [
     "prune_runs",
     "reap_stale_runs",
     "record_refusal",
+    "report_progress",
     "resync_when_saved",
     "send",
     "stale_after",

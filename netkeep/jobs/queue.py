@@ -50,9 +50,12 @@ def reap_stale_runs(older_than: timedelta | None = None, **where: object) -> int
     message says what the lost run left behind, from its counters.
     """
     reaped = 0
-    for run in Run.objects.stale(older_than).filter(**where):
-        # Only runs still running are failed: a run finishing meanwhile keeps its result.
-        reaped += Run.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+    stale = Run.objects.stale(older_than).filter(**where)
+    for run in stale:
+        # Only runs still running and still late are failed: a run finishing meanwhile keeps
+        # its result, and one whose heartbeat arrived meanwhile (a long transaction on
+        # SQLite holds every other writer back until it commits) keeps running.
+        reaped += stale.filter(pk=run.pk).update(
             status=RunStatus.PARTIAL if run.recorded else RunStatus.FAILED,
             finished=timezone.now(),
             error_class="WorkerLost",

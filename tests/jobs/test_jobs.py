@@ -130,3 +130,35 @@ def test_a_periodic_job_needs_an_app_prefix_and_a_known_schedule() -> None:
         jobs.periodic("nightly", "x.y")
     with pytest.raises(ValueError, match="unknown schedule"):
         jobs.periodic("x:nightly", "x.y", schedule="fortnightly")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_writes_the_progress_a_job_hands_it() -> None:
+    run = Run.objects.create(kind="sweep", target="x", status=RunStatus.RUNNING)
+    assert not jobs.report_progress(run.pk, 1, 2), "no heartbeat beats for it yet"
+    with Heartbeat(run.pk, every=0.05):
+        assert jobs.report_progress(run.pk, 7, 10)
+        deadline = time.monotonic() + 5
+        while Run.objects.get(pk=run.pk).done != 7 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    run.refresh_from_db()
+    assert (run.done, run.total) == (7, 10)
+    assert not jobs.report_progress(run.pk, 8, 10), "the heartbeat stopped with the job"
+
+
+@pytest.mark.django_db
+def test_the_reaper_spares_a_run_whose_heartbeat_arrives_while_it_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    late = timezone.now() - timedelta(minutes=2)
+    run = Run.objects.create(kind="sweep", target="a", status=RunStatus.RUNNING, heartbeat=late)
+    said = Run.lost_message
+
+    def beat_meanwhile(self: Run, at: Any = None) -> str:
+        # As when a long transaction commits a fresh heartbeat while the reaper waits.
+        Run.objects.filter(pk=self.pk).update(heartbeat=timezone.now())
+        return said(self, at)
+
+    monkeypatch.setattr(Run, "lost_message", beat_meanwhile)
+    assert jobs.reap_stale_runs() == 0
+    assert Run.objects.get(pk=run.pk).status == RunStatus.RUNNING

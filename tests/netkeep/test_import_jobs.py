@@ -151,3 +151,22 @@ def test_too_many_import_jobs_are_refused_with_a_message_and_nothing_kept(
     refused = api.post("/api/ipam/import", {"kind": "hosts", "csv": BIG}, format="json")
     assert refused.status_code == 429 and "imports" in refused.json()["detail"]
     assert not ImportBatch.objects.exists() and not Run.objects.exists()
+
+
+def test_an_apply_hands_its_progress_to_the_heartbeat_as_it_writes(
+    erin: User, editor_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ipam.importing.WRITE_BATCH", 10)
+    reported: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        "netkeep.jobs.report_progress", lambda run_id, done, total: reported.append((done, total))
+    )
+    batch = _upload(erin)
+    importing.run_job(batch.run_id)
+    editor_client.post(reverse("imports:batch_apply", args=[batch.pk]))
+    batch.refresh_from_db()
+
+    assert importing.run_job(batch.run_id) == RunStatus.SUCCEEDED
+    # One report per written block of rows (the apply's one transaction shows nothing itself).
+    assert reported[:4] == [(10, ROWS), (20, ROWS), (30, ROWS), (40, ROWS)]
+    assert Host.objects.count() == ROWS
