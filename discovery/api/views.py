@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import django_filters
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -16,7 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
 from discovery import history, icmp, nmap, scans, scope
 from discovery.api import serializers
 from discovery.eventlog import EventFilter
@@ -29,11 +27,6 @@ from netkeep.jobs.filters import RunFilter, refs_filter
 from netkeep.models import Event
 
 SPANS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
-
-
-class TooManyRequests(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "rate_limited"
 
 
 class PingUnavailableError(APIException):
@@ -85,8 +78,6 @@ class RunViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             run = scans.enqueue_scan(
                 data["kind"], data["target"], request.user, profile=data["profile"]
             )
-        except scans.RateLimited as error:
-            raise TooManyRequests(str(error)) from None
         except nmap.UnknownProfile as error:
             raise _refused(error, "profile") from None
         except (scope.ScopeError, ValueError) as error:
@@ -160,13 +151,6 @@ class HostHistoryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(serializers.HostHistorySerializer(data).data)
 
 
-def _check_rate(user: User | AnonymousUser) -> None:
-    try:
-        scans.check_rate(user)
-    except scans.RateLimited as error:
-        raise TooManyRequests(str(error)) from None
-
-
 def _sweep(addresses: list[scope.Address]) -> list[icmp.PingResult]:
     try:
         return icmp.sweep(addresses, **ping_settings())
@@ -192,7 +176,7 @@ class PingView(APIView):
     def post(self, request: Request) -> Response:
         params = serializers.PingRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        _check_rate(request.user)
+        scans.check_rate(request.user)
         results = _sweep(params.validated_data["ips"])
         out = [{"ip": r.address, "alive": r.alive, "latency_ms": r.rtt_ms} for r in results]
         return Response(serializers.PingResultSerializer(out, many=True).data)
@@ -217,7 +201,7 @@ class ScanView(APIView):
         params = serializers.SweepRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        _check_rate(request.user)
+        scans.check_rate(request.user)
         server = data.get("dns_server")
         try:
             result = sweep_now(data["targets"], [str(server)] if server else None)

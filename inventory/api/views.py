@@ -25,7 +25,6 @@ from inventory.filters import (
 from inventory.models import CredentialSet, Device, ServiceCheck
 from ipam.api.views import CleanDeleteMixin
 from ipam.models import Site
-from netkeep import jobs
 from netkeep.api.pagination import StandardPagination
 
 
@@ -51,10 +50,7 @@ class DeviceViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
 
     def _start(self, kind: str) -> Response:
         device = self.get_object()
-        try:
-            run = inventory_jobs.start(kind, device, self.request.user)
-        except jobs.RateLimited as refusal:
-            return Response({"detail": str(refusal)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        run = inventory_jobs.start(kind, device, self.request.user)
         data = {"run": run.pk, "kind": run.kind, "status": run.status}
         return Response(
             serializers.RunStartedSerializer(data).data, status=status.HTTP_202_ACCEPTED

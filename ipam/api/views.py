@@ -23,7 +23,7 @@ from ipam.api.pagination import HostCursorPagination
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
 from ipam.importing import ImportFileError, decode, run_import
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
-from netkeep import importing, jobs
+from netkeep import importing
 from netkeep.api.pagination import StandardPagination
 from netkeep.api.schema import one_of_field_errors
 from netkeep.api.serializers import ImportBatchSerializer
@@ -256,18 +256,15 @@ class ImportView(APIView):
         text = decode(data["file"].read()) if data.get("file") else data["csv"]
         if importing.estimate_rows(text) > settings.NETKEEP_IMPORT_INLINE_ROWS:
             # A large file becomes a background job: follow the batch's url.
-            try:
-                batch = importing.upload(
-                    text,
-                    data["kind"],
-                    data["mode"],
-                    request.user,
-                    getattr(data.get("file"), "name", "") or "",
-                    auto_apply=not data["dry_run"],
-                    valid_only=data["valid_only"],
-                )
-            except jobs.RateLimited as refusal:
-                return Response({"detail": str(refusal)}, status.HTTP_429_TOO_MANY_REQUESTS)
+            batch = importing.upload(
+                text,
+                data["kind"],
+                data["mode"],
+                request.user,
+                getattr(data.get("file"), "name", "") or "",
+                auto_apply=not data["dry_run"],
+                valid_only=data["valid_only"],
+            )
             out = ImportBatchSerializer(batch, context={"request": request})
             return Response(out.data, status=status.HTTP_202_ACCEPTED)
         try:

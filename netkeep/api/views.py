@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import Authenticated, HasRole, PasswordChanged, TokenScope
-from netkeep import importing, jobs
+from netkeep import importing
 from netkeep.api import serializers
 from netkeep.api.pagination import StandardPagination
 from netkeep.filters import WebhookFilter
@@ -112,9 +112,6 @@ class ImportBatchViewSet(viewsets.ReadOnlyModelViewSet):
             out = serializers.ImportBatchSerializer(batch, context={"request": request})
             return Response(out.data, status=status.HTTP_409_CONFLICT)
         valid_only = bool(params.validated_data["valid_only"])
-        try:
-            batch = importing.start_apply(batch, valid_only)
-        except jobs.RateLimited as refusal:
-            return Response({"detail": str(refusal)}, status.HTTP_429_TOO_MANY_REQUESTS)
+        batch = importing.start_apply(batch, valid_only)
         out = serializers.ImportBatchSerializer(batch, context={"request": request})
         return Response(out.data, status=status.HTTP_202_ACCEPTED)
