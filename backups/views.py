@@ -18,7 +18,7 @@ from backups.jobs import next_runs
 from backups.models import BackupSchedule, ConfigVersion
 from backups.versions import compare, previous_of, search_devices, text_of
 from inventory.models import Device
-from ipam.views import _delete, _edit
+from netkeep import crud
 from netkeep.jobs import RateLimited
 from netkeep.params import parse_pk
 from netkeep.types import AuthedRequest
@@ -167,7 +167,7 @@ def schedule_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("backups.add_backupschedule", raise_exception=True)
 def schedule_create(request: AuthedRequest) -> HttpResponse:
     form = ScheduleForm(request.POST or None)
-    return _edit(
+    return crud.edit(
         request,
         form,
         title="New backup schedule",
@@ -181,7 +181,7 @@ def schedule_create(request: AuthedRequest) -> HttpResponse:
 def schedule_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(BackupSchedule, pk=pk)
     form = ScheduleForm(request.POST or None, instance=schedule)
-    return _edit(
+    return crud.edit(
         request,
         form,
         title=f"Edit {schedule}",
@@ -194,7 +194,7 @@ def schedule_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @permission_required("backups.delete_backupschedule", raise_exception=True)
 def schedule_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     schedule = get_object_or_404(BackupSchedule, pk=pk)
-    return _delete(
+    return crud.delete(
         request,
         schedule,
         noun="Schedule",

@@ -33,8 +33,8 @@ from inventory.forms import (
 )
 from inventory.models import CredentialSet, Device, ServiceCheck
 from ipam.models import VRF, Site
-from ipam.views import _any_labels, _delete, _edit
-from netkeep import jobs
+from netkeep import crud, jobs
+from netkeep.filtering import any_labels
 from netkeep.params import parse_pk
 from netkeep.types import AuthedRequest
 
@@ -42,7 +42,7 @@ LIST_PAGE = 50
 
 
 def _device_filter(request: AuthedRequest) -> DeviceFilter:
-    return _any_labels(DeviceFilter(request.GET, queryset=Device.objects.with_related()))
+    return any_labels(DeviceFilter(request.GET, queryset=Device.objects.with_related()))
 
 
 @permission_required("inventory.view_device", raise_exception=True)
@@ -150,7 +150,9 @@ def device_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def device_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     device = get_object_or_404(Device, pk=pk)
     after = reverse("inventory:device_list")
-    return _delete(request, device, noun="Device", after=after, cancel=device.get_absolute_url())
+    return crud.delete(
+        request, device, noun="Device", after=after, cancel=device.get_absolute_url()
+    )
 
 
 @permission_required("inventory.change_device", raise_exception=True)
@@ -254,7 +256,7 @@ def site_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def site_create(request: AuthedRequest) -> HttpResponse:
     form = SiteForm(request.POST or None)
-    return _edit(
+    return crud.edit(
         request, form, title="New site", cancel=reverse("inventory:site_list"), noun="Site"
     )
 
@@ -264,7 +266,9 @@ def site_create(request: AuthedRequest) -> HttpResponse:
 def site_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(Site, pk=pk)
     form = SiteForm(request.POST or None, instance=site)
-    return _edit(request, form, title=f"Edit {site}", cancel=site.get_absolute_url(), noun="Site")
+    return crud.edit(
+        request, form, title=f"Edit {site}", cancel=site.get_absolute_url(), noun="Site"
+    )
 
 
 @permission_required("ipam.delete_site", raise_exception=True)
@@ -272,7 +276,7 @@ def site_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def site_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     site = get_object_or_404(Site, pk=pk)
     after = reverse("inventory:site_list")
-    return _delete(request, site, noun="Site", after=after, cancel=site.get_absolute_url())
+    return crud.delete(request, site, noun="Site", after=after, cancel=site.get_absolute_url())
 
 
 # --- credential sets ---------------------------------------------------------------
@@ -295,7 +299,7 @@ def credentialset_list(request: AuthedRequest) -> HttpResponse:
 def credentialset_create(request: AuthedRequest) -> HttpResponse:
     form = CredentialSetForm(request.POST or None)
     cancel = reverse("inventory:credentialset_list")
-    return _edit(
+    return crud.edit(
         request,
         form,
         title="New credential set",
@@ -311,7 +315,7 @@ def credentialset_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     cred = get_object_or_404(CredentialSet, pk=pk)
     form = CredentialSetForm(request.POST or None, instance=cred)
     cancel = reverse("inventory:credentialset_list")
-    return _edit(
+    return crud.edit(
         request,
         form,
         title=f"Edit {cred}",
@@ -326,7 +330,7 @@ def credentialset_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def credentialset_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     cred = get_object_or_404(CredentialSet, pk=pk)
     after = reverse("inventory:credentialset_list")
-    return _delete(request, cred, noun="Credential set", after=after, cancel=after)
+    return crud.delete(request, cred, noun="Credential set", after=after, cancel=after)
 
 
 # --- service checks ------------------------------------------------------------------
@@ -335,7 +339,7 @@ def credentialset_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @permission_required("inventory.view_servicecheck", raise_exception=True)
 def check_list(request: AuthedRequest) -> HttpResponse:
     queryset = ServiceCheck.objects.select_related("device").order_by("name", "id")
-    filterset = _any_labels(ServiceCheckFilter(request.GET, queryset=queryset))
+    filterset = any_labels(ServiceCheckFilter(request.GET, queryset=queryset))
     page = Paginator(filterset.qs, LIST_PAGE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page}
     if request.htmx and not request.htmx.boosted:
@@ -359,7 +363,7 @@ def check_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def check_create(request: AuthedRequest) -> HttpResponse:
     device = Device.objects.filter(pk=parse_pk(request.GET.get("device")) or 0).first()
     form = ServiceCheckForm(request.POST or None, initial={"device": device})
-    return _edit(
+    return crud.edit(
         request,
         form,
         title="New service check",
@@ -373,7 +377,7 @@ def check_create(request: AuthedRequest) -> HttpResponse:
 def check_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     check = get_object_or_404(ServiceCheck, pk=pk)
     form = ServiceCheckForm(request.POST or None, instance=check)
-    return _edit(
+    return crud.edit(
         request,
         form,
         title=f"Edit {check}",
@@ -387,7 +391,7 @@ def check_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def check_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     check = get_object_or_404(ServiceCheck, pk=pk)
     after = reverse("inventory:check_list")
-    return _delete(
+    return crud.delete(
         request, check, noun="Service check", after=after, cancel=check.get_absolute_url()
     )
 

@@ -6,7 +6,6 @@ includes (templates whose names start with "_").
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -14,9 +13,8 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import OuterRef, ProtectedError, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.forms import ModelForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,6 +41,8 @@ from ipam.heatmap import tile_links
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
 from ipam.search import SEARCH_LIMIT
 from ipam.search import search as search_groups
+from netkeep import crud
+from netkeep.filtering import any_labels
 from netkeep.params import parse_pk
 from netkeep.responses import plain_error
 from netkeep.types import AuthedRequest
@@ -66,28 +66,6 @@ def _tagged(form: type[TaggedModelForm], request: AuthedRequest, **kwargs: Any) 
     return form(request.POST or None, can_add_tags=request.user.has_perm("ipam.add_tag"), **kwargs)
 
 
-def _edit(
-    request: AuthedRequest,
-    form: ModelForm[Any],
-    *,
-    title: str,
-    cancel: str,
-    noun: str,
-    success: Callable[[Any], str] | None = None,
-    crumbs: list[tuple[str, str]] | None = None,
-) -> HttpResponse:
-    """Save a bound, valid form and go to the object; otherwise show the form with its errors.
-
-    `crumbs` are the (text, URL) links of the path above the form; the title ends it.
-    """
-    if request.method == "POST" and form.is_valid():
-        obj = form.save()
-        messages.success(request, f"{noun} {obj} saved.")
-        return redirect(success(obj) if success else obj.get_absolute_url())
-    context = {"form": form, "title": title, "cancel": cancel, "crumbs": crumbs or []}
-    return render(request, "ipam/object_form.html", context)
-
-
 def _in_subnet(host: Host) -> str:
     """Where a saved host shows: its row in its subnet's view."""
     return flow_url(host.subnet, jump=host.address) + f"#a-{host.pk}"
@@ -98,35 +76,6 @@ def _subnet_crumbs(subnet: Subnet | None) -> list[tuple[str, str]]:
     if subnet is not None:
         crumbs.append((subnet.network, subnet.get_absolute_url()))
     return crumbs
-
-
-def _delete(
-    request: AuthedRequest, obj: models.Model, *, noun: str, after: str, cancel: str
-) -> HttpResponse:
-    """Confirm, then delete; a refusal from the model is shown on the page, never a 500."""
-    error = ""
-    if request.method == "POST":
-        try:
-            obj.delete()
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
-        except ProtectedError as refusal:
-            count = len(refusal.protected_objects)
-            error = f"{noun} {obj} is still used by {count} object(s): move or delete them first."
-        else:
-            messages.success(request, f"{noun} {obj} deleted.")
-            return redirect(after)
-    context = {"object": obj, "noun": noun, "error": error, "cancel": cancel}
-    return render(request, "ipam/confirm_delete.html", context, status=409 if error else 200)
-
-
-def _any_labels(filterset: Any) -> Any:
-    """Filter selects read "Any" rather than a row of dashes when nothing is chosen."""
-    for field in filterset.form.fields.values():
-        if getattr(field, "empty_label", None) is not None:
-            field.empty_label = "Any"
-            field.widget.choices = field.choices  # the widget keeps its own copy
-    return filterset
 
 
 PK_MARK = 987654321
@@ -168,7 +117,7 @@ def _tag_names() -> QuerySet[Tag, str]:
 
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_list(request: AuthedRequest) -> HttpResponse:
-    filterset = _any_labels(SubnetFilter(request.GET, queryset=Subnet.objects.all().for_tree()))
+    filterset = any_labels(SubnetFilter(request.GET, queryset=Subnet.objects.all().for_tree()))
     filtering = any(request.GET.get(name) for name in filterset.filters)
     # Without filters the list is the tree: top-level subnets, children load on demand.
     queryset = filterset.qs if filtering else filterset.queryset.filter(parent__isnull=True)
@@ -339,7 +288,7 @@ def subnet_allocate_prefix(request: AuthedRequest, pk: int) -> HttpResponse:
 def subnet_create(request: AuthedRequest) -> HttpResponse:
     form = _tagged(SubnetForm, request, initial=request.GET.dict())
     cancel = reverse("ipam:subnet_list")
-    return _edit(
+    return crud.edit(
         request, form, title="New subnet", cancel=cancel, noun="Subnet", crumbs=_subnet_crumbs(None)
     )
 
@@ -352,7 +301,7 @@ def subnet_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     cancel = subnet.get_absolute_url()
     title = f"Edit {subnet.network}"
     crumbs = _subnet_crumbs(subnet)
-    return _edit(request, form, title=title, cancel=cancel, noun="Subnet", crumbs=crumbs)
+    return crud.edit(request, form, title=title, cancel=cancel, noun="Subnet", crumbs=crumbs)
 
 
 @permission_required("ipam.delete_subnet", raise_exception=True)
@@ -360,7 +309,9 @@ def subnet_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def subnet_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     subnet = get_object_or_404(Subnet.objects.select_related("parent"), pk=pk)
     after = subnet.parent.get_absolute_url() if subnet.parent else reverse("ipam:subnet_list")
-    return _delete(request, subnet, noun="Subnet", after=after, cancel=subnet.get_absolute_url())
+    return crud.delete(
+        request, subnet, noun="Subnet", after=after, cancel=subnet.get_absolute_url()
+    )
 
 
 # --- hosts --------------------------------------------------------------------------
@@ -369,7 +320,7 @@ def subnet_delete(request: AuthedRequest, pk: int) -> HttpResponse:
 @permission_required("ipam.view_host", raise_exception=True)
 def host_list(request: AuthedRequest) -> HttpResponse:
     queryset = Host.objects.select_related("subnet__vrf").prefetch_related("tags")
-    filterset = _any_labels(HostFilter(request.GET, queryset=queryset))
+    filterset = any_labels(HostFilter(request.GET, queryset=queryset))
     context = {
         "filter": filterset,
         "page": _paginate(request, filterset.qs, 100),
@@ -401,7 +352,7 @@ def host_create(request: AuthedRequest) -> HttpResponse:
     cancel = subnet.get_absolute_url() if subnet else reverse("ipam:host_list")
     crumbs = _subnet_crumbs(subnet) if subnet else [("Hosts", reverse("ipam:host_list"))]
     # Saved, the host is shown where it was added from: its row in its subnet.
-    return _edit(
+    return crud.edit(
         request,
         form,
         title="New host",
@@ -418,7 +369,7 @@ def host_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(Host.objects.select_related("subnet"), pk=pk)
     form = _tagged(HostForm, request, instance=host)
     crumbs = [*_subnet_crumbs(host.subnet), (host.address, host.get_absolute_url())]
-    return _edit(
+    return crud.edit(
         request,
         form,
         title=f"Edit {host.address}",
@@ -433,7 +384,7 @@ def host_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def host_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     host = get_object_or_404(Host.objects.select_related("subnet"), pk=pk)
     after = flow_url(host.subnet, jump=host.address)
-    return _delete(request, host, noun="Host", after=after, cancel=host.get_absolute_url())
+    return crud.delete(request, host, noun="Host", after=after, cancel=host.get_absolute_url())
 
 
 @permission_required("ipam.view_host", raise_exception=True)
@@ -487,7 +438,7 @@ def vrf_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def vrf_create(request: AuthedRequest) -> HttpResponse:
     form = VRFForm(request.POST or None)
-    return _edit(request, form, title="New VRF", cancel=reverse("ipam:vrf_list"), noun="VRF")
+    return crud.edit(request, form, title="New VRF", cancel=reverse("ipam:vrf_list"), noun="VRF")
 
 
 @permission_required("ipam.change_vrf", raise_exception=True)
@@ -495,7 +446,7 @@ def vrf_create(request: AuthedRequest) -> HttpResponse:
 def vrf_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     vrf = get_object_or_404(VRF, pk=pk)
     form = VRFForm(request.POST or None, instance=vrf)
-    return _edit(request, form, title=f"Edit {vrf}", cancel=vrf.get_absolute_url(), noun="VRF")
+    return crud.edit(request, form, title=f"Edit {vrf}", cancel=vrf.get_absolute_url(), noun="VRF")
 
 
 @permission_required("ipam.delete_vrf", raise_exception=True)
@@ -503,7 +454,7 @@ def vrf_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def vrf_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     vrf = get_object_or_404(VRF, pk=pk)
     after = reverse("ipam:vrf_list")
-    return _delete(request, vrf, noun="VRF", after=after, cancel=vrf.get_absolute_url())
+    return crud.delete(request, vrf, noun="VRF", after=after, cancel=vrf.get_absolute_url())
 
 
 @permission_required("ipam.view_vlan", raise_exception=True)
@@ -531,7 +482,7 @@ def vlan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def vlan_create(request: AuthedRequest) -> HttpResponse:
     form = _tagged(VLANForm, request)
-    return _edit(request, form, title="New VLAN", cancel=reverse("ipam:vlan_list"), noun="VLAN")
+    return crud.edit(request, form, title="New VLAN", cancel=reverse("ipam:vlan_list"), noun="VLAN")
 
 
 @permission_required("ipam.change_vlan", raise_exception=True)
@@ -539,7 +490,9 @@ def vlan_create(request: AuthedRequest) -> HttpResponse:
 def vlan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     vlan = get_object_or_404(VLAN, pk=pk)
     form = _tagged(VLANForm, request, instance=vlan)
-    return _edit(request, form, title=f"Edit {vlan}", cancel=vlan.get_absolute_url(), noun="VLAN")
+    return crud.edit(
+        request, form, title=f"Edit {vlan}", cancel=vlan.get_absolute_url(), noun="VLAN"
+    )
 
 
 @permission_required("ipam.delete_vlan", raise_exception=True)
@@ -547,7 +500,7 @@ def vlan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def vlan_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     vlan = get_object_or_404(VLAN, pk=pk)
     after = reverse("ipam:vlan_list")
-    return _delete(request, vlan, noun="VLAN", after=after, cancel=vlan.get_absolute_url())
+    return crud.delete(request, vlan, noun="VLAN", after=after, cancel=vlan.get_absolute_url())
 
 
 def _tagged_count(through: type[models.Model]) -> Coalesce:
@@ -582,7 +535,7 @@ def tag_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def tag_create(request: AuthedRequest) -> HttpResponse:
     form = TagForm(request.POST or None)
     cancel = reverse("ipam:tag_list")
-    return _edit(request, form, title="New tag", cancel=cancel, noun="Tag", success=_tag_url)
+    return crud.edit(request, form, title="New tag", cancel=cancel, noun="Tag", success=_tag_url)
 
 
 @permission_required("ipam.change_tag", raise_exception=True)
@@ -591,7 +544,7 @@ def tag_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     tag = get_object_or_404(Tag, pk=pk)
     form = TagForm(request.POST or None, instance=tag)
     cancel = reverse("ipam:tag_detail", args=[tag.pk])
-    return _edit(
+    return crud.edit(
         request, form, title=f"Edit tag {tag}", cancel=cancel, noun="Tag", success=_tag_url
     )
 
@@ -601,7 +554,7 @@ def tag_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def tag_delete(request: AuthedRequest, pk: int) -> HttpResponse:
     tag = get_object_or_404(Tag, pk=pk)
     cancel = reverse("ipam:tag_detail", args=[tag.pk])
-    return _delete(request, tag, noun="Tag", after=reverse("ipam:tag_list"), cancel=cancel)
+    return crud.delete(request, tag, noun="Tag", after=reverse("ipam:tag_list"), cancel=cancel)
 
 
 # --- search -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 _M = TypeVar("_M", bound=Model)
+_F = TypeVar("_F", bound=django_filters.FilterSet)
 
 _TRUE = {"true", "1"}
 _FALSE = {"false", "0"}
@@ -82,6 +83,15 @@ class StrictFilterMixin:
 
 class FilterSet(StrictFilterMixin, django_filters.FilterSet):
     """The base of every Netkeep FilterSet (HTML lists and API alike)."""
+
+
+def any_labels(filterset: _F) -> _F:
+    """Filter selects read "Any" rather than a row of dashes when nothing is chosen."""
+    for field in filterset.form.fields.values():
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = "Any"
+            field.widget.choices = field.choices  # the widget keeps its own copy
+    return filterset
 
 
 class _APIFilterSet(StrictFilterMixin, drf_filters.FilterSet):
