@@ -2,12 +2,14 @@
 
 Lines a platform marks volatile (clocks, counters) are left out of the
 comparison but keep their line numbers, so numbers match the stored text.
-Work is proportional to the lines compared plus the changed region: common
-prefixes and suffixes are skipped before difflib looks at what is left.
+Work is close to proportional to the lines compared: lines found once on each
+side anchor the comparison (as `git diff --patience` does), common prefixes and
+suffixes are skipped, and difflib only sees the small gaps left between anchors.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -116,20 +118,25 @@ class Diff:
     ) -> list[Row]:
         # Unchanged stretches may still differ in volatile lines, so pair them by position.
         count = max(old_until - o, new_until - n)
-        rows = [
-            Row(
+
+        def row(k: int) -> Row:
+            return Row(
                 "equal",
                 o + k + 1 if o + k < old_until else None,
                 self.old_lines[o + k] if o + k < old_until else "",
                 n + k + 1 if n + k < new_until else None,
                 self.new_lines[n + k] if n + k < new_until else "",
             )
-            for k in range(count)
-        ]
+
         if count <= head + tail + 1:
-            return rows
+            return [row(k) for k in range(count)]
+        # Only the rows shown are built: a 5,000-line stretch costs two rows, not 5,000.
         skip = Row("skip", None, "", None, "", skipped=count - head - tail)
-        return [*rows[:head], skip, *rows[count - tail :]] if tail else [*rows[:head], skip]
+        return [
+            *(row(k) for k in range(head)),
+            skip,
+            *(row(k) for k in range(count - tail, count)),
+        ]
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -158,32 +165,29 @@ def _groups(blocks: Sequence[Block], context: int) -> list[list[Block]]:
 def compute(
     old: Sequence[str],
     new: Sequence[str],
-    ignore: Callable[[str], bool] | None = None,
+    ignore: Callable[[str], object] | None = None,
 ) -> Diff:
     """Compare two line lists; lines for which `ignore` is true do not count."""
-    old_keep = [i for i, line in enumerate(old) if not (ignore and ignore(line))]
-    new_keep = [i for i, line in enumerate(new) if not (ignore and ignore(line))]
+    old_keep: Sequence[int]
+    new_keep: Sequence[int]
+    if ignore is None:
+        old_keep, new_keep = range(len(old)), range(len(new))
+    else:
+        old_keep = [i for i, line in enumerate(old) if not ignore(line)]
+        new_keep = [i for i, line in enumerate(new) if not ignore(line)]
     a = [old[i] for i in old_keep]
     b = [new[i] for i in new_keep]
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end_a, end_b = len(a), len(b)
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    matcher = SequenceMatcher(None, a[start:end_a], b[start:end_b], autojunk=False)
     diff = Diff(old_lines=old, new_lines=new)
-    matched = start + (len(a) - end_a)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    matched = 0
+    for tag, i1, i2, j1, j2 in _opcodes(a, b):
         if tag == "equal":
             matched += i2 - i1
             continue
         # Back to positions in the full (volatile-included) lists.
-        oi = [old_keep[start + i] for i in range(i1, i2)]
-        nj = [new_keep[start + j] for j in range(j1, j2)]
-        old_start = oi[0] if oi else _position(old_keep, start + i1, len(old))
-        new_start = nj[0] if nj else _position(new_keep, start + j1, len(new))
+        oi = [old_keep[i] for i in range(i1, i2)]
+        nj = [new_keep[j] for j in range(j1, j2)]
+        old_start = oi[0] if oi else _position(old_keep, i1, len(old))
+        new_start = nj[0] if nj else _position(new_keep, j1, len(new))
         diff.blocks.append(
             Block(
                 tag,
@@ -200,6 +204,112 @@ def compute(
     total = len(a) + len(b)
     diff.similarity = (2.0 * matched / total) if total else 1.0
     return diff
+
+
+# Deeper than this, what is left goes to difflib as it is (only reached by odd inputs).
+MAX_DEPTH = 64
+
+
+def _opcodes(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int, int, int, int]]:
+    """SequenceMatcher-style opcodes, found the way `git diff --patience` finds them.
+
+    difflib alone looks for the longest match again and again over the whole
+    range, which costs seconds-scale CPU on two 5,000-line configs with changes
+    spread through them. Lines that occur exactly once on each side are anchors
+    (a configuration is mostly such lines); their longest increasing run splits
+    the work into the small gaps between them, and only a gap without anchors
+    (blocks of `!` or `exit`) is left to difflib.
+    """
+    pairs: list[tuple[int, int]] = []
+    _match(a, 0, len(a), b, 0, len(b), pairs, 0)
+    codes: list[tuple[str, int, int, int, int]] = []
+    i = j = 0
+    run_i = run_j = 0  # start of the current equal run
+    for pi, pj in [*pairs, (len(a), len(b))]:
+        if pi != i or pj != j:
+            if i > run_i:
+                codes.append(("equal", run_i, i, run_j, j))
+            tag = "replace" if pi > i and pj > j else ("delete" if pi > i else "insert")
+            codes.append((tag, i, pi, j, pj))
+            run_i, run_j = pi, pj
+        i, j = pi + 1, pj + 1
+    if len(a) > run_i:
+        codes.append(("equal", run_i, len(a), run_j, len(b)))
+    return codes
+
+
+def _match(
+    a: Sequence[str],
+    alo: int,
+    ahi: int,
+    b: Sequence[str],
+    blo: int,
+    bhi: int,
+    out: list[tuple[int, int]],
+    depth: int,
+) -> None:
+    """Append the matched (i, j) pairs of a[alo:ahi] and b[blo:bhi] to `out`, in order."""
+    while alo < ahi and blo < bhi and a[alo] == b[blo]:
+        out.append((alo, blo))
+        alo += 1
+        blo += 1
+    tail: list[tuple[int, int]] = []
+    while ahi > alo and bhi > blo and a[ahi - 1] == b[bhi - 1]:
+        ahi -= 1
+        bhi -= 1
+        tail.append((ahi, bhi))
+    if alo < ahi and blo < bhi:
+        anchors = _anchors(a, alo, ahi, b, blo, bhi) if depth < MAX_DEPTH else []
+        if anchors:
+            for i, j in anchors:
+                if i > alo or j > blo:
+                    _match(a, alo, i, b, blo, j, out, depth + 1)
+                out.append((i, j))
+                alo, blo = i + 1, j + 1
+            _match(a, alo, ahi, b, blo, bhi, out, depth + 1)
+        else:
+            matcher = SequenceMatcher(None, a[alo:ahi], b[blo:bhi], autojunk=False)
+            for i, j, n in matcher.get_matching_blocks():
+                out.extend((alo + i + k, blo + j + k) for k in range(n))
+    out.extend(reversed(tail))
+
+
+def _anchors(
+    a: Sequence[str], alo: int, ahi: int, b: Sequence[str], blo: int, bhi: int
+) -> list[tuple[int, int]]:
+    """The longest in-order run of lines found exactly once on each side."""
+    seen_a: dict[str, int] = {}
+    for i in range(alo, ahi):
+        line = a[i]
+        seen_a[line] = -1 if line in seen_a else i
+    seen_b: dict[str, int] = {}
+    for j in range(blo, bhi):
+        line = b[j]
+        if seen_a.get(line, -1) >= 0:
+            seen_b[line] = -1 if line in seen_b else j
+    common = sorted((seen_a[line], j) for line, j in seen_b.items() if j >= 0)
+    if not common:
+        return []
+    # Longest increasing subsequence of j over pairs sorted by i (patience sorting).
+    tops: list[int] = []  # j at the top of each pile
+    top_index: list[int] = []  # index into common of each pile's top
+    back: list[int] = [-1] * len(common)
+    for index, (_, j) in enumerate(common):
+        pile = bisect_left(tops, j)
+        back[index] = top_index[pile - 1] if pile else -1
+        if pile == len(tops):
+            tops.append(j)
+            top_index.append(index)
+        else:
+            tops[pile] = j
+            top_index[pile] = index
+    run: list[tuple[int, int]] = []
+    index = top_index[-1]
+    while index != -1:
+        run.append(common[index])
+        index = back[index]
+    run.reverse()
+    return run
 
 
 def _position(keep: Sequence[int], index: int, length: int) -> int:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from backups import diff, facts, gitexport, profiles, sessions, store, transport
+from backups import facts, gitexport, profiles, sessions, store, transport, versions
 from backups.models import BackupSchedule, ConfigVersion
 from inventory import connect, ssh
 from inventory.models import Device
@@ -207,8 +207,7 @@ def _neighbours_to_links(device: Device, neighbours: list[facts.Neighbour]) -> i
 
 def _changed(device: Device, previous: ConfigVersion, version: ConfigVersion) -> dict[str, int]:
     """A config_changed event with a diff summary (masked lines only) for webhooks."""
-    profile = profiles.get(device.platform)
-    result = diff.compute(store.lines_of(previous), store.lines_of(version), profile.is_volatile)
+    result = versions.compare(previous, version)
     summary = []
     for block in result.blocks[:5]:
         summary += [f"- {line}" for line in block.old[:5]] + [f"+ {line}" for line in block.new[:5]]

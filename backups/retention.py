@@ -81,6 +81,19 @@ def relink(kept: list[tuple[ConfigVersion, list[int]]]) -> None:
         previous = ids
 
 
+def detach(device_id: int) -> None:
+    """Make each of a device's versions stand alone (a keyframe) before the device goes.
+
+    Its versions then lose their device (kept under the old name); without it the
+    chains of two removed devices could no longer be told apart, and an edit script
+    would be applied to another device's lines.
+    """
+    for version, ids in store.chain(device_id):
+        if not version.keyframe:
+            blob = linestore.encode_ids(ids)
+            ConfigVersion.objects.filter(pk=version.pk).update(keyframe=True, lines=blob)
+
+
 def apply_retention() -> dict[str, int]:
     """The daily job: thin every device's history; handle removed devices per the setting."""
     removed = 0

@@ -6,15 +6,50 @@ import json
 
 from django.db.models import QuerySet
 
-from backups import diff, profiles, store
+from backups import diff, linestore, profiles, store
+from backups.linestore import Link
 from backups.models import ConfigVersion
 from inventory.models import Device
 from ipam.models import Site, Tag
 
 
+def lines_of(*versions: ConfigVersion) -> list[list[str]]:
+    """The stored lines of each version, read in one pass over the packs.
+
+    A version's chain is decoded from the nearest keyframe at or before it, never
+    from the device's first version: the 1,000th version reads 32 links at most.
+    """
+    ids: list[list[int]] = []
+    for version in versions:
+        if version.device_id is None:
+            # A removed device's versions were all made keyframes when it went.
+            blob = ConfigVersion.objects.values_list("lines", flat=True).get(pk=version.pk)
+            ids.append(linestore.decode_ids(bytes(blob)))
+            continue
+        start = (
+            ConfigVersion.objects.filter(
+                device=version.device_id, seq__lte=version.seq, keyframe=True
+            )
+            .order_by("-seq")
+            .values_list("seq", flat=True)
+            .first()
+        )
+        links = list(
+            ConfigVersion.objects.chain_for(version.device_id)
+            .filter(seq__gte=start or 0, seq__lte=version.seq)
+            .values_list("pk", "keyframe", "lines")
+        )
+        if not links or links[-1][0] != version.pk:
+            raise ConfigVersion.DoesNotExist(f"{version} has no stored chain.")
+        decoded = linestore.decode_chain([Link(key, bytes(blob)) for _, key, blob in links])
+        ids.append(decoded[-1])
+    found = store.texts(i for each in ids for i in each)
+    return [[found[i] for i in each] for each in ids]
+
+
 def text_of(version: ConfigVersion, *, raw: bool = False) -> str:
     """The stored (masked) text; with `raw`, masked lines as the device printed them."""
-    lines = store.lines_of(version)
+    (lines,) = lines_of(version)
     if raw and version.secrets:
         for index, original in json.loads(version.secrets).items():
             if int(index) < len(lines):
@@ -33,9 +68,9 @@ def _ignore(version: ConfigVersion) -> profiles.Profile | None:
 def compare(old: ConfigVersion, new: ConfigVersion) -> diff.Diff:
     """The difference between two versions; the platform's volatile lines do not count."""
     profile = _ignore(new)
-    return diff.compute(
-        store.lines_of(old), store.lines_of(new), profile.is_volatile if profile else None
-    )
+    volatile = profile.volatile_re if profile else None
+    old_lines, new_lines = lines_of(old, new)
+    return diff.compute(old_lines, new_lines, volatile.search if volatile else None)
 
 
 def previous_of(version: ConfigVersion) -> ConfigVersion | None:
