@@ -96,6 +96,35 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {db['ENGINE'].rsplit('.', 1)[-1]}"
 
 
+# Fixtures through which a test reaches the database (pytest-django's, and what needs them).
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="Run only the tests that use the database (make test's second database run: "
+        "a test that never touches the database gives the same result on either).",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (kept if uses else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 # The browser suite's fixture (Playwright + Debian's Chromium), shared by every app.
 from tests.browser import browser  # noqa: E402, F401
 
