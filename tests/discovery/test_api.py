@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -16,19 +15,12 @@ from netkeep.models import Event, EventKind
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def allow_lab(settings: Any) -> None:
-    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15"]
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_lab")]
 
 
 @pytest.fixture
-def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
-    fake = FakePing({"198.18.0.1": 0.5, "198.18.0.10": 0.7})
-    monkeypatch.setattr(icmp, "sweep", fake)
+def ping(ping: FakePing, monkeypatch: pytest.MonkeyPatch) -> FakePing:
+    ping.alive = {"198.18.0.1": 0.5, "198.18.0.10": 0.7}
     monkeypatch.setattr(
         dns,
         "ptr_lookup",
@@ -46,7 +38,7 @@ def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
             for a in addresses
         },
     )
-    return fake
+    return ping
 
 
 def client_for(user: Any) -> APIClient:

@@ -17,19 +17,13 @@ from netkeep.jobs import RunStatus
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def allow_lab(settings: Any) -> None:
-    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_lab")]
 
 
 @pytest.fixture
-def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
-    fake = FakePing({"198.18.0.1": 0.5, "198.18.0.9": 0.7})
-    monkeypatch.setattr(icmp, "sweep", fake)
-    return fake
+def ping(ping: FakePing) -> FakePing:
+    ping.alive = {"198.18.0.1": 0.5, "198.18.0.9": 0.7}
+    return ping
 
 
 def scan(*args: str) -> str:

@@ -12,34 +12,20 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from discovery import dns, icmp, nmap, scans, tasks
+from discovery import dns, scans, tasks
 from discovery.models import RunKind, ScanRun
 from ipam.models import HostStatus
 from netkeep.jobs import RunStatus
-from tests.discovery.fakes import FakePing
-from tests.discovery.test_portscan import FakeNmap
+from tests.discovery.fakes import FakeNmap, FakePing
 from tests.factories import make_host, make_subnet, make_vrf
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def allow_lab(settings: Any) -> None:
-    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_lab")]
 
 
 @pytest.fixture
-def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
-    fake = FakePing({"198.18.0.10": 0.05, "198.18.0.11": 0.05})
-    monkeypatch.setattr(icmp, "sweep", fake)
-    return fake
-
-
-@pytest.fixture
-def scanner(monkeypatch: pytest.MonkeyPatch) -> FakeNmap:
-    fake = FakeNmap()
-    monkeypatch.setattr(nmap, "run_scan", fake)
-    return fake
+def ping(ping: FakePing) -> FakePing:
+    ping.alive = {"198.18.0.10": 0.05, "198.18.0.11": 0.05}
+    return ping
 
 
 @pytest.fixture

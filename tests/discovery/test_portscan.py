@@ -2,59 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from discovery import icmp, nmap
+from discovery import nmap
 from discovery.models import OpenPort, RunKind, ScanProfileDef, ScanRun
 from discovery.portscan import run_port_scan
 from ipam.models import HostStatus
 from netkeep.jobs import RunStatus
 from netkeep.models import Event, EventKind
-from tests.discovery.fakes import FakePing
+from tests.discovery.fakes import FakeNmap, FakePing
 from tests.factories import make_host, make_subnet
 
-pytestmark = pytest.mark.django_db
-DATA = Path(__file__).resolve().parent.parent / "data" / "nmap"
-
-
-class FakeNmap:
-    def __init__(self, recording: str = "quick-lab.xml", error: Exception | None = None):
-        self.recording = recording
-        self.error = error
-        self.calls: list[tuple[nmap.ScanProfile, list[str]]] = []
-
-    def __call__(self, profile: nmap.ScanProfile, targets: Any, **kw: Any) -> nmap.ScanResult:
-        # The real argv is built (and validated) exactly as run_scan would.
-        nmap.build_argv(profile, targets)
-        self.calls.append((profile, [str(t) for t in targets]))
-        if self.error is not None:
-            raise self.error
-        result = nmap.parse_xml((DATA / self.recording).read_text())
-        wanted = {str(t) for t in targets}
-        result.hosts = [h for h in result.hosts if h.address in wanted]
-        return result
-
-
-@pytest.fixture(autouse=True)
-def allow_lab(settings: Any) -> None:
-    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15", "2001:2::/48"]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_lab")]
 
 
 @pytest.fixture
-def scanner(monkeypatch: pytest.MonkeyPatch) -> FakeNmap:
-    fake = FakeNmap()
-    monkeypatch.setattr(nmap, "run_scan", fake)
-    return fake
-
-
-@pytest.fixture
-def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
-    fake = FakePing({"198.18.0.4": 1.0})
-    monkeypatch.setattr(icmp, "sweep", fake)
-    return fake
+def ping(ping: FakePing) -> FakePing:
+    ping.alive = {"198.18.0.4": 1.0}
+    return ping
 
 
 @pytest.fixture

@@ -19,13 +19,8 @@ from tests.discovery.fakes import FakePing
 from tests.discovery.test_views import _quiet  # noqa: F401  (autouse fixture)
 from tests.factories import make_host, make_subnet
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_lab")]
 URL = "/discovery/reconcile/"
-
-
-@pytest.fixture(autouse=True)
-def allow_lab(settings: Any) -> None:
-    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15"]
 
 
 @pytest.fixture

@@ -19,19 +19,7 @@ from tests.factories import make_host, make_subnet, make_vrf
 # The fields save() computes from the address and the subnet.
 DERIVED = ("address", "family", "key", "next_key", "vrf_key", "subnet_id", "mac")
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def allow_lab(settings: Any) -> None:
-    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15", "2001:2::/48"]
-
-
-@pytest.fixture
-def ping(monkeypatch: pytest.MonkeyPatch) -> FakePing:
-    fake = FakePing()
-    monkeypatch.setattr(icmp, "sweep", fake)
-    return fake
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_lab")]
 
 
 def sweep_run(subnet: Any = None, target: str = "", kind: str = RunKind.SWEEP) -> ScanRun:

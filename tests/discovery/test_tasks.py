@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from django_q.models import Schedule
 
@@ -19,13 +18,7 @@ from netkeep.jobs import queue as jobs_queue
 from tests.discovery.fakes import FakePing
 from tests.factories import make_host, make_subnet
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def allow_lab(settings: Any) -> None:
-    settings.SCAN_ALLOWED_NETWORKS = ["198.18.0.0/15", "2001:2::/48"]
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_lab")]
 
 
 @pytest.fixture
