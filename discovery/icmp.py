@@ -13,7 +13,9 @@ replaces the rest with one loop that:
   source address + sequence number (+ identifier in privileged mode, where the
   raw socket also sees other programs' replies);
 - measures each reply the way ping does: from its own request's send time
-  (taken just before that packet's ``sendto``; the payload carries the attempt
+  (taken just before that packet's ``sendto``, on the wall clock the kernel
+  stamps replies with, so no clock conversion can shift every host alike;
+  the payload carries the attempt
   number, so a late reply to the first request is not timed from the retry) to
   the kernel's receive timestamp (``SO_TIMESTAMPNS``), not to the moment the
   loop gets round to reading it — replies that arrive during a send batch
@@ -413,10 +415,15 @@ def _run(
         return pack(icmp_type, 0, checksum, ident, sequence, payloads[attempt])
 
     rtts = [-1.0] * total
-    # Send times per attempt (perf_counter); kernel receive timestamps are wall-clock
-    # time, brought onto perf_counter by their difference, taken once per sweep.
+    # Send times per attempt on the kernel's receive-timestamp clock (CLOCK_REALTIME),
+    # in seconds since `epoch`, so a round trip is one subtraction on one clock.
+    # (Converting perf_counter to wall time by an offset read once would add the
+    # gap between the two reads to every host: another thread holding the GIL
+    # there made every host of a sweep show the same tens of milliseconds.)
     sent_at = [[0.0] * total for _ in payloads]
-    wall_offset = time.time() - time.perf_counter()
+    wall_ns = time.time_ns
+    epoch = wall_ns() // 1_000_000_000 - 1
+    epoch_ns = epoch * 1_000_000_000
     # Progress in steps: each address is len(payloads) steps, one per attempt
     # sent; an address that answers (or cannot be reached) completes its steps.
     sends = [0] * total
@@ -450,9 +457,9 @@ def _run(
                         and len(cdata) >= timespec_size
                     ):
                         seconds, nanoseconds = timespec(cdata)
-                        arrived = seconds - wall_offset + nanoseconds * 1e-9
+                        arrived = (seconds - epoch) + nanoseconds * 1e-9
                 if not arrived:
-                    arrived = clock()
+                    arrived = (wall_ns() - epoch_ns) * 1e-9
                 offset = (data[0] & 0x0F) << 2 if with_ip_header else 0
                 if len(data) < offset + 8 + payload_len or data[offset] != reply_type:
                     continue
@@ -522,6 +529,7 @@ def _run(
             # Stamped before sendto: on a fast link the reply can arrive (and be
             # stamped by the kernel) before sendto returns.
             stamp = clock()
+            sent_wall = (wall_ns() - epoch_ns) * 1e-9
             try:
                 sockets[index].sendto(packet, destinations[index])
             except (BlockingIOError, InterruptedError):
@@ -542,7 +550,7 @@ def _run(
                 else:
                     retry_queue.appendleft((now, index, attempt))
                 break
-            sent_at[attempt][index] = stamp
+            sent_at[attempt][index] = sent_wall
             sends[index] = attempt + 1
             steps_done += 1
             last_send = stamp

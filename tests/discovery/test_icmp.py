@@ -243,6 +243,40 @@ def test_each_reply_is_timed_by_its_kernel_receive_timestamp(fake: FakeHosts) ->
     assert rtts[10] == pytest.approx(0.4, abs=0.05) and rtts[189] == pytest.approx(0.4, abs=0.05)
 
 
+class PausedClock:
+    """The time module as a busy process's thread sees it: held off for a while once.
+
+    Another thread holding the GIL can stop the sweep between two clock reads for
+    tens of milliseconds; here the first perf_counter() read comes 45 ms late.
+    """
+
+    def __init__(self) -> None:
+        self.paused = False
+
+    def perf_counter(self) -> float:
+        if not self.paused:
+            self.paused = True
+            time.sleep(0.045)
+        return time.perf_counter()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
+def test_each_host_keeps_its_own_round_trip_when_the_thread_is_held_off(
+    fake: FakeHosts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(icmp, "time", PausedClock())
+    own = {"198.18.0.1": 0.0002, "198.18.0.2": 0.0009, "198.18.0.3": 0.0015}
+    fake.answer_on_attempt = dict.fromkeys(own, 1)
+    fake.stamp_after = dict(own)
+    results = sweep(addresses(1, 2, 3), timeout=0.5, retries=0)
+    # Not one figure for the whole sweep (the pause), but each host's own round trip.
+    assert [r.rtt_ms for r in results] == [
+        pytest.approx(own[r.address] * 1000, abs=0.2) for r in results
+    ]
+
+
 def test_a_late_reply_to_the_first_request_is_timed_from_that_request(fake: FakeHosts) -> None:
     fake.late = {"198.18.0.7"}
     fake.stamp_after = {"198.18.0.7": 0.25}  # the first request's reply arrives 0.25 s after it
