@@ -21,6 +21,7 @@ from backups.models import BackupSchedule, ConfigVersion
 from inventory import connect, ssh
 from inventory.models import Device
 from netkeep import events, jobs
+from netkeep.jobs.summary import count, join, nonzero
 from netkeep.models import Event, EventKind
 
 if TYPE_CHECKING:
@@ -105,6 +106,36 @@ def run_backup(run_id: int) -> str:
     run.progress(3, 3, recorded=1)
     run.finish(counts)
     return run.status
+
+
+def summary(run: jobs.Run) -> str:
+    """A backup in words: "version 2, changed: 3 lines added, 1 removed · 3 neighbours"."""
+    counts = run.counts
+    if "version" not in counts:
+        # A failed fetch keeps only how hard it tried.
+        return join(
+            (
+                nonzero(counts, "attempts", "attempt"),
+                f"{counts['seconds']:.1f} s" if counts.get("seconds") else "",
+            )
+        )
+    version = f"version {counts['version']}"
+    if counts.get("first"):
+        state = f"{version}, the first: {count(counts.get('lines', 0), 'line')}"
+    elif counts.get("changed"):
+        added, removed = counts.get("added", 0), counts.get("removed", 0)
+        state = f"{version}, changed: {count(added, 'line')} added, {removed:,} removed"
+    else:
+        state = f"{version}, unchanged"
+    return join(
+        (
+            state,
+            nonzero(counts, "masked", "secret masked", "secrets masked"),
+            nonzero(counts, "facts", "device fact learned", "device facts learned"),
+            nonzero(counts, "arp_macs", "MAC from ARP", "MACs from ARP"),
+            nonzero(counts, "neighbours", "neighbour"),
+        )
+    )
 
 
 def _fetch(run: jobs.Run, device: Device, profile: profiles.Profile) -> transport.Fetched:

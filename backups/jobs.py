@@ -44,7 +44,13 @@ def next_runs(schedules: Sequence[BackupSchedule]) -> dict[int, datetime | None]
     return {names[name]: when for name, when in rows}
 
 
-jobs.kind("backup", "Config backup", run="backups.fetch.run_backup", noun="backups")
+jobs.kind(
+    "backup",
+    "Config backup",
+    run="backups.fetch.run_backup",
+    noun="backups",
+    summary="backups.fetch.summary",
+)
 jobs.periodic(
     "backups:retention", "backups.retention.apply_retention", schedule="daily", jitter_s=3600
 )

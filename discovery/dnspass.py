@@ -20,6 +20,8 @@ from discovery.models import ScanRun
 from discovery.sweep import recheck_reconciliation, target_network
 from ipam.models import Host, HostnameSource, HostStatus
 from netkeep import events
+from netkeep.jobs import Run
+from netkeep.jobs.summary import count, join, nonzero
 from netkeep.models import EventKind
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,26 @@ def run_dns(run_id: int, nameservers: list[str] | None = None) -> str:
         run.error_class = "ResolverSilent" if not answered(outcomes) else "LookupsFailed"
         run.fail(problem, partial=answered(outcomes) > 0, counts=counts)
     return run.status
+
+
+def summary(run: Run) -> str:
+    """A DNS pass in words: "12 names · 2 hostnames set · 4 without a name"."""
+    counts = run.counts
+    if "resolved" not in counts:
+        return ""
+    return join(
+        (
+            count(counts["resolved"], "name"),
+            nonzero(counts, "ptr_changed", "PTR changed", "PTRs changed"),
+            nonzero(counts, "hostname_set", "hostname set", "hostnames set"),
+            nonzero(counts, "mismatch", "hostname differs from PTR", "hostnames differ from PTR"),
+            nonzero(counts, dns.NXDOMAIN, "without a name", "without a name"),
+            nonzero(counts, dns.TIMEOUT, "timed out", "timed out"),
+            nonzero(counts, dns.REFUSED, "refused", "refused"),
+            nonzero(counts, dns.UNREACHABLE, "resolver unreachable", "resolver unreachable"),
+            nonzero(counts, dns.ERROR, "failed lookup", "failed lookups"),
+        )
+    )
 
 
 def tally(results: Iterable[dns.PtrResult]) -> dict[str, int]:

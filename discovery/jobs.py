@@ -6,17 +6,36 @@ from discovery.models import RunKind
 from ipam.models import Subnet
 from netkeep import jobs
 
-jobs.kind(RunKind.SWEEP, RunKind.SWEEP.label, run="discovery.sweep.run_sweep", noun="scans")
+jobs.kind(
+    RunKind.SWEEP,
+    RunKind.SWEEP.label,
+    run="discovery.sweep.run_sweep",
+    noun="scans",
+    summary="discovery.sweep.summary",
+)
 jobs.kind(
     RunKind.KNOWN_HOSTS,
     RunKind.KNOWN_HOSTS.label,
     run="discovery.sweep.run_sweep",
     noun="scans",
+    summary="discovery.sweep.summary",
     # One a minute: two days of them are plenty.
     keep_days=2,
 )
-jobs.kind(RunKind.PORTS, RunKind.PORTS.label, run="discovery.portscan.run_port_scan", noun="scans")
-jobs.kind(RunKind.DNS, RunKind.DNS.label, run="discovery.dnspass.run_dns", noun="scans")
+jobs.kind(
+    RunKind.PORTS,
+    RunKind.PORTS.label,
+    run="discovery.portscan.run_port_scan",
+    noun="scans",
+    summary="discovery.portscan.summary",
+)
+jobs.kind(
+    RunKind.DNS,
+    RunKind.DNS.label,
+    run="discovery.dnspass.run_dns",
+    noun="scans",
+    summary="discovery.dnspass.summary",
+)
 
 jobs.periodic(
     "discovery:known-hosts", "discovery.tasks.scheduled_known_hosts", minutes=1, jitter_s=30

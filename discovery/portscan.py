@@ -21,7 +21,8 @@ from discovery.models import OpenPort, ScanProfileDef, ScanRun
 from discovery.sweep import target_network
 from ipam.models import Host
 from netkeep import events
-from netkeep.jobs import RunStatus
+from netkeep.jobs import Run, RunStatus
+from netkeep.jobs.summary import count, join, nonzero
 from netkeep.models import EventKind
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,27 @@ def plan_targets(run: ScanRun) -> list[scope.Address]:
             "ports (Nmap scans only addresses that answered)"
         )
     return targets
+
+
+def summary(run: Run) -> str:
+    """A port scan in words: "3 hosts with 12 open ports · 2 opened · 1 closed"."""
+    counts = run.counts
+    if "hosts" not in counts:
+        return ""
+    return join(
+        (
+            f"{count(counts['hosts'], 'host')} with {count(counts.get('open', 0), 'open port')}",
+            nonzero(counts, "opened", "port opened", "ports opened"),
+            nonzero(counts, "closed", "port closed", "ports closed"),
+            nonzero(counts, "unrecorded", "host up but not in IPAM", "hosts up but not in IPAM"),
+            nonzero(
+                counts,
+                "unconfirmed",
+                "host without open ports left as it was",
+                "hosts without open ports left as they were",
+            ),
+        )
+    )
 
 
 def run_port_scan(run_id: int) -> str:

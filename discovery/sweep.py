@@ -26,7 +26,8 @@ from discovery.models import RunKind, ScanRun
 from ipam.addresses import IPAddress, address_key
 from ipam.models import Host, HostOrigin, Subnet
 from netkeep import events
-from netkeep.jobs import RunStatus
+from netkeep.jobs import Run, RunStatus
+from netkeep.jobs.summary import count, join, nonzero
 from netkeep.models import EventKind
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,32 @@ def execute(run: ScanRun, plan: Plan) -> str:
         recheck_reconciliation(f"after the sweep of {run.target} (run {run.pk})")
     run.finish(counts)
     return RunStatus.SUCCEEDED
+
+
+def summary(run: Run) -> str:
+    """A sweep or known-hosts check in words: "20 of 254 addresses up · 19 new hosts"."""
+    counts = run.counts
+    if "alive" not in counts:
+        return ""
+    alive = f"{counts['alive']:,}"
+    if "swept" in counts:
+        known = run.kind == RunKind.KNOWN_HOSTS
+        noun = ("known host", "known hosts") if known else ("address", "addresses")
+        alive += f" of {count(counts['swept'], *noun)}"
+    return join(
+        (
+            f"{alive} up",
+            nonzero(counts, "new", "new host"),
+            nonzero(counts, "came_up", "came up", "came up"),
+            nonzero(counts, "went_down", "went down", "went down"),
+            nonzero(
+                counts,
+                "unrecorded",
+                "alive outside every subnet (not recorded)",
+                "alive outside every subnet (not recorded)",
+            ),
+        )
+    )
 
 
 def recheck_reconciliation(trigger: str) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from inventory import connect, ssh
 from inventory.models import Device
 from netkeep import jobs
+from netkeep.jobs.summary import join
 
 if TYPE_CHECKING:
     from netkeep.types import Actor
@@ -21,9 +22,19 @@ if TYPE_CHECKING:
 TEST = "inventory_connection_test"
 DETECT = "inventory_platform_detection"
 
-jobs.kind(TEST, "Connection test", run="inventory.jobs.run_connection_test", noun="connections")
 jobs.kind(
-    DETECT, "Platform detection", run="inventory.jobs.run_platform_detection", noun="connections"
+    TEST,
+    "Connection test",
+    run="inventory.jobs.run_connection_test",
+    noun="connections",
+    summary="inventory.jobs.connection_summary",
+)
+jobs.kind(
+    DETECT,
+    "Platform detection",
+    run="inventory.jobs.run_platform_detection",
+    noun="connections",
+    summary="inventory.jobs.detection_summary",
 )
 
 # Service checks: a minute of cycles every minute (each check runs on its own interval
@@ -89,6 +100,38 @@ def _detect(run: jobs.Run, device: Device) -> None:
         run.fail("Logged in, but SSHDetect could not tell the platform: choose it by hand.")
     else:
         _refused(run, result)
+
+
+def _attempts(run: jobs.Run) -> list[str]:
+    """The credential sets that did not work, and why: "set lab-old: auth failed"."""
+    failed = []
+    for attempt in run.counts.get("attempts") or []:
+        diagnosis = str(attempt.get("diagnosis", ""))
+        if diagnosis and diagnosis != ssh.Diagnosis.OK:
+            detail = f" ({attempt['detail']})" if attempt.get("detail") else ""
+            failed.append(f"set {attempt.get('set')}: {diagnosis.replace('_', ' ')}{detail}")
+    return failed
+
+
+def connection_summary(run: jobs.Run) -> str:
+    """A connection test in words: "connected with set lab-ops · prompt lab-router>"."""
+    counts = run.counts
+    working = counts.get("working")
+    return join(
+        (
+            f"connected with set {working}" if working else "",
+            f"prompt {counts['prompt']}" if counts.get("prompt") else "",
+            *_attempts(run),
+        )
+    )
+
+
+def detection_summary(run: jobs.Run) -> str:
+    """Platform detection in words: "detected cisco_ios with set lab-ops"."""
+    guess = run.counts.get("guess")
+    working = run.counts.get("working")
+    found = f"detected {guess}" + (f" with set {working}" if working else "") if guess else ""
+    return join((found, *_attempts(run)))
 
 
 def run_connection_test(run_id: int) -> str:

@@ -30,7 +30,13 @@ class NetkeepConfig(AppConfig):
             "netkeep:webhook-retries", "netkeep.webhooks.retry_due", minutes=5, jitter_s=60
         )
         # CSV imports (netkeep.importing) preview and apply large files in runs of their own.
-        jobs.kind("import", "CSV import", run="netkeep.importing.run_job", noun="imports")
+        jobs.kind(
+            "import",
+            "CSV import",
+            run="netkeep.importing.run_job",
+            noun="imports",
+            summary="netkeep.importing.run_summary",
+        )
         # Every installed app's jobs.py declares its run kinds and periodic jobs.
         autodiscover_modules("jobs")
         post_spawn.connect(worker.on_worker_start, dispatch_uid="netkeep-jobs-worker-start")

@@ -625,8 +625,31 @@ def run_job(run_id: int) -> str:
         # The script asked to apply; rows with errors kept everything out.
         run.fail(ImportFileError(batch.message), counts=batch.counts)
     else:
-        run.finish(batch.counts)
+        # A preview run that applied the file too (auto_apply) says so, for its summary.
+        applied = batch.status == ImportStatus.APPLIED and run.profile != "apply"
+        run.finish({**batch.counts, "applied": True} if applied else batch.counts)
     return run.status
+
+
+def run_summary(run: Any) -> str:
+    """An import run in words: "3 created · 1 updated" ("to create" when nothing was written)."""
+    from netkeep.jobs.summary import join
+
+    counts = run.counts
+    if "create" not in counts:
+        return ""
+    # A failed run wrote nothing, whatever it was asked to do.
+    applied = run.status != "failed" and (run.profile == "apply" or counts.get("applied"))
+    verbs = ("created", "updated", "skipped") if applied else ("to create", "to update", "to skip")
+    return join(
+        (
+            "" if applied else "nothing written",
+            f"{counts['create']:,} {verbs[0]}",
+            f"{counts.get('update', 0):,} {verbs[1]}",
+            f"{counts.get('skip', 0):,} {verbs[2]}",
+            f"{counts['error']:,} with errors" if counts.get("error") else "",
+        )
+    )
 
 
 def preview_batch(batch_id: int, progress: Progress = _no_progress) -> Any:

@@ -23,6 +23,9 @@ class RunSerializer(serializers.ModelSerializer):
     percent = serializers.IntegerField(read_only=True)
     stalled = serializers.BooleanField(source="is_stalled", read_only=True)
     duration_s = serializers.FloatField(read_only=True, allow_null=True)
+    summary = serializers.CharField(
+        read_only=True, help_text='What the run found, in words ("20 of 254 addresses up").'
+    )
 
     class Meta:
         model = Run
@@ -42,6 +45,7 @@ class RunSerializer(serializers.ModelSerializer):
             "recorded",
             "percent",
             "counts",
+            "summary",
             "created",
             "started",
             "heartbeat",

@@ -138,6 +138,19 @@ class Run(models.Model):
         return label(self.kind)
 
     @property
+    def summary(self) -> str:
+        """What the run found, in words ("20 of 254 addresses up · 19 new"); "" for nothing."""
+        from netkeep.jobs.registry import summary_of
+        from netkeep.jobs.summary import summarise
+
+        return summarise(self, summary_of(self.kind))
+
+    @property
+    def outcome(self) -> str:
+        """The error, if any, then the summary: one line for an Outcome column."""
+        return " — ".join(part for part in (self.error_message, self.summary) if part)
+
+    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 

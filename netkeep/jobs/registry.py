@@ -5,7 +5,8 @@ start-up for every installed app (like admin.py), so netkeep never names an app:
 
     from netkeep import jobs
 
-    jobs.kind("backup", "Config backup", run="backups.fetch.run_backup", noun="backups")
+    jobs.kind("backup", "Config backup", run="backups.fetch.run_backup", noun="backups",
+              summary="backups.fetch.summary")
     jobs.periodic("backups:nightly", "backups.tasks.nightly", schedule="daily", jitter_s=3600)
     jobs.periodic_from("backups", backups_schedules)   # specs that depend on data
 """
@@ -39,6 +40,7 @@ class Kind:
     noun: str = "jobs"
     group: str = ""
     keep_days: float = 90
+    summary: str = ""
 
 
 @dataclass
@@ -101,16 +103,18 @@ def kind(
     noun: str = "jobs",
     group: str = "",
     keep_days: float = 90,
+    summary: str = "",
 ) -> Kind:
     """Declare a run kind: `run` is the dotted path of `func(run_id) -> str` a worker calls.
 
     `noun` names the kind in the rate-limit message ("scans"); runs of the kind
-    are forgotten `keep_days` after they finished.
+    are forgotten `keep_days` after they finished. `summary` is the dotted path
+    of `func(run) -> str` that says in words what a run found (netkeep.jobs.summary).
     """
     if len(name) > 30:
         raise ValueError(f"run kind {name!r} is longer than 30 characters")
     name = str(name)
-    declared = Kind(name, label, run, noun, group or run.split(".", 1)[0], keep_days)
+    declared = Kind(name, label, run, noun, group or run.split(".", 1)[0], keep_days, summary)
     REGISTRY.kinds[name] = declared
     return declared
 
@@ -122,6 +126,12 @@ def get_kind(name: str) -> Kind:
     except KeyError:
         known = ", ".join(sorted(REGISTRY.kinds)) or "none declared"
         raise ValueError(f"unknown run kind {name!r}: choose one of {known}") from None
+
+
+def summary_of(name: str) -> str:
+    """The dotted path of the kind's summary function ("" when it has none)."""
+    found = REGISTRY.kinds.get(name)
+    return found.summary if found else ""
 
 
 def label(name: str) -> str:

@@ -189,7 +189,7 @@ def test_home_lists_recent_runs_with_errors_capability_and_events(
     Event.objects.create(kind=EventKind.HOST_DOWN, object_repr="198.18.0.99")
     html = viewer_client.get(reverse("discovery:index")).content.decode()
     assert "PingUnavailable" in html and "ICMP is unavailable to uid 1000" in html
-    assert "alive</span> 7" in html
+    assert "7 up · 2 new hosts" in html
     assert "Unprivileged" in html and "datagram ICMP sockets are allowed" in html
     assert "Host down" in html and "198.18.0.99" in html
     assert "No scans are running." in html

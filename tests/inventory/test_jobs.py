@@ -201,4 +201,6 @@ def test_the_device_page_lists_a_backup_run_beside_a_failed_connection_test(
     for name in ("inventory:device_detail", "inventory:device_runs"):
         page = viewer_client.get(reverse(name, args=[device.pk]))
         assert page.status_code == 200
-        assert "set ops: auth_failed (password refused)" in page.content.decode()
+        text = page.content.decode()
+        assert "set ops: auth failed (password refused)" in text
+        assert "version 2, unchanged" in text
