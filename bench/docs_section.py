@@ -24,3 +24,11 @@ def write_section(owner: str, section: str, path: Path = DOCS) -> None:
         text = text.rstrip("\n") + "\n\n" + body + "\n"
     path.write_text(text)
     print(f"wrote its section of {path.name}")
+
+
+def publish(owner: str, section: str, *, docs: bool, status: int = 0) -> int:
+    """Print a benchmark's section and, unless --no-docs, write it; returns the exit status."""
+    print(section)
+    if docs:
+        write_section(owner, section)
+    return status

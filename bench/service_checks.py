@@ -161,13 +161,9 @@ def main() -> int:
     command = "sudo .venv/bin/python bench/service_checks.py" + (
         f" --delay-ms {args.delay_ms:g}" if args.delay_ms != 20.0 else ""
     )
-    text = section(result, command)
-    print(text)
-    if not args.no_docs:
-        from bench.docs_section import write_section
+    from bench.docs_section import publish
 
-        write_section("service_checks", text)
-    return 0
+    return publish("service_checks", section(result, command), docs=not args.no_docs)
 
 
 if __name__ == "__main__":

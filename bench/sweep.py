@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.docs_section import write_section  # noqa: E402
+from bench.docs_section import publish  # noqa: E402
 from discovery.icmp import sweep  # noqa: E402
 from discovery.scope import sweep_addresses  # noqa: E402
 from tests.lab.netns import Lab  # noqa: E402
@@ -184,6 +184,22 @@ def run_benchmark(
             lab.close()
 
 
+def table(rows: list[Row], fping: float | None, *, notes: bool = False) -> list[str]:
+    """The rows of a sweep benchmark's table (times against fping's median) and their commands."""
+    lines = []
+    for row in rows:
+        ratio = f"{row.median / fping:.2f}×" if fping else "–"
+        runs = ", ".join(f"{t:.2f}" for t in row.times)
+        note = f" {row.note} |" if notes else ""
+        lines.append(
+            f"| {row.name} | {row.median:.2f} s | {runs} | {row.found} | {row.missed}"
+            f" | {row.extra} | {ratio} |{note}"
+        )
+    lines += ["", "Commands:", ""]
+    lines += [f"- {row.name}: `{row.command}`" for row in rows]
+    return lines
+
+
 def render(rows: list[Row], *, addresses: int, alive: int, command: str, e2e_pending: bool) -> str:
     """The docs section: context, table, ratios to fping, and what is pending."""
     fping = next((r for r in rows if r.name.startswith("fping")), None)
@@ -203,15 +219,7 @@ def render(rows: list[Row], *, addresses: int, alive: int, command: str, e2e_pen
         "| what | median | runs | alive found | missed | extra | vs fping |",
         "|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        ratio = f"{row.median / fping.median:.2f}×" if fping else "–"
-        runs = ", ".join(f"{t:.2f}" for t in row.times)
-        lines.append(
-            f"| {row.name} | {row.median:.2f} s | {runs} | {row.found} | {row.missed}"
-            f" | {row.extra} | {ratio} |"
-        )
-    lines += ["", "Commands:", ""]
-    lines += [f"- {row.name}: `{row.command}`" for row in rows]
+    lines += table(rows, fping.median if fping else None)
     lines += [
         "",
         "Target (issue 4): engine within 2× of fping, end to end within 3×, exact alive set.",
@@ -260,10 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     section = render(
         rows, addresses=addresses, alive=alive, command=command.strip(), e2e_pending=hook is None
     )
-    print(section)
-    if not options.no_docs:
-        write_section("bench/sweep.py", section)
-    return 0 if all(row.exact for row in rows) else 1
+    status = 0 if all(row.exact for row in rows) else 1
+    return publish("bench/sweep.py", section, docs=not options.no_docs, status=status)
 
 
 if __name__ == "__main__":

@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.sweep import Row  # noqa: E402  (one row type for both sweep benchmarks)
+from bench.docs_section import publish  # noqa: E402
+from bench.sweep import Row, table  # noqa: E402  (one row type and table for both sweeps)
 
 FPING_EQUAL = {"rate_pps": 10_000_000, "timeout": 0.5, "retries": 0}
 DEFAULTS = {"rate_pps": 20_000, "timeout": 1.0, "retries": 1}
@@ -214,14 +215,7 @@ def render(rows: list[Row], addresses: int, alive: int, command: str) -> str:
         "| what | median | runs | alive found | missed | extra | vs fping | note |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for row in rows:
-        runs = ", ".join(f"{t:.2f}" for t in row.times)
-        lines.append(
-            f"| {row.name} | {row.median:.2f} s | {runs} | {row.found} | {row.missed} | "
-            f"{row.extra} | {row.median / fping:.2f}× | {row.note} |"
-        )
-    lines += ["", "Commands:", ""]
-    lines += [f"- {row.name}: `{row.command}`" for row in rows]
+    lines += table(rows, fping, notes=True)
     lines += [
         "",
         "Target (issue 4): end to end within 3× of fping with the exact alive set. "
@@ -249,13 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     command = "python bench/sweep_e2e.py" + (
         f" --repeats {options.repeats}" if options.repeats != 3 else ""
     )
-    text = render(rows, addresses, alive, command)
-    print(text)
-    if not options.no_docs:
-        from bench.docs_section import write_section
-
-        write_section("bench/sweep_e2e.py", text)
-    return 0
+    return publish(
+        "bench/sweep_e2e.py", render(rows, addresses, alive, command), docs=not options.no_docs
+    )
 
 
 if __name__ == "__main__":
