@@ -296,11 +296,7 @@ class Row:
 
     @property
     def details(self) -> str:
-        return ", ".join(
-            f"{key}: {value}"
-            for key, value in sorted(self.event.details.items())
-            if value not in (None, "", [], {})
-        )
+        return self.event.summary
 
 
 @dataclass(frozen=True)

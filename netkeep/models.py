@@ -67,6 +67,20 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.object_repr}"
 
+    @property
+    def summary(self) -> str:
+        """The details in words ("version 3 (was 2): 1 line added, 0 removed")."""
+        from netkeep.events import summary
+
+        return summary(self)
+
+    @property
+    def diff_lines(self) -> list[str]:
+        """A config change's changed lines ("- old", "+ new"); empty for other kinds."""
+        from netkeep.events import diff_lines
+
+        return diff_lines(self)
+
 
 class Watch(models.Model):
     """A person's watch on one object (a subnet, host or device): its events come first."""

@@ -40,9 +40,9 @@ def summary(event: Event) -> str:
     """One line a person reads in a chat channel."""
     label = EventKind(event.kind).label if event.kind in EventKind.values else event.kind
     text = f"{label}: {event.object_repr}" if event.object_repr else label
-    extras = [f"{k}={v}" for k, v in sorted(event.details.items()) if v not in (None, "", [], {})]
-    if extras:
-        text += " (" + ", ".join(extras)[:300] + ")"
+    described = event.summary
+    if described:
+        text += f" ({described[:300]})"
     return text
 
 
