@@ -114,13 +114,14 @@ def measure(rows: int) -> dict[str, Any]:
         # floor's commit is not timed, which only flatters the floor.
         transaction.set_rollback(True)
 
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, server = time.perf_counter(), time.process_time(), server_cpu(connection)
     batch = create_batch(text, "hosts", "skip", user)
     preview_batch(batch.pk)
     preview_s, preview_cpu = time.perf_counter() - started, time.process_time() - cpu
     started, cpu = time.perf_counter(), time.process_time()
     applied = apply_batch(batch.pk)
     apply_s, apply_cpu = time.perf_counter() - started, time.process_time() - cpu
+    server = server_cpu(connection) - server
     assert applied.applied, applied.summary()
     assert Host.objects.count() == rows and AuditEntry.objects.filter(door="import").count() == rows
     return {
@@ -133,8 +134,23 @@ def measure(rows: int) -> dict[str, Any]:
         "apply_s": apply_s,
         "floor_cpu": floor_cpu,
         "total_cpu": preview_cpu + apply_cpu,
+        "server_cpu": server,
         "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0,
     }
+
+
+def server_cpu(connection: Any) -> float:
+    """CPU seconds the PostgreSQL server process of this connection has used (0 on SQLite).
+
+    Read from /proc, so that the figure holds whatever else shares the machine.
+    """
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def child(db: str, rows: int) -> dict[str, Any]:
@@ -170,17 +186,20 @@ def child(db: str, rows: int) -> dict[str, Any]:
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| database | rows | CSV | floor: bulk_create | preview | apply | preview + apply "
-        "| × floor | budget | CPU: floor, import (this process) | load |",
+        "| × floor | budget | CPU: floor, import (this process), import (server) | load |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|",
     ]
     for r in results:
         total = r["preview_s"] + r["apply_s"]
+        server = f"{r['server_cpu']:.1f} s" if r.get("server_cpu") else "(in process)"
         lines.append(
             f"| {r['database']} {r['version']} | {r['rows']:,} | {r['bytes'] / 1e6:.1f} MB "
             f"| {r['floor_s']:.1f} s | {r['preview_s']:.1f} s | {r['apply_s']:.1f} s "
             f"| **{total:.1f} s** | {total / r['floor_s']:.1f} "
             f"| {'met' if total <= BUDGET_S else 'MISSED'} (≤ {BUDGET_S:g} s) "
-            f"| {r['floor_cpu']:.1f} s, {r['total_cpu']:.1f} s | {r['load']:.1f} |"
+            f"| {r['floor_cpu']:.1f} s, {r['total_cpu']:.1f} s, "
+            f"{server} "
+            f"| {r['load']:.1f} |"
         )
     return "\n".join(lines)
 
@@ -232,7 +251,9 @@ trigger paused for the transaction and the hosts counted in one pass
 stored plan), in the same process, with the same trigger pause (without it,
 per-row counter updates in one transaction are quadratic on PostgreSQL); it is
 rolled back, so its commit is not timed. CPU is this process's
-`time.process_time()` (on PostgreSQL the server's work is not in it). The target
+`time.process_time()` and, on PostgreSQL, the server process's own CPU time read
+from /proc (SQLite works inside this process): on a shared machine, their sum is
+what a quiet one would come close to. The target
 is preview + apply ≤ {BUDGET_S:g} s on both databases (issue 7; before, the web
 preview alone cost about 3.5 ms per row: 350 s for 100,000 rows).
 """,
