@@ -7,9 +7,13 @@ template yields no facts rather than a guess. Plain text in, dataclasses out.
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import logging
+import os
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +46,37 @@ class Neighbour:
     address: str = ""
 
 
+@lru_cache(maxsize=128)
+def _template(platform: str, command: str) -> str | None:
+    """The text of ntc-templates' template named for this platform and command, if any.
+
+    ntc-templates names a template `<platform>_<command words>.textfsm`. Reading it
+    directly skips its index (a thousand regular expressions compiled per worker
+    process, seconds of CPU: more than a whole backup takes).
+    """
+    import ntc_templates
+
+    folder = (
+        os.environ.get("NTC_TEMPLATES_DIR") or Path(ntc_templates.__file__).parent / "templates"
+    )
+    path = Path(folder) / f"{platform}_{'_'.join(command.split())}.textfsm"
+    return path.read_text() if path.is_file() else None
+
+
 def _parse(platform: str, command: str | None, output: str) -> list[dict[str, object]]:
     if not command or not output.strip():
         return []
-    from ntc_templates.parse import parse_output
-
     try:
+        template = _template(platform, command)
+        if template is not None:
+            import textfsm
+
+            fsm = textfsm.TextFSM(io.StringIO(template))
+            header = [name.lower() for name in fsm.header]
+            return [dict(zip(header, row, strict=True)) for row in fsm.ParseText(output)]
+        # Another name for the command (an abbreviation, a pipe): ask the index.
+        from ntc_templates.parse import parse_output
+
         rows = parse_output(platform=platform, command=command, data=output)
     except Exception as exc:  # no template for this platform/command, or output it cannot read
         logger.info("no facts from %s %r: %s", platform, command, exc)

@@ -18,6 +18,7 @@ Everything here is plain values in and out; the models call it.
 
 from __future__ import annotations
 
+import importlib
 import re
 import zlib
 from array import array
@@ -26,6 +27,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import accumulate, compress, count, islice
+from operator import ne, sub
 
 KEYFRAME = 32
 PACK_BYTES = 1 << 20
@@ -57,8 +60,29 @@ def _varints(data: bytes) -> Iterator[int]:
             n = shift = 0
 
 
+# A keyframe in the planar form starts with this byte (a zlib stream starts with 0x78).
+PLANAR = b"\x01"
+_INT32 = 1 << 31
+
+
 def encode_ids(ids: Iterable[int]) -> bytes:
-    """A list of ids as zlib-compressed zigzag deltas."""
+    """A list of ids: deltas as 32-bit integers, byte planes apart, compressed.
+
+    Putting the low bytes of every delta together, then the next bytes, and so
+    on, lets zlib see the mostly-zero high bytes as long runs: the size of
+    variable-length deltas, decoded in C (`decode_ids`) instead of byte by byte.
+    """
+    values = list(ids)
+    deltas = list(map(sub, values, [0, *values[:-1]]))
+    if any(not -_INT32 <= d < _INT32 for d in deltas):
+        return _encode_varints(values)
+    raw = array("i", deltas).tobytes()
+    planes = b"".join(raw[k::4] for k in range(4))
+    return PLANAR + zlib.compress(planes, 6)
+
+
+def _encode_varints(ids: Iterable[int]) -> bytes:
+    """zlib-compressed zigzag varint deltas: the first form, still read."""
     out = bytearray()
     previous = 0
     for value in ids:
@@ -68,6 +92,15 @@ def encode_ids(ids: Iterable[int]) -> bytes:
 
 
 def decode_ids(blob: bytes) -> list[int]:
+    if blob[:1] == PLANAR:
+        planes = zlib.decompress(blob[1:])
+        size = len(planes) // 4
+        raw = bytearray(len(planes))
+        for k in range(4):
+            raw[k::4] = planes[k * size : (k + 1) * size]
+        deltas = array("i")
+        deltas.frombytes(raw)
+        return list(accumulate(deltas))
     ids: list[int] = []
     previous = 0
     for delta in _varints(zlib.decompress(blob)):
@@ -105,7 +138,61 @@ def add_posting(blob: bytes, device_id: int) -> bytes | None:
     return encode_postings(ids)
 
 
+# After a mismatch, realignments of up to this many deleted + inserted lines are
+# tried, each confirmed by the next CONFIRM lines being equal on both sides.
+REALIGN = 12
+CONFIRM = 4
+# (deleted, inserted) pairs in the order tried: fewest lines, then replacements first.
+_STEPS = [
+    (gone, size - gone)
+    for size in range(1, REALIGN + 1)
+    for gone in sorted(range(size + 1), key=lambda g: abs(2 * g - size))
+]
+
+
+def _common_run(old: Sequence[int], new: Sequence[int], i: int, j: int) -> int:
+    """How many lines old[i:] and new[j:] have in common at their start (compared in C)."""
+    differ = compress(count(), map(ne, islice(old, i, None), islice(new, j, None)))
+    return next(differ, min(len(old) - i, len(new) - j))
+
+
+def _realign(old: Sequence[int], new: Sequence[int], i: int, j: int) -> tuple[int, int] | None:
+    """The fewest (deleted, inserted) lines after which old[i:] and new[j:] agree again."""
+    for gone, added in _STEPS:
+        a, b = i + gone, j + added
+        if a <= len(old) and b <= len(new) and old[a : a + CONFIRM] == new[b : b + CONFIRM]:
+            return gone, added
+    return None
+
+
 def _changed_regions(old: Sequence[int], new: Sequence[int]) -> list[tuple[int, int, int, int]]:
+    """Regions (i1, i2, j1, j2) where old[i1:i2] became new[j1:j2], in order.
+
+    Configs change by a few lines: equal runs are skipped in C, and after each
+    mismatch a short realignment is looked for (a changed, added or removed line
+    or a few). Every equal run is compared, so the script is exact whatever it
+    finds; when no short realignment exists the rest goes to a patience diff.
+    """
+    regions: list[tuple[int, int, int, int]] = []
+    i = j = 0
+    while True:
+        run = _common_run(old, new, i, j)
+        i, j = i + run, j + run
+        if i == len(old) or j == len(new):
+            if i < len(old) or j < len(new):
+                regions.append((i, len(old), j, len(new)))
+            return regions
+        step = _realign(old, new, i, j)
+        if step is None:
+            return regions + [
+                (i + i1, i + i2, j + j1, j + j2)
+                for i1, i2, j1, j2 in _patience_regions(old[i:], new[j:])
+            ]
+        regions.append((i, i + step[0], j, j + step[1]))
+        i, j = i + step[0], j + step[1]
+
+
+def _patience_regions(old: Sequence[int], new: Sequence[int]) -> list[tuple[int, int, int, int]]:
     """Regions (i1, i2, j1, j2) where old[i1:i2] became new[j1:j2], in order.
 
     Patience diff: lines that occur once in each list and keep their order are
@@ -217,7 +304,9 @@ def presence(links: Sequence[Link], wanted: set[int]) -> list[bool]:
     present: Counter[int] = Counter()
     for index, link in enumerate(links):
         if link.keyframe:
-            present = Counter(i for i in decode_ids(link.blob) if i in wanted)
+            ids = decode_ids(link.blob)
+            held = wanted.intersection(ids)
+            present = Counter(filter(held.__contains__, ids)) if held else Counter()
         elif index == 0:
             raise ValueError("a version chain must start with a keyframe")
         else:
@@ -264,18 +353,32 @@ def pack_text(lines: Sequence[str]) -> bytes:
 
 
 class Pack:
-    """A decompressed pack: its text and the ids of its lines, for searching."""
+    """A decompressed pack: its text and the ids of its lines, for searching.
 
-    __slots__ = ("checksum", "count", "first_id", "text")
+    The split lines and the lower-cased text are made on first use and kept with
+    the pack (packs are cached per process and searched again and again).
+    """
+
+    __slots__ = ("_lines", "_lower", "checksum", "count", "first_id", "text")
 
     def __init__(self, first_id: int, count: int, blob: bytes, checksum: int = 0) -> None:
         self.first_id = first_id
         self.count = count
         self.checksum = checksum
         self.text = zlib.decompress(blob).decode()
+        self._lines: list[str] | None = None
+        self._lower: str | None = None
 
     def lines(self) -> list[str]:
-        return self.text.split("\n")
+        """The pack's lines (shared: do not change the list)."""
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        return self._lines
+
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
 
     def line(self, index: int) -> str:
         return self.lines()[index]
@@ -284,7 +387,7 @@ class Pack:
         """Ids of the lines holding `needle`."""
         haystack = self.text
         if ignore_case:
-            haystack, needle = haystack.lower(), needle.lower()
+            haystack, needle = self.lower(), needle.lower()
         found: list[int] = []
         position = haystack.find(needle)
         line = 0
@@ -302,8 +405,35 @@ class Pack:
             position = haystack.find(needle, next_break + 1)
         return found
 
-    def search(self, pattern: re.Pattern[str]) -> list[int]:
-        """Ids of the lines matching `pattern` (compiled with re.MULTILINE by the caller)."""
+    def search(self, pattern: re.Pattern[str], literal: str | None = None) -> list[int]:
+        """Ids of the lines matching `pattern` (compiled with re.MULTILINE by the caller).
+
+        With a `literal` every match must contain (see `required_literal`), only the
+        lines holding it are tried, found by ``str.find``; a match never crosses a line.
+        """
+        if literal is None:
+            literal = required_literal(pattern)
+        folded = bool(pattern.flags & re.IGNORECASE)
+        if len(literal) < 2 or (folded and not (literal.isascii() and self.text.isascii())):
+            return self._scan(pattern)
+        # On ASCII text lower() is exactly what IGNORECASE compares; elsewhere: a scan.
+        haystack, needle = (self.lower(), literal.lower()) if folded else (self.text, literal)
+        text, found = self.text, []
+        line = counted_to = 0
+        position = haystack.find(needle)
+        while position != -1:
+            start = haystack.rfind("\n", 0, position) + 1
+            end = haystack.find("\n", position)
+            if end == -1:
+                end = len(haystack)
+            line += haystack.count("\n", counted_to, start)
+            counted_to = start
+            if pattern.search(text, start, end):
+                found.append(self.first_id + line)
+            position = haystack.find(needle, end + 1)
+        return found
+
+    def _scan(self, pattern: re.Pattern[str]) -> list[int]:
         found: list[int] = []
         line = 0
         counted_to = 0
@@ -316,6 +446,30 @@ class Pack:
                 found.append(self.first_id + line)
                 last_line = line
         return found
+
+
+def required_literal(pattern: re.Pattern[str]) -> str:
+    """The longest run of plain characters that every match contains ("" if none is known).
+
+    Read from the pattern's parse tree: only characters in its top-level sequence
+    count (not those in groups, alternatives or repeats), so each is required.
+    """
+    try:  # the parser `re` itself uses (private: a Python without it scans every line)
+        parser = importlib.import_module("re._parser")
+        literal = importlib.import_module("re._constants").LITERAL
+        parsed = list(parser.parse(pattern.pattern, pattern.flags))
+    except Exception:
+        return ""
+    best: list[str] = []
+    run: list[str] = []
+    for op, value in [*parsed, (None, None)]:
+        if op is literal:
+            run.append(chr(value))
+        else:
+            if len(run) > len(best):
+                best = run
+            run = []
+    return "".join(best)
 
 
 def line_texts(packs: Sequence[Pack], ids: Iterable[int]) -> dict[int, str]:

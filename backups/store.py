@@ -22,7 +22,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -32,6 +32,7 @@ from backups import linestore
 from backups.linestore import KEYFRAME, PACK_BYTES, Link, Pack
 from backups.models import ConfigLine, ConfigVersion, LinePack
 from backups.profiles import Processed
+from netkeep import bulk
 
 if TYPE_CHECKING:
     from inventory.models import Device
@@ -323,7 +324,7 @@ class HistoryLoader:
         self.pack_lines: list[str] = []
         self.pack_size = 0
         self.postings: dict[int, list[int]] = {}
-        self.versions: list[ConfigVersion] = []
+        self.versions: list[dict[str, object]] = []
         if LinePack.objects.filter(sealed=False).exists():
             raise ValueError("HistoryLoader needs a store whose open pack is sealed or empty")
 
@@ -357,49 +358,60 @@ class HistoryLoader:
         previous: list[int] = []
         seen: set[int] = set()
         count = 0
-        last: ConfigVersion | None = None
+        last: dict[str, object] | None = None
+        name = str(device)[:100]
         for seq, (when, lines, digest) in enumerate(history, start=1):
             if last is not None:  # the previous version stood until this one appeared
-                last.last_seen = last.last_checked = when
-            known = self.ids.get
-            ids = [known(line) or self._id(line) for line in lines]
+                last["last_seen"] = last["last_checked"] = when
+            found: list[int | None] = list(map(self.ids.get, lines))
+            if None in found:  # new lines: usually a few (a changed line, the header)
+                at = found.index(None)
+                while True:
+                    found[at] = self._id(lines[at])
+                    try:
+                        at = found.index(None, at + 1)
+                    except ValueError:
+                        break
+            ids = cast("list[int]", found)
             keyframe = seq % KEYFRAME == 1
             blob = linestore.encode_ids(ids) if keyframe else linestore.encode_edit(previous, ids)
-            last = ConfigVersion(
-                device=device,
-                device_name=str(device)[:100],
-                seq=seq,
-                digest=digest,
-                keyframe=keyframe,
-                lines=blob,
-                line_count=len(ids),
-                size=sum(len(line) + 1 for line in lines),
-                first_seen=when,
-                last_seen=when,
-                last_checked=when,
-            )
+            last = {
+                "device_id": device.pk,
+                "device_name": name,
+                "seq": seq,
+                "digest": digest,
+                "keyframe": keyframe,
+                "lines": blob,
+                "line_count": len(ids),
+                "size": sum(map(len, lines)) + len(lines),
+                "first_seen": when,
+                "last_seen": when,
+                "last_checked": when,
+            }
             self.versions.append(last)
             for line_id in set(ids) - seen:
                 self.postings.setdefault(line_id, []).append(device.pk)
             seen.update(ids)
             previous = ids
             count += 1
-        if len(self.versions) >= 5000:
-            ConfigVersion.objects.bulk_create(self.versions, batch_size=2000)
+        if len(self.versions) >= 20_000:
+            with transaction.atomic():
+                bulk.insert(ConfigVersion, self.versions)
             self.versions = []
         return count
 
+    @transaction.atomic
     def finish(self) -> None:
         self._seal(sealed=False)
-        ConfigVersion.objects.bulk_create(self.versions, batch_size=2000)
+        bulk.insert(ConfigVersion, self.versions)
         self.versions = []
-        batch: list[ConfigLine] = []
+        batch: list[dict[str, object]] = []
         for line_id in self.ids.values():
             holders = self.postings.get(line_id, ())
-            batch.append(ConfigLine(id=line_id, devices=linestore.postings(holders)))
-            if len(batch) >= 5000:
-                ConfigLine.objects.bulk_create(batch, batch_size=5000)
+            batch.append({"id": line_id, "devices": linestore.postings(holders)})
+            if len(batch) >= 20_000:
+                bulk.insert(ConfigLine, batch)
                 batch = []
-        ConfigLine.objects.bulk_create(batch, batch_size=5000)
+        bulk.insert(ConfigLine, batch)
         self.postings = {}
         self.ids = {}

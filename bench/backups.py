@@ -147,7 +147,6 @@ def main() -> None:
     url = setup_django(folder)
     hosts = addresses(args.devices)
     with Lab() as lab:
-        lab.start()
         emulators = [
             FakeDevice(
                 lab,

@@ -11,21 +11,33 @@ it. Then prints storage and search times side by side:
 - search: substring and regular-expression queries over every version, against
   `git grep` over every commit (history) and over HEAD (current configs).
 
-Usage:
-    .venv/bin/python bench/backups_store.py --devices 10000 --versions 20 [--db sqlite|postgres]
+Usage (the data is built at normal priority without the lock, which is then
+taken, at nice -10, only for the measuring):
+
+    nice -n -10 .venv/bin/python bench/backups_store.py --devices 10000 --versions 20 \
+        [--db sqlite|postgres] --lock /tmp/netkeep-bench.lock
+
+`--keep DIR` keeps (and on a later run reuses) the SQLite store and the git
+repository there; `--profile` prints where one query of each kind spends its time.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
+import fcntl
 import hashlib
+import io
 import os
+import pstats
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC
 from pathlib import Path
 
@@ -167,6 +179,38 @@ def time_git_grep(repo: Path, query: str, regex: bool, history: bool) -> tuple[f
     return elapsed, len(files)
 
 
+@contextlib.contextmanager
+def measuring(lock: str | None) -> Iterator[None]:
+    """Hold the benchmark lock at nice -10 for the block (when started at nice -10)."""
+    if lock is None:
+        yield
+        return
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        os.setpriority(os.PRIO_PROCESS, 0, START_NICE)
+        try:
+            yield
+        finally:
+            os.setpriority(os.PRIO_PROCESS, 0, BUILD_NICE)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+START_NICE = os.getpriority(os.PRIO_PROCESS, 0)
+BUILD_NICE = max(START_NICE, 0)
+
+
+def profile_query(query: str, regex: bool) -> str:
+    from backups import search
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    search.search(query, regex=regex, limit=50)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
+    return out.getvalue()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=10_000)
@@ -174,14 +218,28 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-git", action="store_true")
+    parser.add_argument(
+        "--git-history",
+        type=int,
+        default=len(QUERIES),
+        metavar="N",
+        help="run `git grep` over every commit for the first N queries only",
+    )
+    parser.add_argument("--lock", help="a lock file held (at the starting nice) only to measure")
+    parser.add_argument("--keep", type=Path, help="build into (or reuse) this folder")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="nk-bench-backups-"))
+    # Building is not measured: at normal priority, without the lock.
+    os.setpriority(os.PRIO_PROCESS, 0, BUILD_NICE)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="nk-bench-backups-"))
+    work.mkdir(parents=True, exist_ok=True)
+    name = f"{args.devices}x{args.versions}"
     pg_dir = None
     sqlite_path: Path | None = None
     try:
         if args.db == "sqlite":
-            sqlite_path = work / "store.sqlite3"
+            sqlite_path = work / f"store-{name}.sqlite3"
             url = f"sqlite:///{sqlite_path}"
         else:
             url = subprocess.run(
@@ -191,46 +249,77 @@ def main() -> None:
                 check=True,
             ).stdout.strip()
             pg_dir = url.rsplit("host=", 1)[-1]
+        built = work / f"built-{args.db}-{name}"
+        reuse = args.keep is not None and args.db == "sqlite" and built.exists()
         _setup_django(url)
-        load = os.getloadavg()[0]
-        print(f"# {args.devices} devices x {args.versions} versions on {args.db}; load {load:.2f}")
-        load_s = load_store(args.devices, args.versions)
-        size = store_size(url, sqlite_path)
-        from backups.models import ConfigLine, ConfigVersion, LinePack
+        print(
+            f"# {args.devices} devices x {args.versions} versions on {args.db}; "
+            f"load {os.getloadavg()[0]:.2f} before building"
+        )
+        if reuse:
+            print(f"store: reusing {sqlite_path}")
+        else:
+            from django.db import transaction
 
-        print(
-            f"store: loaded in {load_s:.1f} s; {ConfigVersion.objects.count():,} versions, "
-            f"{ConfigLine.objects.count():,} distinct lines in {LinePack.objects.count()} packs; "
-            f"{size / 1e6:.1f} MB"
-        )
-        repo = work / "git"
-        if not args.skip_git:
+            with transaction.atomic():
+                load_s = load_store(args.devices, args.versions)
+            built.touch()
+            print(f"store: loaded in {load_s:.1f} s")
+        repo = work / f"git-{name}"
+        if not args.skip_git and not (repo / ".git" / "packed").exists():
+            shutil.rmtree(repo, ignore_errors=True)
             git_s = load_git(repo, args.devices, args.versions)
-            gsize = git_size(repo)
-            print(f"git:   loaded and gc'd in {git_s:.1f} s; {gsize / 1e6:.1f} MB packed")
-            print(f"storage ratio store/git: {size / gsize:.2f}x")
-        print()
-        print(
-            "| query | Netkeep cold | Netkeep warm (median) | devices | lines "
-            "| git grep current | git grep history |"
-        )
-        print("|---|---|---|---|---|---|---|")
-        for label, query, regex in QUERIES:
-            cold, warm, devices, lines = time_search(query, regex, args.repeats)
-            head = hist = "-"
-            if not args.skip_git:
-                h, h_files = time_git_grep(repo, query, regex, history=False)
-                a, a_files = time_git_grep(repo, query, regex, history=True)
-                head = f"{h * 1000:.0f} ms ({h_files} files)"
-                hist = f"{a * 1000:.0f} ms ({a_files} files)"
-            print(
-                f"| {label}: `{query}` | {cold * 1000:.0f} ms | {warm * 1000:.0f} ms | {devices} "
-                f"| {lines} | {head} | {hist} |"
-            )
+            (repo / ".git" / "packed").touch()
+            print(f"git:   loaded and gc'd in {git_s:.1f} s")
+        with measuring(args.lock):
+            measure(args, url, sqlite_path, repo)
     finally:
         if pg_dir:
             subprocess.run([str(ROOT / "scripts" / "pg.sh"), "stop", pg_dir], check=False)
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, url: str, sqlite_path: Path | None, repo: Path) -> None:
+    from backups.models import ConfigLine, ConfigVersion, LinePack
+
+    print(
+        f"# measuring at nice {os.getpriority(os.PRIO_PROCESS, 0)}; load {os.getloadavg()[0]:.2f}"
+    )
+    size = store_size(url, sqlite_path)
+    print(
+        f"store: {ConfigVersion.objects.count():,} versions, "
+        f"{ConfigLine.objects.count():,} distinct lines in {LinePack.objects.count()} packs; "
+        f"{size / 1e6:.1f} MB"
+    )
+    if not args.skip_git:
+        gsize = git_size(repo)
+        print(f"git:   {gsize / 1e6:.1f} MB packed; storage ratio store/git: {size / gsize:.2f}x")
+    print()
+    print(
+        "| query | Netkeep cold | Netkeep warm (median) | devices | lines "
+        "| git grep current | git grep history |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for number, (label, query, regex) in enumerate(QUERIES):
+        cold, warm, devices, lines = time_search(query, regex, args.repeats)
+        head = hist = "-"
+        if not args.skip_git:
+            h, h_files = time_git_grep(repo, query, regex, history=False)
+            head = f"{h * 1000:.0f} ms ({h_files} files)"
+            if number < args.git_history:
+                a, a_files = time_git_grep(repo, query, regex, history=True)
+                hist = f"{a * 1000:,.0f} ms ({a_files} files)"
+        print(
+            f"| {label}: `{query}` | {cold * 1000:.0f} ms | {warm * 1000:.0f} ms | {devices} "
+            f"| {lines} | {head} | {hist} |",
+            flush=True,
+        )
+    print(f"# load {os.getloadavg()[0]:.2f} at the end")
+    if args.profile:
+        for label, query, regex in QUERIES[1], QUERIES[3]:
+            print(f"## profile: {label}")
+            print(profile_query(query, regex))
 
 
 if __name__ == "__main__":

@@ -119,21 +119,29 @@ def config(index: int, seed: int = 1) -> list[str]:
     return lines + _footer(rng, index)
 
 
-def edit(lines: list[str], rng: random.Random, when: datetime) -> list[str]:
-    """The next version: a few lines changed, and the change header updated."""
+def edit(
+    lines: list[str],
+    rng: random.Random,
+    when: datetime,
+    ports: tuple[list[int], list[int]] | None = None,
+) -> list[str]:
+    """The next version: a few lines changed, and the change header updated.
+
+    `ports` are the positions of the description and access-VLAN lines (from
+    `port_lines`); edits only insert after the ports, so a history computes them once.
+    """
+    descriptions, vlans = ports or port_lines(lines)
     new = list(lines)
     new[0] = f"! Last configuration change at {when:%H:%M:%S} UTC {when:%a %b %d %Y} by netops"
     for _ in range(rng.randrange(1, 4)):
         kind = rng.randrange(4)
         if kind == 0:  # a port's description
-            positions = [i for i, line in enumerate(new) if line.startswith(" description ")]
-            i = rng.choice(positions)
+            i = rng.choice(descriptions)
             new[i] = (
                 f" description {rng.choice(ROLES)}-{rng.randrange(1, 12)}-{rng.randrange(400):03d}"
             )
         elif kind == 1:  # a port's access VLAN
-            positions = [i for i, line in enumerate(new) if line.startswith(" switchport access")]
-            i = rng.choice(positions)
+            i = rng.choice(vlans)
             new[i] = f" switchport access vlan {rng.choice(VLANS[1:8])}"
         elif kind == 2:  # an ACL entry added before the final deny
             i = new.index(" 1000 deny ip any any log")
@@ -151,6 +159,14 @@ def edit(lines: list[str], rng: random.Random, when: datetime) -> list[str]:
     return new
 
 
+def port_lines(lines: list[str]) -> tuple[list[int], list[int]]:
+    """Positions of the ports' description lines and access-VLAN lines."""
+    return (
+        [i for i, line in enumerate(lines) if line.startswith(" description ")],
+        [i for i, line in enumerate(lines) if line.startswith(" switchport access")],
+    )
+
+
 def history(
     index: int, versions: int, seed: int = 1, start: datetime | None = None
 ) -> Iterator[tuple[datetime, list[str]]]:
@@ -158,8 +174,9 @@ def history(
     rng = random.Random(seed * 7_000_001 + index)
     when = start or datetime(2026, 1, 5, 9, 0)
     lines = config(index, seed)
+    ports = port_lines(lines)
     yield when, lines
     for _ in range(versions - 1):
         when += timedelta(hours=rng.randrange(6, 72))
-        lines = edit(lines, rng, when)
+        lines = edit(lines, rng, when, ports)
         yield when, lines

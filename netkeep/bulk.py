@@ -77,12 +77,22 @@ def _default(field: models.Field, now: Any) -> Any:
 
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a Python value of this field becomes a database value; None: it is one already."""
-    if isinstance(field, (models.CharField, models.TextField, models.IntegerField)):
+    if isinstance(field, (models.CharField, models.TextField, models.IntegerField)) and not any(
+        # A field that changes values on their way in (EncryptedTextField encrypts).
+        name in vars(cls)
+        for cls in type(field).__mro__
+        if not cls.__module__.startswith("django.")
+        for name in ("get_prep_value", "get_db_prep_value", "get_db_prep_save")
+    ):
         return None
     if isinstance(field, models.ForeignKey):
         return None
+    if isinstance(field, models.BinaryField):
+        return None  # sqlite3 and psycopg both take bytes as they are
     if isinstance(field, models.JSONField):
         # What get_db_prep_save ends in, without its ten calls per value on the way.
         adapt, encoder = connection.ops.adapt_json_value, field.encoder
         return lambda value: None if value is None and field.null else adapt(value, encoder)
+    # Anything else, and project fields such as EncryptedTextField (which encrypts in
+    # get_prep_value), goes through the field itself.
     return lambda value: field.get_db_prep_save(value, connection)

@@ -94,3 +94,41 @@ def test_edit_scripts_survive_repeated_lines(seed: int) -> None:
     for _ in range(5):
         new.insert(rng.randrange(len(new) + 1), rng.choice([0, 1, 500]))
     assert linestore.apply_edit(old, linestore.encode_edit(old, new)) == new
+
+
+def test_an_edit_script_names_only_the_lines_that_changed_in_a_config_of_repeats() -> None:
+    block = [7, 8, 9, 0]  # "interface", " switchport …", " spanning-tree …", "!"
+    old = [1, 2] + block * 200 + [3, 4, 5]
+    new = list(old)
+    new[10] = 70  # a changed line
+    new.insert(500, 71)  # an added line
+    del new[-2]  # a removed line
+    ops = list(linestore.edit_ops(linestore.encode_edit(old, new)))
+    assert [(gone, added) for _, gone, added in ops] == [([7], [70]), ([], [71]), ([4], [])]
+    assert linestore.apply_edit(old, linestore.encode_edit(old, new)) == new
+
+
+def test_a_regex_is_tried_only_on_lines_holding_its_required_literal() -> None:
+    assert linestore.required_literal(re.compile(r"^ip route 10\.\d+\.0\.0 ")) == "ip route 10."
+    assert linestore.required_literal(re.compile(r"(cam|door)-1[01]")) == "-1"
+    assert linestore.required_literal(re.compile(r"ab{2}|x")) == ""
+    lines = ["ip route 10.1.0.0 255.255.0.0 10.255.0.1", "IP ROUTE 10.2.0.0 x", "no ip route"]
+    lines += ["ip route 10.x.0.0", "description ip route 10.3.0.0 "] * 3
+    pack = make_pack(lines)
+    for pattern, flags in [
+        (r"^ip route 10\.\d+\.0\.0 ", re.MULTILINE),
+        (r"^ip route 10\.\d+\.0\.0 ", re.MULTILINE | re.IGNORECASE),
+        (r"route 10\.\d+\.0\.0 $", re.MULTILINE),
+        (r"(?i)ip route", re.MULTILINE),
+    ]:
+        compiled = re.compile(pattern, flags)
+        expected = [100 + i for i, line in enumerate(lines) if compiled.search(line)]
+        assert pack.search(compiled) == expected == pack.search(compiled, literal="")
+
+
+def test_id_lists_in_the_first_form_are_still_read() -> None:
+    ids = [5, 3, 900, 900, 2**40, 1]
+    assert linestore.encode_ids(ids)[:1] != linestore.PLANAR  # beyond 32-bit deltas
+    assert linestore.decode_ids(linestore.encode_ids(ids)) == ids
+    assert linestore.decode_ids(linestore._encode_varints(ids[:4])) == ids[:4]
+    assert linestore.decode_ids(linestore.encode_ids(ids[:4]))[:4] == ids[:4]

@@ -164,3 +164,18 @@ def test_the_git_export_is_off_by_default(settings: Any) -> None:
 
     settings.NETKEEP_BACKUP_GIT_DIR = ""
     assert gitexport.export("sw-4", "x\n", "m") is None
+
+
+def test_a_bulk_insert_encrypts_secrets_as_saving_a_model_does() -> None:
+    from django.db import connection
+
+    from netkeep import bulk
+
+    sw = device()
+    row = {"device_id": sw.pk, "device_name": "sw-1", "seq": 1, "digest": "d", "lines": b"x"}
+    bulk.insert(ConfigVersion, [{**row, "secrets": '{"3": "enable secret canary-7"}'}])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secrets FROM backups_configversion")
+        (stored,) = cursor.fetchone()
+    assert "canary-7" not in stored
+    assert ConfigVersion.objects.get().secrets == '{"3": "enable secret canary-7"}'
