@@ -37,6 +37,21 @@
       });
       return;
     }
+    // The subnet tree: a branch's button shows or hides its children (htmx loads them once);
+    // a click elsewhere on the row, off its links, does the same.
+    var branch = target.closest(".tree-toggle");
+    var branchRow = target.closest(".tree .branch");
+    if (!branch && branchRow && !target.closest("a, button, input, select, textarea, label")) {
+      branch = branchRow.querySelector(".tree-toggle");
+      if (branch) { branch.click(); return; }
+    }
+    if (branch) {
+      var expanded = branch.getAttribute("aria-expanded") !== "true";
+      branch.setAttribute("aria-expanded", expanded ? "true" : "false");
+      var children = document.getElementById(branch.getAttribute("aria-controls"));
+      if (children) children.hidden = !expanded;
+      return;
+    }
     if (target.closest("[data-drawer-close]")) {
       closeDrawer();
       return;

@@ -302,6 +302,18 @@ def test_the_subnet_list_shows_usage_and_the_top_of_the_tree(
     assert 'href="/ipam/subnets/?tag=core"' in text
 
 
+def test_a_subnet_with_children_opens_with_a_button_beside_its_links_not_around_them(
+    viewer_client: Client, world: dict
+) -> None:
+    html = viewer_client.get("/ipam/subnets/").content.decode()
+    # A <summary> is a control: links inside it are nested interactive controls (axe).
+    assert "<summary" not in html.split("<main", 1)[1]
+    top = world["top"].pk
+    assert f'aria-controls="subnet-children-{top}"' in html
+    assert f'<ul class="children" id="subnet-children-{top}" hidden>' in html
+    assert f'hx-get="{reverse("ipam:subnet_children", args=[top])}"' in html
+
+
 def test_the_subnet_list_filters_by_cidr_and_reports_bad_input(
     viewer_client: Client, world: dict
 ) -> None:

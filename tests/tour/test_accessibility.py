@@ -5,7 +5,8 @@ into each page; Netkeep's Content-Security-Policy rightly refuses injected
 scripts, so these tests alone use a browser context that bypasses the policy.
 It runs the rules a user trips over first, and only those (axe's other rules
 would double the time): text contrast below WCAG AA, in every theme the theme
-button offers, and form fields, buttons, links or images without a name.
+button offers, form fields, buttons, links or images without a name, controls
+nested in other controls, and scrolling boxes the keyboard cannot reach.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ NAMED = (
     "aria-input-field-name",
     "aria-toggle-field-name",
     "form-field-multiple-labels",
+    # A link or button inside another control (a <summary>) has no name of its own.
+    "nested-interactive",
+    # A box that scrolls sideways (a diff on a phone) must take the keyboard focus.
+    "scrollable-region-focusable",
 )
 RUN = "async (only) => await axe.run(document, {runOnly: only})"
 NAMES = {"type": "rule", "values": list(NAMED)}
@@ -160,3 +165,34 @@ def test_text_on_the_main_pages_meets_wcag_aa_contrast_in_every_theme(
         visit(page, live_server.url, data, theme, found, CONTRAST)
         assert page.evaluate("document.documentElement.dataset.theme") == theme
     assert not found, "text below WCAG AA contrast:\n" + "\n".join(found)
+
+
+# Per row of the side-by-side diff: its height and its line cells' text; the boxes' widths.
+DIFF_ROWS = """() => ({
+  rows: [...document.querySelectorAll('table.diff-side tbody tr:not(.gap)')].map(
+    r => [r.getBoundingClientRect().height, [...r.querySelectorAll('td.old, td.new')].map(
+      c => c.textContent)]),
+  line: parseFloat(getComputedStyle(document.querySelector('table.diff-side td')).lineHeight),
+  page: document.documentElement.scrollWidth,
+  box: [document.querySelector('.diff-scroll').scrollWidth,
+        document.querySelector('.diff-scroll').clientWidth],
+})"""
+
+
+def test_a_diff_on_a_phone_keeps_config_lines_whole_and_scrolls_them_sideways(
+    browser: Any, live_server: Any, data: dict[str, Any]
+) -> None:
+    make_user("alice", "admin")
+    page = sign_in(browser, live_server, "alice", viewport={"width": 375, "height": 812})
+    diff = dict(data["pages"])["backup diff"]
+    page.goto(f"{live_server.url}{diff}?view=side")
+    seen = page.evaluate(DIFF_ROWS)
+    texts = [text for _, cells in seen["rows"] for text in cells]
+    assert "ip route 0.0.0.0 0.0.0.0 198.18.0.254" in texts
+    # One line of text per row: no config line is broken over two.
+    assert all(height < seen["line"] * 1.5 for height, _ in seen["rows"]), seen
+    # The page itself fits the phone; the diff scrolls inside its own box.
+    assert seen["page"] <= 375
+    scroll_width, client_width = seen["box"]
+    assert scroll_width > client_width
+    page.close()
