@@ -142,20 +142,24 @@ def test_a_job_progress_bar_updates_itself_and_stops_polling_when_done(
     assert len(polls) == seen  # no more polling once nothing runs
 
 
-@pytest.mark.skip(
-    reason="to redo: the drawer URL without htmx now redirects to the one host page, which "
-    "has no Ping now; the test must open the drawer from a subnet row"
-)
 def test_scan_now_from_the_drawer_shows_a_refusal_in_place(
     editor_page: Any, live_server: Any, lab: dict, settings: Any
 ) -> None:
     settings.SCAN_ALLOWED_NETWORKS = []
     page = editor_page
-    page.goto(f"{live_server.url}/discovery/hosts/{lab['host'].pk}/drawer/")
-    page.get_by_role("button", name="Ping now").click()
-    alert = page.locator(".refused [role=alert]")
+    subnet_url = f"{live_server.url}{lab['subnet'].get_absolute_url()}"
+    page.goto(subnet_url)
+    # As a user does: open the drawer from the host's row, then ask for a ping there.
+    page.click("tr.host-row[data-address='198.18.0.10'] a[data-drawer-open]")
+    drawer = page.locator("#drawer")
+    drawer.locator(".host-drawer").wait_for()
+    drawer.get_by_role("button", name="Ping now").click()
+    alert = drawer.locator(f"#drawer-scan-{lab['host'].pk} .refused [role=alert]")
     alert.wait_for()
     assert "allowlist is empty" in alert.inner_text()
+    # In place: the same page, the drawer still open, nothing queued.
+    assert page.url == subnet_url
+    assert drawer.is_visible()
     assert not ScanRun.objects.exists()
 
 
