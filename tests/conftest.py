@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
 
@@ -15,6 +19,13 @@ def make_user(username: str, role: str, **extra: object) -> User:
     user.set_password(PASSWORD)
     user.save()
     return user
+
+
+def count_queries(client: Any, url: str) -> int:
+    """How many queries a successful GET of the URL costs (for "does not grow with rows")."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from ipam.models import Host, Subnet
-from tests.conftest import bearer, token_for
+from tests.conftest import bearer, count_queries, token_for
 from tests.factories import make_host, make_subnet, make_tag, make_vlan, make_vrf
 
 pytestmark = pytest.mark.django_db
@@ -350,13 +348,6 @@ def test_jwt_access_tokens_work(api_client, erin):
 
 
 # --- bounded queries ---------------------------------------------------------------
-def _count_queries(client, url):
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_list_queries_do_not_grow_with_rows(viewer_api):
     make_vrf("red")
     vlan = make_vlan()
@@ -367,14 +358,14 @@ def test_list_queries_do_not_grow_with_rows(viewer_api):
         h = make_host(f"198.18.{i}.1", subnet=s)
         h.tags.add(tag)
     viewer_api.get(f"{BASE}/vrfs/")  # loads the user's permissions once
-    few = {k: _count_queries(viewer_api, f"{BASE}/{k}/") for k in ENDPOINTS}
+    few = {k: count_queries(viewer_api, f"{BASE}/{k}/") for k in ENDPOINTS}
     for i in range(3, 30):
         make_vrf(f"vrf{i}")
         s = make_subnet(f"198.18.{i}.0/24", vlan=make_vlan(100 + i, f"v{i}"))
         s.tags.add(tag)
         h = make_host(f"198.18.{i}.1", subnet=s)
         h.tags.add(tag)
-    many = {k: _count_queries(viewer_api, f"{BASE}/{k}/") for k in ENDPOINTS}
+    many = {k: count_queries(viewer_api, f"{BASE}/{k}/") for k in ENDPOINTS}
     assert many == few
     assert max(many.values()) <= 8
 

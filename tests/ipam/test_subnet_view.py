@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from ipam.models import Host, Subnet
+from tests.conftest import count_queries
 from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vrf
 
 pytestmark = pytest.mark.django_db
@@ -275,12 +274,6 @@ def test_an_ipv6_48_heatmap_does_not_enumerate(viewer_client: Client) -> None:
 # --- bounded work ------------------------------------------------------------------------
 
 
-def _queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_the_subnet_view_costs_the_same_queries_for_10_or_200_hosts(
     viewer_client: Client, django_assert_max_num_queries: Any
 ) -> None:
@@ -290,11 +283,11 @@ def test_the_subnet_view_costs_the_same_queries_for_10_or_200_hosts(
     make_hosts(subnet, [f"198.18.0.{n}" for n in range(1, 11)], status="up")
     for host in Host.objects.all():
         host.tags.add(tag)
-    few = _queries(viewer_client, subnet.get_absolute_url())
+    few = count_queries(viewer_client, subnet.get_absolute_url())
     make_hosts(subnet, [f"198.18.1.{n}" for n in range(1, 191)], status="up")
     for host in Host.objects.filter(address__startswith="198.18.1."):
         host.tags.add(tag)
-    many = _queries(viewer_client, subnet.get_absolute_url())
+    many = count_queries(viewer_client, subnet.get_absolute_url())
     assert few == many
     # 17: the Watch button's state is one constant query.
     with django_assert_max_num_queries(17):

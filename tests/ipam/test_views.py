@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from tests.conftest import count_queries
 from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vlan, make_vrf
 
 pytestmark = pytest.mark.django_db
@@ -261,27 +262,18 @@ def _populate(subnets: int, hosts_each: int) -> None:
         make_hosts(subnet, [f"198.18.{i}.{n}" for n in range(1, hosts_each + 1)], status="up")
 
 
-def _count_queries(client: Client, url: str) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_the_subnet_list_costs_the_same_queries_for_10_or_200_subnets(
     viewer_client: Client, django_assert_max_num_queries: Any
 ) -> None:
     _populate(10, 3)
     urls = ["/ipam/subnets/?family=4", "/ipam/subnets/"]
-    few = [_count_queries(viewer_client, url) for url in urls]
+    few = [count_queries(viewer_client, url) for url in urls]
     for i in range(10, 60):
         make_subnet(f"198.18.{i}.0/24")
     make_hosts(
         Subnet.objects.get(network="198.18.11.0/24"), [f"198.18.11.{n}" for n in range(1, 201)]
     )
-    many = [_count_queries(viewer_client, url) for url in urls]
+    many = [count_queries(viewer_client, url) for url in urls]
     assert few == many
     for url in urls:
         with django_assert_max_num_queries(12):
@@ -373,9 +365,9 @@ def test_the_host_list_costs_the_same_queries_for_10_or_200_hosts(viewer_client:
     make_hosts(subnet, [f"198.18.0.{n}" for n in range(1, 11)])
     for host in Host.objects.all():
         host.tags.add(tag)
-    few = _count_queries(viewer_client, "/ipam/hosts/?q=198.18")
+    few = count_queries(viewer_client, "/ipam/hosts/?q=198.18")
     make_hosts(subnet, [f"198.18.0.{n}" for n in range(11, 211)])
-    many = _count_queries(viewer_client, "/ipam/hosts/?q=198.18")
+    many = count_queries(viewer_client, "/ipam/hosts/?q=198.18")
     assert few == many
     html = viewer_client.get("/ipam/hosts/?q=198.18").content.decode()
     assert "210 hosts" in html and html.count('class="host-row"') == 100
