@@ -25,7 +25,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import models
-from django.urls import URLPattern, get_resolver, resolve
+from django.urls import Resolver404, URLPattern, get_resolver, resolve
 from django.utils import timezone
 
 from tests.test_foundation_crawl import _generate, _walk
@@ -63,6 +63,15 @@ class Page:
     @property
     def view(self) -> Any:
         return self.pattern.callback
+
+
+def has_view(path: str) -> bool:
+    """Whether a URL pattern matches the path (False: a plain 404, such as an id of "0.5")."""
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
 
 
 def populate() -> None:

@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
-from django.urls import Resolver404, resolve
 
 from backups.models import ConfigVersion
 from inventory.models import Device
@@ -34,6 +33,7 @@ from netkeep import jobs
 from tests.browser import BROWSER_MARKS, choose_theme
 from tests.lab.netns import Lab
 from tests.lab.sshlab import FakeDevice
+from tests.pages import has_view
 from tests.tour.conftest import LabWorker
 
 pytestmark = [*BROWSER_MARKS, pytest.mark.lab, pytest.mark.django_db(transaction=True)]
@@ -353,14 +353,6 @@ def main_pages(
         ("backup-version", f"/backups/versions/{new.pk}/"),
         ("backup-diff", f"/backups/diff/{old.pk}/{new.pk}/"),
         ("jobs", "/jobs/"),
-        ("events", "/events/" if has_page("/events/") else "/discovery/"),
+        ("events", "/events/" if has_view("/events/") else "/discovery/"),
     ]
     return pages
-
-
-def has_page(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
