@@ -44,17 +44,7 @@ class HostSampleAdmin(ReadOnlyAdmin):
 
 @admin.register(HostHourly)
 class HostHourlyAdmin(ReadOnlyAdmin):
-    list_display = [
-        "host",
-        "hour",
-        "seconds_observed",
-        "seconds_up",
-        "samples",
-        "up_samples",
-        "rtt_avg",
-        "rtt_min",
-        "rtt_max",
-    ]
+    list_display = ["host", "hour", *HostHourly.FIGURES]
     raw_id_fields = ["host"]
     date_hierarchy = "hour"
 

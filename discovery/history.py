@@ -181,15 +181,7 @@ def rollup_hourly(now: datetime | None = None) -> int:
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["host", "hour"],
-            update_fields=[
-                "seconds_observed",
-                "seconds_up",
-                "samples",
-                "up_samples",
-                "rtt_avg",
-                "rtt_min",
-                "rtt_max",
-            ],
+            update_fields=HostHourly.FIGURES,
         )
     return len(rows_out)
 

@@ -135,6 +135,17 @@ class HostHourly(models.Model):
     rtt_min = models.FloatField(null=True, blank=True)
     rtt_max = models.FloatField(null=True, blank=True)
 
+    # The hour's figures (all but its key, host and hour): what a roll-up rewrites.
+    FIGURES = (
+        "seconds_observed",
+        "seconds_up",
+        "samples",
+        "up_samples",
+        "rtt_avg",
+        "rtt_min",
+        "rtt_max",
+    )
+
     class Meta:
         ordering = ["host", "hour"]
         verbose_name = "hourly host status"
