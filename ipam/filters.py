@@ -125,32 +125,57 @@ class SubnetFilter(FilterSet):
         return qs.filter(pk__in=Subnet.objects.containing(value).values("pk"))
 
 
+def vrf_keys() -> list[int]:
+    """Every host's possible `vrf_key`: the global table (0) and each VRF's id."""
+    return [0, *VRF.objects.order_by("pk").values_list("pk", flat=True)]
+
+
+def key_range(family: int, lo: int, hi: int, vrfs: list[int]) -> Q:
+    """Hosts from address `lo` to `hi` in any VRF, as a seek on the (VRF, family, key) index.
+
+    The index starts with the VRF: without a condition on it, SQLite and PostgreSQL
+    read the whole index (every host) to find one address. Naming the few VRFs
+    turns that into one short range read per VRF.
+    """
+    return Q(vrf_key__in=vrfs, family=family, key__gte=to_key(lo), key__lte=to_key(hi))
+
+
 def host_match(text: str) -> Q:
     """What a search text means for hosts, as one indexed lookup where the text allows.
 
     A full address or a network is a range on the (VRF, family, key) index; a MAC
     (any spelling, or its first bytes) matches the MAC; anything else is a name
-    fragment (hostname, PTR name, description: trigram indexes on PostgreSQL)
-    or a tag name. No DISTINCT, no OR across every kind.
+    fragment (hostname, PTR name, description: trigram indexes on PostgreSQL, an FTS5
+    trigram table on SQLite) or a tag name. No DISTINCT, no OR across every kind.
     """
     from ipam.search import as_network, ipv4_prefix_ranges, parse_mac
 
     network = as_network(text)
     if network is not None and (network.version == 6 or "/" in text):
         lo, hi = int(network.network_address), int(network.broadcast_address)
-        return Q(family=network.version, key__gte=to_key(lo), key__lte=to_key(hi))
+        return key_range(network.version, lo, hi, vrf_keys())
     ranges = ipv4_prefix_ranges(text)
     if ranges:  # a full or partial IPv4 address: every address whose text starts so
-        match = Q()
+        match, vrfs = Q(), vrf_keys()
         for lo, hi in ranges:
-            match |= Q(family=4, key__gte=to_key(lo), key__lte=to_key(hi))
+            match |= key_range(4, lo, hi, vrfs)
         return match
     mac = parse_mac(text)
     if mac:
         return Q(mac__startswith=mac) if len(mac) < 17 else Q(mac=mac)
-    tagged = Host.tags.through.objects.filter(tag__name=text).values("host_id")
+    from ipam import name_index
+
     match = Q(hostname__icontains=text) | Q(ptr_name__icontains=text)
-    match |= Q(description__icontains=text) | Q(pk__in=tagged)
+    match |= Q(description__icontains=text)
+    narrowed = name_index.narrowed(text)  # SQLite's trigram table (ipam/name_index.py)
+    if narrowed is not None:
+        match = narrowed & match
+    # The tag arm only when such a tag exists: an `IN (subquery)` in the OR makes
+    # PostgreSQL guess half the hosts match and read them all in address order
+    # instead of using the trigram indexes (150 ms instead of 2 ms at 110,000 hosts).
+    tag = Tag.objects.filter(name=text).values_list("pk", flat=True).first()
+    if tag is not None:
+        match |= Q(pk__in=Host.tags.through.objects.filter(tag_id=tag).values("host_id"))
     return match
 
 

@@ -3,8 +3,9 @@
 Also the paging of that view: which page a request's parameters ask for
 (`address_page`), the "alive first" order, and where a jump into a child goes.
 
-Work per page is bounded by the page size: at most `limit` direct hosts and
-`limit` children are read after the cursor, whatever the subnet's size.
+Work per page is bounded by the page size: at most `limit` rows (hosts, children
+and free runs) are shown, and at most `limit` direct hosts and `limit` children
+are read after the cursor, whatever the subnet's size.
 """
 
 from __future__ import annotations
@@ -191,17 +192,27 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
     items: list[FlowItem] = []
     position = cursor
     # Each list was read one past the limit, so the first `limit` merged items
-    # are exactly the first `limit` used items after the cursor.
+    # are exactly the first `limit` used items after the cursor. A page holds
+    # `limit` rows, free runs included: a sparse /8 is no longer twice a /24's rows.
     more = len(used) > limit
     for lo, hi, item in used[:limit]:
         gap = _free(position, lo - 1, usable, subnet.family)
         if gap is not None:
+            if len(items) == limit:
+                more = True
+                break
             items.append(gap)
+            position = lo
+        if len(items) == limit:
+            more = True
+            break
         items.append(item)
         position = hi + 1
     if not more:
         gap = _free(position, end, usable, subnet.family)
-        if gap is not None:
+        if gap is not None and len(items) == limit:
+            more = True  # the last free run opens the next page
+        elif gap is not None:
             items.append(gap)
     next_cursor = to_key(position - 1) if more else None
     return Flow(items=items, next_cursor=next_cursor)

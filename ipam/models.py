@@ -444,8 +444,8 @@ class Subnet(models.Model):
     def flow(self, after: str | None = None, limit: int = 256) -> Flow:
         """One page of the subnet view: hosts, child blocks and free runs in address order.
 
-        Work is bounded by `limit`, never by the subnet's size: it reads at most
-        `limit` hosts and `limit` children after the cursor key.
+        Work is bounded by `limit`, never by the subnet's size: it shows at most
+        `limit` rows and reads at most `limit` hosts and `limit` children after the cursor key.
         """
         from ipam.flow import build_flow
 
@@ -501,7 +501,8 @@ class Subnet(models.Model):
         position = int(self.start_key, 16)
         end = int(self.end_key, 16)
         spans = self.children.order_by("start_key").values_list("start_key", "end_key")
-        for lo, hi in [*spans.iterator(), (to_key(end + 1), to_key(end + 1))]:
+        # A plain read: iterator() would cost PostgreSQL a server-side cursor (three round trips).
+        for lo, hi in [*spans, (to_key(end + 1), to_key(end + 1))]:
             if int(lo, 16) > position:
                 first = from_key(to_key(position), self.family)
                 last = from_key(to_key(min(int(lo, 16) - 1, end)), self.family)

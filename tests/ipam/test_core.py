@@ -52,12 +52,31 @@ def test_it_pages_the_flow_with_a_cursor():
     net = make_subnet("198.18.0.0/24")
     for i in range(1, 6):
         make_host(f"198.18.0.{i * 2}")
-    first = net.flow(limit=2)
+    first = net.flow(limit=4)
     assert [type(i) for i in first.items] == [FreeRun, HostItem, FreeRun, HostItem]
     second = net.flow(after=first.next_cursor, limit=10)
     assert isinstance(second.items[0], FreeRun) and str(second.items[0].first) == "198.18.0.5"
     assert not any(isinstance(i, ChildItem) for i in second.items)
     assert second.next_cursor is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("limit", [1, 2, 3, 5])
+def test_a_flow_page_holds_limit_rows_free_runs_included_and_the_pages_add_up(limit):
+    net = make_subnet("198.18.0.0/24")
+    for i in (2, 4, 5, 9):
+        make_host(f"198.18.0.{i}")
+    make_subnet("198.18.0.64/28")
+    whole = [(i.kind, str(getattr(i, "first", ""))) for i in net.flow().items]
+    seen, after = [], None
+    while True:
+        page = net.flow(after=after, limit=limit)
+        assert 1 <= len(page.items) <= limit
+        seen += [(i.kind, str(getattr(i, "first", ""))) for i in page.items]
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert seen == whole
 
 
 @pytest.mark.django_db

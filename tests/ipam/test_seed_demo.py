@@ -91,3 +91,13 @@ def test_demo_subnets_have_names_a_network_would_have():
     assert Subnet.objects.get(network="10.0.0.0/8").description == "Large lab (demo data)"
     assert Subnet.objects.get(network="198.19.0.0/24").name == "Rack 1 hypervisors"
     assert len(set(names)) == len(names)
+
+
+def test_seeded_hosts_are_counted_in_every_subnet_and_tile_as_a_recount_finds_them():
+    from tests.ipam.test_usage import _counted, _shown
+
+    call_command("seed_demo", "--hosts", "2000")
+    subnets = list(Subnet.objects.all())
+    assert sum(_shown(s)[0] for s in subnets) > 2000  # children's hosts count in parents too
+    for subnet in subnets:
+        assert _shown(subnet) == _counted(subnet), subnet.network

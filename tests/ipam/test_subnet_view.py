@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from ipam.flow import FLOW_PAGE
 from ipam.models import Host, Subnet
 from tests.conftest import count_queries
 from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vrf
@@ -312,8 +313,9 @@ def test_a_huge_subnet_with_many_hosts_sends_a_page_the_size_of_a_24(
     make_hosts(big, [address(n) for n in range(1, 40001, 2)])
     small_size = len(viewer_client.get(small.get_absolute_url()).content)
     big_page = viewer_client.get(big.get_absolute_url()).content.decode()
-    # 256 hosts (and the free runs between them) a page, whatever the subnet holds.
-    assert _rows(big_page, "host-row") == 256
+    # 256 rows a page (128 hosts and the free address after each), whatever the subnet holds.
+    assert _rows(big_page, "host-row") == 128
+    assert _rows(big_page, "host-row") + _rows(big_page, "free-addr") == FLOW_PAGE == 256
     assert len(big_page) < 350_000
     assert len(big_page) < 3 * small_size
 

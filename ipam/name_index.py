@@ -1,0 +1,116 @@
+"""Substring search on host names without reading every host: SQLite's side of the trigram index.
+
+Searching a name fragment ("db-0", "00175") is `hostname LIKE '%q%' OR ptr_name ...
+OR description ...`, which no B-tree index serves: SQLite reads hosts in address
+order until it has a page of matches, so a rare fragment reads all 110,000
+of them (50 ms of CPU). PostgreSQL has pg_trgm GIN indexes for it (migration
+0006); on SQLite the equivalent is an FTS5 table with the trigram tokenizer
+(SQLite ≥ 3.34) over the same three columns, kept by triggers on every write,
+whatever the door (forms, API, imports, sweeps, raw SQL).
+
+The index only narrows the rows: the LIKE conditions still decide, so the
+results are exactly the unindexed ones. A fragment shorter than three
+characters has no trigram and a very common one ("lab", matching most hosts)
+is found sooner by the plain scan, which stops at the first page of matches:
+both keep the plain query.
+"""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+TABLE = "ipam_host_text"
+# Above this many matches the address-ordered scan finds a page sooner than sorting them.
+MOST = 5000
+
+_REMOVE = (
+    "INSERT INTO ipam_host_text(ipam_host_text, rowid, hostname, ptr_name, description) "
+    "VALUES ('delete', old.id, old.hostname, old.ptr_name, old.description);"
+)
+_ADD = (
+    "INSERT INTO ipam_host_text(rowid, hostname, ptr_name, description) "
+    "VALUES (new.id, new.hostname, new.ptr_name, new.description);"
+)
+_CREATE = [
+    "CREATE TRIGGER IF NOT EXISTS ipam_host_text_insert AFTER INSERT ON ipam_host "
+    "BEGIN " + _ADD + " END",
+    "CREATE TRIGGER IF NOT EXISTS ipam_host_text_delete AFTER DELETE ON ipam_host "
+    "BEGIN " + _REMOVE + " END",
+    "CREATE TRIGGER IF NOT EXISTS ipam_host_text_update "
+    "AFTER UPDATE OF hostname, ptr_name, description ON ipam_host "
+    "BEGIN " + _REMOVE + " " + _ADD + " END",
+    "INSERT INTO ipam_host_text(ipam_host_text) VALUES ('rebuild')",
+]
+_DROP = [
+    "DROP TRIGGER IF EXISTS ipam_host_text_insert",
+    "DROP TRIGGER IF EXISTS ipam_host_text_delete",
+    "DROP TRIGGER IF EXISTS ipam_host_text_update",
+    "DROP TABLE IF EXISTS ipam_host_text",
+]
+_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM ipam_host_text WHERE ipam_host_text MATCH %s LIMIT %s)"
+)
+_MATCHING = "SELECT rowid FROM ipam_host_text WHERE ipam_host_text MATCH %s"
+
+
+def install(conn: BaseDatabaseWrapper) -> None:
+    """Create the FTS5 table and its triggers on SQLite and index the hosts already there.
+
+    Nothing on PostgreSQL, nor where SQLite lacks FTS5: the search stays
+    correct there, only unindexed.
+    """
+    if conn.vendor != "sqlite":
+        return
+    conn._netkeep_name_index = None  # type: ignore[attr-defined] # present() asks again
+    with conn.cursor() as cursor:
+        try:
+            cursor.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS ipam_host_text USING "
+                "fts5(hostname, ptr_name, description, content='ipam_host', "
+                "content_rowid='id', tokenize='trigram')"
+            )
+        except DatabaseError as error:  # no FTS5 or no trigram tokenizer in this SQLite
+            if "fts5" in str(error) or "tokenizer" in str(error):
+                return
+            raise
+        for statement in _CREATE:
+            cursor.execute(statement)
+
+
+def drop(conn: BaseDatabaseWrapper) -> None:
+    """Remove the table and its triggers (SQLite)."""
+    if conn.vendor != "sqlite":
+        return
+    conn._netkeep_name_index = None  # type: ignore[attr-defined]
+    with conn.cursor() as cursor:
+        for statement in _DROP:
+            cursor.execute(statement)
+
+
+def present() -> bool:
+    """Whether this database has the index (asked once per connection)."""
+    if connection.vendor != "sqlite":
+        return False
+    known = getattr(connection, "_netkeep_name_index", None)
+    if known is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [TABLE])
+            known = cursor.fetchone() is not None
+        connection._netkeep_name_index = known  # type: ignore[attr-defined]
+    return bool(known)
+
+
+def narrowed(text: str) -> Q | None:
+    """The hosts whose names may hold `text`, read from the index; None: scan instead."""
+    if len(text) < 3 or not present():
+        return None
+    phrase = '"' + text.replace('"', '""') + '"'
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT, [phrase, MOST + 1])
+        (found,) = cursor.fetchone()
+    if found > MOST:
+        return None
+    return Q(pk__in=RawSQL(_MATCHING, [phrase]))  # noqa: S611 — a constant, the text a parameter
