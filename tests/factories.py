@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
+
+from ipam import usage
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
 
 
@@ -50,7 +53,14 @@ def make_hosts(subnet: Subnet, addresses: Iterable[str], **fields: Any) -> int:
         host = Host(address=address, subnet=subnet, **fields)
         host.derive()
         hosts.append(host)
-    Host.objects.bulk_create(hosts, batch_size=2000)
+    if len(hosts) < 1000:
+        Host.objects.bulk_create(hosts, batch_size=2000)  # counted by the insert trigger
+        return len(hosts)
+    # Thousands are counted in one pass, as imports do: counted row by row in one
+    # transaction, PostgreSQL slows down with every row (ipam/usage.py).
+    with transaction.atomic(), usage.inserts_paused():
+        Host.objects.bulk_create(hosts, batch_size=2000)
+    usage.add_hosts((h.vrf_key, h.family, h.key, h.status) for h in hosts)
     return len(hosts)
 
 
