@@ -408,33 +408,20 @@ class Lab:
         deadline = time.monotonic() + 10
         for host, ports in services:
             for port in ports:
-                while True:
-                    probe = subprocess.run(
-                        [
-                            "ip",
-                            "netns",
-                            "exec",
-                            self.hosts_ns,
-                            sys.executable,
-                            "-c",
-                            f"import socket; socket.create_connection(('{host}', {port}), 1).close()",  # noqa: E501
-                        ],
-                        capture_output=True,
-                    )
-                    if probe.returncode == 0:
-                        break
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(f"lab service {host}:{port} did not start")
-                    time.sleep(0.1)
+                code = f"import socket; socket.create_connection(('{host}', {port}), 1).close()"
+                self._wait_until_runs(code, deadline, f"lab service {host}:{port} did not start")
 
     def _wait_for_dns(self) -> None:
-        deadline = time.monotonic() + 10
         code = (
             "import dns.resolver, dns.reversename;"
             f"r = dns.resolver.Resolver(configure=False); r.nameservers = ['{DNS_SERVER}'];"
             "r.lifetime = 1;"
             "r.resolve(dns.reversename.from_address('198.18.0.10'), 'PTR')"
         )
+        self._wait_until_runs(code, time.monotonic() + 10, "the lab's dnsmasq did not answer")
+
+    def _wait_until_runs(self, code: str, deadline: float, failure: str) -> None:
+        """Run Python `code` in the hosts namespace until it exits 0; past the deadline, fail."""
         while True:
             probe = subprocess.run(
                 ["ip", "netns", "exec", self.hosts_ns, sys.executable, "-c", code],
@@ -443,7 +430,7 @@ class Lab:
             if probe.returncode == 0:
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the lab's dnsmasq did not answer: {probe.stderr[-300:]!r}")
+                raise RuntimeError(f"{failure}: {probe.stderr[-300:]!r}")
             time.sleep(0.1)
 
     def close(self) -> None:
