@@ -117,8 +117,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--database-tests-only",
         action="store_true",
-        help="Run only the tests that use the database (make test's second database run: "
-        "a test that never touches the database gives the same result on either).",
+        help="Run only the tests whose result can depend on the database (make test's second "
+        "database run): not those that never touch it, nor those marked same_on_every_database.",
     )
 
 
@@ -130,6 +130,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses = item.get_closest_marker("django_db") is not None or bool(
             DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
         )
+        uses = uses and item.get_closest_marker("same_on_every_database") is None
         (kept if uses else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -20,7 +20,8 @@ from tests.browser import BROWSER_MARKS, sign_in
 from tests.conftest import make_user
 from tests.pages import SHARDS, every_page, populate
 
-pytestmark = BROWSER_MARKS
+# What a page loads comes from its templates, static files and policy, not the database.
+pytestmark = [*BROWSER_MARKS, pytest.mark.same_on_every_database]
 
 # Pages that only redirect or answer something other than a page (a logout GET is refused).
 SKIP = ("/logout/", "/admin/logout/")

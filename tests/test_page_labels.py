@@ -18,6 +18,9 @@ from django.test import Client
 
 from tests.pages import SHARDS, every_page, populate
 
+# Labels and descriptions come from the templates and forms, not the database.
+pytestmark = pytest.mark.same_on_every_database
+
 # Django's and DRF's own pages (the admin, the browsable API) are theirs to keep.
 OTHERS = ("/admin/", "/api/")
 # Pages whose form a POST with no data answers with field errors, changing nothing.

@@ -29,7 +29,11 @@ from tests.browser import BROWSER_MARKS, choose_theme, sign_in, theme_cycle
 from tests.conftest import make_user
 from tests.factories import make_device, make_host, make_subnet
 
-pytestmark = [*BROWSER_MARKS, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    *BROWSER_MARKS,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.same_on_every_database,
+]
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-4.14.1.min.js"
 # Every control, link and image with a name a screen reader can say.
