@@ -191,7 +191,9 @@ def table(results: list[dict[str, Any]]) -> str:
     ]
     for r in results:
         total = r["preview_s"] + r["apply_s"]
-        server = f"{r['server_cpu']:.1f} s" if r.get("server_cpu") else "(in process)"
+        server = "(in process)" if r["database"] == "sqlite" else "not measured"
+        if r.get("server_cpu"):
+            server = f"{r['server_cpu']:.1f} s"
         lines.append(
             f"| {r['database']} {r['version']} | {r['rows']:,} | {r['bytes'] / 1e6:.1f} MB "
             f"| {r['floor_s']:.1f} s | {r['preview_s']:.1f} s | {r['apply_s']:.1f} s "
