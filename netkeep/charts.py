@@ -83,6 +83,10 @@ def sparkline(
             downs.append(x)
             continue
         coords.append(f"{x},{round(height - 2 - (value - low) / span * (height - 4), 1)}")
+    if len(coords) == 1:
+        # One answer so far: a flat line at its level, since one point draws nothing.
+        level = coords[0].split(",")[1]
+        coords = [f"0,{level}", f"{width},{level}"]
     return Sparkline(" ".join(coords), downs, top, low, known[-1], width, height)
 
 

@@ -31,6 +31,23 @@ def bignum(value: Any) -> str:
 
 
 @register.filter
+def latency(value: Any) -> str:
+    """A round trip as ping shows it: "38 µs" below a millisecond, "2.3 ms", "145 ms".
+
+    One decimal of milliseconds would print every host of a LAN as "0.0 ms".
+    """
+    try:
+        ms = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if ms < 0.9995:
+        return f"{max(1, round(ms * 1000))} µs"
+    if ms < 99.95:
+        return f"{ms:.1f} ms"
+    return f"{ms:,.0f} ms"
+
+
+@register.filter
 def percent(used: Any, usable: Any) -> int:
     """Whole percent of usable addresses in use, capped at 100; a used address is never 0 %."""
     try:

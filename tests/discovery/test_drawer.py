@@ -189,6 +189,17 @@ def test_sparkline_averages_long_series_into_a_bounded_number_of_points() -> Non
     assert spark.min >= 0 and spark.max <= 6
 
 
+def test_a_host_swept_once_gets_a_flat_line_and_its_latency_in_microseconds(
+    viewer_client: Client, host: Host
+) -> None:
+    # A fresh host has one sample: one point draws nothing, so the line runs flat across.
+    spark = sparkline([Point(at=timezone.now(), up=True, rtt_ms=0.038)])
+    assert spark is not None and spark.polyline.count(",") == 2
+    samples(host, "u", rtt=0.038)
+    html = drawer(viewer_client, host, **HX)
+    assert "last 38 µs" in html and "–" not in html.split("spark-range", 1)[1].split("<", 1)[0]
+
+
 def test_hourly_bar_marks_mixed_hours() -> None:
     now = timezone.now().replace(minute=30)
     cells = hourly_bar(

@@ -226,3 +226,17 @@ def test_the_known_hosts_check_pings_known_hosts_and_never_adds_any(ping: FakePi
     assert Host.objects.get(address="198.18.0.5").status == HostStatus.DOWN
     assert not Host.objects.filter(address="198.18.0.77").exists()
     assert Event.objects.get().kind == EventKind.HOST_DOWN
+
+
+def test_each_host_shows_its_own_round_trip_even_below_a_millisecond(
+    ping: FakePing, viewer_client: Any
+) -> None:
+    subnet = make_subnet("198.18.0.0/24")
+    # A LAN answers in microseconds: one decimal of milliseconds would read "0.0 ms" for all.
+    ping.alive = {"198.18.0.1": 0.012, "198.18.0.2": 0.077, "198.18.0.3": 1.43, "198.18.0.4": 145.2}
+    sweep_run(subnet)
+    latencies = dict(Host.objects.values_list("address", "latency_ms"))
+    assert latencies == ping.alive
+    html = viewer_client.get(subnet.get_absolute_url()).content.decode()
+    for shown in ("12 µs", "77 µs", "1.4 ms", "145 ms"):
+        assert f">{shown}</span>" in html
