@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import models
 from django.http import HttpRequest
 
 from discovery.models import (
@@ -16,16 +15,7 @@ from discovery.models import (
     ReconciliationItem,
     ScanProfileDef,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the scanner: looked at, filtered, deleted, never edited by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
+from netkeep.admin import ReadOnlyAdmin
 
 
 @admin.register(AllowedNetwork)

@@ -12,18 +12,22 @@ from django.http import HttpRequest
 from netkeep.models import Event, Run, Webhook, WebhookDelivery
 
 
-@admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ["at", "kind", "object_repr"]
-    list_filter = ["kind"]
-    search_fields = ["object_repr"]
-    date_hierarchy = "at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by workers and scanners: looked at, filtered, deleted, never edited."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "object_repr"]
+    list_filter = ["kind"]
+    search_fields = ["object_repr"]
+    date_hierarchy = "at"
 
 
 class WebhookForm(forms.ModelForm):
@@ -63,20 +67,14 @@ class WebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["at", "webhook", "event", "attempt", "status_code", "delivered", "error"]
     list_filter = ["delivered", "webhook"]
     raw_id_fields = ["event"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
-
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(ReadOnlyAdmin):
     """Runs are written by workers: looked at, filtered, deleted, never edited by hand."""
 
     list_display = ["id", "kind", "target", "status", "done", "total", "created", "finished"]
@@ -84,9 +82,3 @@ class RunAdmin(admin.ModelAdmin):
     search_fields = ["target", "error_message"]
     date_hierarchy = "created"
     raw_id_fields = ["started_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
-        return False
