@@ -70,10 +70,7 @@ class CredentialSetSerializer(FullCleanSerializer):
             "name",
             "description",
             "username",
-            "password",
-            "enable_secret",
-            "ssh_private_key",
-            "ssh_key_passphrase",
+            *CredentialSet.SECRET_FIELDS,
             "secrets_set",
             "priority",
             "default_for_sites",
@@ -100,18 +97,23 @@ class InterfaceItem(TypedDict, total=False):
     description: str
 
 
-class InterfaceSerializer(serializers.Serializer):
-    """One interface of a device; its address becomes an IPAM host (created when new)."""
-
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(max_length=64)
-    address = serializers.CharField(
+def _address_field() -> serializers.CharField:
+    """An address typed by the user (a device's or an interface's): IPAM gets it when new."""
+    return serializers.CharField(
         required=False,
         allow_blank=True,
         allow_null=True,
         max_length=64,
         help_text="An IP address; added to IPAM in its subnet when new.",
     )
+
+
+class InterfaceSerializer(serializers.Serializer):
+    """One interface of a device; its address becomes an IPAM host (created when new)."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=64)
+    address = _address_field()
     vlan = serializers.PrimaryKeyRelatedField(
         queryset=VLAN.objects.all(), required=False, allow_null=True
     )
@@ -164,13 +166,7 @@ class DeviceSerializer(FullCleanSerializer):
         write_only=True,
         help_text="Where the device's addresses live; null or left out: the global table.",
     )
-    management_address = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        allow_null=True,
-        max_length=64,
-        help_text="An IP address; added to IPAM in its subnet when new.",
-    )
+    management_address = _address_field()
     interfaces = InterfaceSerializer(many=True, required=False)
     credential_sets = CredentialNamesField(
         required=False, help_text="Credential set names, in the order they are tried."
