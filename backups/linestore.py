@@ -284,9 +284,13 @@ def edit_ops(script: bytes) -> Iterator[tuple[int, list[int], list[int]]]:
 
 
 def apply_edit(old: Sequence[int], script: bytes) -> list[int]:
+    return _apply_ops(old, edit_ops(script))
+
+
+def _apply_ops(old: Sequence[int], ops: Iterable[tuple[int, list[int], list[int]]]) -> list[int]:
     result: list[int] = []
     cursor = 0
-    for position, gone, added in edit_ops(script):
+    for position, gone, added in ops:
         result.extend(old[cursor:position])
         result.extend(added)
         cursor = position + len(gone)
@@ -295,22 +299,31 @@ def apply_edit(old: Sequence[int], script: bytes) -> list[int]:
 
 
 def presence(links: Sequence[Link], wanted: set[int]) -> list[bool]:
-    """For each version of a chain, whether it holds any of `wanted`.
+    """For each version of a chain, whether it holds any of `wanted`."""
+    return walk(links, wanted)[0]
 
-    Only keyframes are decoded; between them the edit scripts' deleted and inserted
-    ids keep a count of the wanted lines present.
+
+def walk(links: Sequence[Link], wanted: set[int]) -> tuple[list[bool], list[int]]:
+    """For each version of a chain, whether it holds any of `wanted`; and the newest that does.
+
+    Each keyframe and edit script is decoded once. The edit scripts' deleted and
+    inserted ids keep a count of the wanted lines present, so only the newest
+    matching version is rebuilt (from its keyframe, edited in place).
     """
     flags: list[bool] = []
     present: Counter[int] = Counter()
+    keyframes: dict[int, list[int]] = {}
+    scripts: dict[int, list[tuple[int, list[int], list[int]]]] = {}
     for index, link in enumerate(links):
         if link.keyframe:
-            ids = decode_ids(link.blob)
+            ids = keyframes[index] = decode_ids(link.blob)
             held = wanted.intersection(ids)
             present = Counter(filter(held.__contains__, ids)) if held else Counter()
         elif index == 0:
             raise ValueError("a version chain must start with a keyframe")
         else:
-            for _, gone, added in edit_ops(link.blob):
+            ops = scripts[index] = list(edit_ops(link.blob))
+            for _, gone, added in ops:
                 for i in gone:
                     if i in wanted:
                         present[i] -= 1
@@ -318,7 +331,16 @@ def presence(links: Sequence[Link], wanted: set[int]) -> list[bool]:
                     if i in wanted:
                         present[i] += 1
         flags.append(any(n > 0 for n in present.values()))
-    return flags
+    if not any(flags):
+        return flags, []
+    newest = len(flags) - 1 - flags[::-1].index(True)
+    start = max(k for k in keyframes if k <= newest)
+    current = keyframes[start]
+    for index in range(start + 1, newest + 1):
+        # Positions are in the version before: editing from the end keeps them valid.
+        for position, gone, added in reversed(scripts[index]):
+            current[position : position + len(gone)] = added
+    return flags, current
 
 
 @dataclass(frozen=True)

@@ -211,7 +211,7 @@ def _device_hits(
     versions: list[_Version], name: str, matched: set[int], context: int
 ) -> DeviceHits | None:
     links = [linestore.Link(v.keyframe, bytes(v.lines)) for v in versions]
-    flags = linestore.presence(links, matched)
+    flags, ids = linestore.walk(links, matched)
     spans = linestore.ranges(flags)
     if not spans:
         return None
@@ -225,8 +225,6 @@ def _device_hits(
         for a, b in spans
     ]
     newest = spans[-1][1]
-    keyframe = max(i for i in range(newest + 1) if versions[i].keyframe)
-    ids = linestore.decode_chain(links[keyframe : newest + 1])[-1]
     hits = DeviceHits(
         device_id=versions[0].device_id or 0,
         device_name=name or versions[-1].device_name,

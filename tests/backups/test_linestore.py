@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
@@ -132,3 +133,23 @@ def test_id_lists_in_the_first_form_are_still_read() -> None:
     assert linestore.decode_ids(linestore.encode_ids(ids)) == ids
     assert linestore.decode_ids(linestore._encode_varints(ids[:4])) == ids[:4]
     assert linestore.decode_ids(linestore.encode_ids(ids[:4]))[:4] == ids[:4]
+
+
+def test_a_walk_rebuilds_the_newest_version_that_holds_a_wanted_line() -> None:
+    rng = random.Random(5)
+    versions = [[rng.randrange(40) for _ in range(60)]]
+    for _ in range(9):
+        new = list(versions[-1])
+        new[rng.randrange(len(new))] = rng.randrange(40, 80)
+        new.insert(rng.randrange(len(new)), rng.randrange(40, 80))
+        del new[rng.randrange(len(new))]
+        versions.append(new)
+    links = [Link(True, linestore.encode_ids(versions[0]))]
+    for k, (old, new) in enumerate(itertools.pairwise(versions), start=1):
+        keyframe = k == 5
+        blob = linestore.encode_ids(new) if keyframe else linestore.encode_edit(old, new)
+        links.append(Link(keyframe, blob))
+    for wanted in ({versions[3][7]}, set(versions[8][:3]), {999}):
+        flags, newest = linestore.walk(links, wanted)
+        assert flags == [not wanted.isdisjoint(v) for v in versions]
+        assert newest == (versions[max(i for i, f in enumerate(flags) if f)] if any(flags) else [])
