@@ -75,6 +75,7 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     old, new = ConfigVersion.objects.filter(device=big).order_by("seq")
+    newest, before = ConfigVersion.objects.filter(device=many).order_by("-seq")[:2]
     pages = [
         ("version list, 1,000 versions (first page)", f"/backups/devices/{many.pk}/"),
         ("version list, 1,000 versions (last page)", f"/backups/devices/{many.pk}/?page=20"),
@@ -84,8 +85,13 @@ def main() -> None:
             f"/backups/diff/{old.pk}/{new.pk}/?view=unified",
         ),
         ("one 5,000-line version", f"/backups/versions/{new.pk}/"),
+        ("newest of the 1,000 versions", f"/backups/versions/{newest.pk}/"),
+        (
+            "newest of the 1,000 versions against the one before",
+            f"/backups/diff/{before.pk}/{newest.pk}/",
+        ),
     ]
-    print(f"# load {os.getloadavg()[0]:.2f}")
+    print(f"# load average {os.getloadavg()[0]:.2f} (1 min) when the timing starts")
     print("| page | median |")
     print("|---|---|")
     for label, url in pages:

@@ -7,6 +7,10 @@ is fixed for the life of its process: `restart()` with new outputs or a new host
 key is how a test changes the device. Whoever starts one calls `close()` at
 teardown: it stops the process running *now*, also after a restart.
 
+`OpenSSHDevice` is the `linux` platform: Debian's sshd in the hosts namespace,
+in a mount namespace of its own where /etc/hostname, /etc/hosts and
+/etc/resolv.conf (what the linux profile reads) are files of the test's choosing.
+
 `juniper_junos` devices run the NOS in fakenos_junos.yaml (a prompt `user@host> `
 and the commands Netmiko's JuniperSSH sends). With `enable_secret`, `enable`
 asks for a password and only that password reaches the `#` prompt, so a wrong
@@ -15,7 +19,10 @@ enable secret is rejected as on a real device.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,6 +46,20 @@ _FAKENOS = textwrap.dedent(
     print("ready", flush=True)
     signal.sigwait({signal.SIGTERM, signal.SIGINT})
     net.stop()
+    """
+)
+
+# Accepts TCP connections and never says anything: a device that hangs mid-login.
+# Prints "ready" once listening and "held" for each connection it holds.
+TARPIT = textwrap.dedent(
+    """
+    import socket, sys
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((sys.argv[1], 22)); s.listen(8); held = []
+    print("ready", flush=True)
+    while True:
+        held.append(s.accept()[0])
+        print("held", flush=True)
     """
 )
 
@@ -159,3 +180,140 @@ def wait_for_port(lab: Lab, address: str, port: int, timeout: float = 10) -> Non
             return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listens on {address}:{port}")
+
+
+LINUX_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
+
+
+@dataclass
+class OpenSSHDevice:
+    """Debian's OpenSSH as a `linux` device: root logs in with a key, passwords are refused.
+
+    `outputs` maps the files the linux profile reads to their contents. With
+    `hang=True` the last of them is a FIFO nobody writes to, so `cat` prints the
+    first files and then waits: `cut_sessions()` then ends each SSH session
+    mid-output, as a device that drops the connection would.
+    """
+
+    lab: Lab
+    name: str
+    address: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    platform: str = "linux"
+    username: str = "root"
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="nk-sshd-")))
+    host_key: str = ""
+    client_key: str = ""
+    process: subprocess.Popen[bytes] | None = None
+
+    def _keygen(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".pub").unlink(missing_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+
+    def start(self, *, new_key: bool = False, hang: bool = False) -> OpenSSHDevice:
+        folder = self.workdir
+        host = folder / "host_key"
+        if new_key or not host.exists():
+            self._keygen(host)
+        self.host_key = " ".join(host.with_suffix(".pub").read_text().split()[:2])
+        client = folder / "client_key"
+        if not client.exists():
+            self._keygen(client)
+            (folder / "authorized_keys").write_text(client.with_suffix(".pub").read_text())
+        self.client_key = client.read_text()
+        binds = []
+        for index, target in enumerate(LINUX_FILES):
+            source = folder / f"file{index}"
+            source.unlink(missing_ok=True)
+            if hang and target == LINUX_FILES[-1]:
+                os.mkfifo(source)
+            else:
+                source.write_text(self.outputs.get(target, ""))
+            binds.append(f"mount --bind {source} {target}")
+        # root's home is an empty folder of the test's: no shell start-up files of this
+        # machine (a pyenv init in .bashrc took longer than Netmiko waits for a prompt
+        # on a busy machine), and no history written to the real /root.
+        home = folder / "home"
+        home.mkdir(exist_ok=True)
+        binds.append(f"mount --bind {home} /root")
+        config = folder / "sshd_config"
+        config.write_text(
+            f"ListenAddress {self.address}\nPort 22\nHostKey {host}\n"
+            f"AuthorizedKeysFile {folder / 'authorized_keys'}\n"
+            "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile none\n"
+        )
+        # The mounts (a private /run for sshd, the device's files) stay in this namespace.
+        script = " && ".join(
+            [
+                "mount -t tmpfs tmpfs /run",
+                "mkdir -p /run/sshd",
+                *binds,
+                f"exec /usr/sbin/sshd -D -e -f {config}",
+            ]
+        )
+        self.process = self.lab.spawn_in(self.lab.hosts_ns, ["unshare", "-m", "sh", "-c", script])
+        wait_for_port(self.lab, self.address, 22)
+        return self
+
+    def _sessions(self) -> list[int]:
+        """sshd's per-connection children."""
+        if self.process is None:
+            return []
+        return _children(self.process.pid)
+
+    def cut_sessions(self, *, mid_output: bool = False) -> int:
+        """End the SSH sessions now; with `mid_output`, only once one is waiting in `cat`.
+
+        Each session is a tree (sshd's monitor, the session's sshd that holds the
+        connection, the shell, `cat`): all of it goes. Returns how many sessions ended.
+        """
+        sessions = self._sessions()
+        if mid_output and not any(_runs(pid, "cat") for pid in sessions):
+            return 0
+        for pid in sessions:
+            for each in [*_descendants(pid), pid]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(each, signal.SIGKILL)
+        return len(sessions)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.cut_sessions()
+            self.lab.stop(self.process)
+            self.process = None
+
+    def restart(
+        self, *, outputs: dict[str, str] | None = None, new_key: bool = False, hang: bool = False
+    ) -> None:
+        self.stop()
+        if outputs is not None:
+            self.outputs = outputs
+        self.start(new_key=new_key, hang=hang)
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _descendants(pid: int) -> list[int]:
+    return [d for child in _children(pid) for d in [*_descendants(child), child]]
+
+
+def _runs(pid: int, command: str) -> bool:
+    """Whether `command` runs in the process tree under `pid`."""
+    for child in _children(pid):
+        with contextlib.suppress(FileNotFoundError):
+            if Path(f"/proc/{child}/comm").read_text().strip() == command:
+                return True
+        if _runs(child, command):
+            return True
+    return False

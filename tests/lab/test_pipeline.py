@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -51,30 +52,41 @@ ALLOWED = "198.18.0.0/15,2001:2::/48"
 SECRET = "lab-webhook-secret"
 
 
-@pytest.fixture
-def shared_db(django_db_blocker: Any, tmp_path: Path, settings: Any) -> Iterator[str]:
-    """A database this process and the worker both see; yields the worker's DATABASE_URL."""
-    settings.SCAN_ALLOWED_NETWORKS = ALLOWED.split(",")
+@contextmanager
+def swapped_database(folder: Path) -> Iterator[str]:
+    """Point this process at a database a worker can share too; yields the worker's URL.
+
+    PostgreSQL: the test database itself (over its Unix socket). SQLite: a migrated
+    file in `folder` in place of the (possibly in-memory) test database, until the end.
+    Call with database access allowed.
+    """
     conn = connections["default"]
     if conn.vendor == "postgresql":
         # The configured URL with the test database's name in place of the database.
         url = urlsplit(os.environ["DATABASE_URL"])
         yield urlunsplit(url._replace(path="/" + conn.settings_dict["NAME"]))
         return
-    path = tmp_path / "lab.sqlite3"
-    with django_db_blocker.unblock():
-        # Park the (possibly in-memory) test database's connection and point the
-        # connection at a file; Django never closes an in-memory database itself.
-        parked, old_name = conn.connection, conn.settings_dict["NAME"]
-        conn.connection = None
-        conn.settings_dict["NAME"] = str(path)
-        try:
-            call_command("migrate", verbosity=0)
-            yield f"sqlite:///{path}"
-        finally:
-            conn.close()
-            conn.settings_dict["NAME"] = old_name
-            conn.connection = parked
+    path = folder / "lab.sqlite3"
+    # Park the (possibly in-memory) test database's connection and point the
+    # connection at a file; Django never closes an in-memory database itself.
+    parked, old_name = conn.connection, conn.settings_dict["NAME"]
+    conn.connection = None
+    conn.settings_dict["NAME"] = str(path)
+    try:
+        call_command("migrate", verbosity=0)
+        yield f"sqlite:///{path}"
+    finally:
+        conn.close()
+        conn.settings_dict["NAME"] = old_name
+        conn.connection = parked
+
+
+@pytest.fixture
+def shared_db(django_db_blocker: Any, tmp_path: Path, settings: Any) -> Iterator[str]:
+    """A database this process and the worker both see; yields the worker's DATABASE_URL."""
+    settings.SCAN_ALLOWED_NETWORKS = ALLOWED.split(",")
+    with django_db_blocker.unblock(), swapped_database(tmp_path) as url:
+        yield url
 
 
 class Receiver:
