@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -33,19 +35,33 @@ def _api_attempt(username: str, password: str, ip: str) -> tuple[int, bytes]:
     return response.status_code, response.content
 
 
+def _alike(
+    attempt: Callable[[str, str, str], tuple[int, Any]], caplog: pytest.LogCaptureFixture
+) -> tuple[list[tuple[int, Any]], list[str]]:
+    """Fail as a known and an unknown name in turn, past the limit: each answer is the same.
+
+    Returns the known name's answers and the sign-in log's lines (one per failure).
+    """
+    caplog.set_level(logging.WARNING, logger="netkeep.login")
+    answers = []
+    for n in range(USER_LIMIT + 2):
+        known = attempt("alice", "wrong-password", "10.0.0.1")
+        unknown = attempt("ghost", "wrong-password", "10.0.0.2")
+        assert known == unknown, f"attempt {n + 1} tells the names apart"
+        answers.append(known)
+    lines = [r.getMessage() for r in caplog.records if r.name == "netkeep.login"]
+    assert len(lines) == 2 * (USER_LIMIT + 2)
+    return answers, lines
+
+
 def test_the_sign_in_page_locks_an_existing_and_an_unknown_name_alike(
     alice: User, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="netkeep.login")
-    for attempt in range(USER_LIMIT + 2):
-        known = _web_attempt("alice", "wrong-password", "10.0.0.1")
-        unknown = _web_attempt("ghost", "wrong-password", "10.0.0.2")
-        assert known == unknown, f"attempt {attempt + 1} tells the names apart"
-        assert known[0] == 200
+    answers, lines = _alike(_web_attempt, caplog)
+    for attempt, (status, body) in enumerate(answers):
+        assert status == 200
         expected = LOCKED_MESSAGE if attempt >= USER_LIMIT else "do not match"
-        assert expected in known[1], attempt
-    lines = [r.getMessage() for r in caplog.records if r.name == "netkeep.login"]
-    assert len(lines) == 2 * (USER_LIMIT + 2)
+        assert expected in body, attempt
     assert (
         sum("door=web" in line and "username='ghost'" in line for line in lines) == USER_LIMIT + 2
     )
@@ -57,14 +73,9 @@ def test_the_sign_in_page_locks_an_existing_and_an_unknown_name_alike(
 def test_the_token_endpoint_locks_an_existing_and_an_unknown_name_alike(
     alice: User, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="netkeep.login")
-    for attempt in range(USER_LIMIT + 2):
-        known = _api_attempt("alice", "wrong-password", "10.0.0.1")
-        unknown = _api_attempt("ghost", "wrong-password", "10.0.0.2")
-        assert known == unknown, f"attempt {attempt + 1} tells the names apart"
-        assert known[0] == (429 if attempt >= USER_LIMIT else 401), attempt
-    lines = [r.getMessage() for r in caplog.records if r.name == "netkeep.login"]
-    assert len(lines) == 2 * (USER_LIMIT + 2)
+    answers, lines = _alike(_api_attempt, caplog)
+    statuses = [status for status, _ in answers]
+    assert statuses == [401] * USER_LIMIT + [429, 429]
     assert all("door=api" in line for line in lines)
     assert _api_attempt("alice", PASSWORD, "10.0.0.3")[0] == 429
 
