@@ -40,6 +40,7 @@ PAIRS = [
     ("down", "panel"),  # field errors
     ("down", "bg"),  # field errors outside a panel
     ("up", "panel"),  # new values in the audit trail
+    ("up", "bg"),  # added lines of a config change on the events page
     ("down-text", "down"),  # danger buttons
 ]
 
