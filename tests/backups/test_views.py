@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -192,3 +193,14 @@ def test_api_trigger_needs_something_to_back_up(
         "/api/backups/trigger", {"device": world["device"].pk}, content_type="application/json"
     ).json()
     assert refused["runs"] == [] and "sw-9" in refused["refused"]
+
+
+def test_the_backups_lists_are_styled_tables_like_every_other_list(
+    viewer_client: Client, world: dict[str, Any]
+) -> None:
+    for name, keys in (("backups:index", ()), ("backups:device", ("device",))):
+        html = viewer_client.get(url(name, world, *keys)).content.decode()
+        tables = re.findall(r'<table class="([^"]*)"', html)
+        assert tables and all("table" in c.split() for c in tables), (name, tables)
+    html = viewer_client.get(url("backups:schedule_list", world)).content.decode()
+    assert '<table class="table list">' in html
