@@ -317,7 +317,7 @@ Times are medians of {args.repeats} runs after a warm-up (the walk and the expor
 {table}
 
 Targets are issue 13's, on wall time; "met on CPU time" says the code meets it and the
-shared machine's wait did not. Missed on wall time here: {", ".join(missed) or "none"}.
+shared machine's wait did not. Missed on wall time here: {"; ".join(missed) or "none"}.
 <!-- figures {figures} -->
 """
     if not args.no_docs:
