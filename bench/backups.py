@@ -190,6 +190,7 @@ def main() -> None:
             for i, address in enumerate(hosts)
         ]
         try:
+            load = os.getloadavg()[0]
             seq = sequential(lab, hosts[args.workers :])
             seq_facts = sequential(lab, hosts[args.workers :], fact_commands())
             ours = netkeep(lab, hosts, args.workers, url)
@@ -200,7 +201,11 @@ def main() -> None:
     facts_rate = args.devices / seq_facts
     our_rate = args.devices / ours
     target = 0.8 * args.workers * seq_rate
-    print(f"# {args.devices} fakenos cisco_ios devices, load {os.getloadavg()[0]:.2f}")
+    print(
+        f"# {args.devices} fakenos cisco_ios devices on {os.cpu_count()} CPUs, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
+        f"load {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
+    )
     print("| what | wall | devices/s | vs sequential |")
     print("|---|---|---|---|")
     print(
