@@ -22,9 +22,12 @@ def lines_of(*versions: ConfigVersion) -> list[list[str]]:
     ids: list[list[int]] = []
     for version in versions:
         if version.device_id is None:
-            # A removed device's versions were all made keyframes when it went.
-            blob = ConfigVersion.objects.values_list("lines", flat=True).get(pk=version.pk)
-            ids.append(linestore.decode_ids(bytes(blob)))
+            # A removed device's versions were all made keyframes when it went
+            # (retention.detach); older ones are read as the store always read them.
+            keyframe, blob = ConfigVersion.objects.values_list("keyframe", "lines").get(
+                pk=version.pk
+            )
+            ids.append(linestore.decode_ids(bytes(blob)) if keyframe else store.ids_of(version))
             continue
         start = (
             ConfigVersion.objects.filter(
