@@ -355,8 +355,14 @@ def _sshd(lab: Lab, folder: Path, address: str, host_key: str, extra: str = "") 
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
         f"StrictModes no\nPidFile none\n{extra}"
     )
+    # root's home is an empty folder: none of this machine's shell start-up files (a pyenv
+    # init in .bashrc can outlast Netmiko's prompt wait on a busy machine), no history
+    # written to the real /root.
+    home = folder / f"home_{address}"
+    home.mkdir(exist_ok=True)
     script = (
-        f"mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f {config}"
+        f"mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && mount --bind {home} /root"
+        f" && exec /usr/sbin/sshd -D -e -f {config}"
     )
     process = lab.spawn_in(lab.hosts_ns, ["unshare", "-m", "sh", "-c", script])
     wait_for_port(lab, address, 22)
