@@ -7,8 +7,6 @@ Every endpoint that queues jobs (scans, imports, backups, device jobs) lets
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -22,7 +20,7 @@ class TooManyRequests(APIException):
     default_code = "rate_limited"
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def exception_handler(exc: Exception, context: dict[str, object]) -> Response | None:
     """DRF's handler, with jobs.RateLimited answered as 429 by every endpoint."""
     if isinstance(exc, jobs.RateLimited):
         exc = TooManyRequests(str(exc))
