@@ -84,6 +84,15 @@ def previous_of(version: ConfigVersion) -> ConfigVersion | None:
     )
 
 
+def by_seq(version: ConfigVersion, seq: int) -> ConfigVersion | None:
+    """The version numbered `seq` of the same device (by name once the device is gone)."""
+    if version.device_id is None:
+        same = ConfigVersion.objects.filter(device=None, device_name=version.device_name)
+    else:
+        same = ConfigVersion.objects.filter(device=version.device_id)
+    return same.filter(seq=seq).first()
+
+
 def search_devices(
     platform: str = "", tag: Tag | None = None, site: Site | None = None
 ) -> dict[int, str] | None:

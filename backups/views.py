@@ -16,7 +16,7 @@ from backups.filters import FleetFilter
 from backups.forms import ScheduleForm, SearchForm
 from backups.jobs import next_runs
 from backups.models import BackupSchedule, ConfigVersion
-from backups.versions import compare, previous_of, search_devices, text_of
+from backups.versions import by_seq, compare, previous_of, search_devices, text_of
 from inventory.models import Device
 from netkeep import crud
 from netkeep.jobs import RateLimited
@@ -101,11 +101,25 @@ def version_diff(request: AuthedRequest, old: int, new: int) -> HttpResponse:
 
 @permission_required("backups.view_configversion", raise_exception=True)
 def compare_pick(request: AuthedRequest) -> HttpResponse:
-    """The version page's "Compare with" form: ?old=<id>&new=<id>."""
+    """The version page's "Compare with" form: ?old=<id>&new=<id>, or ?seq=<n> for any version.
+
+    The list offers the newest 500 versions; a version number reaches the others.
+    """
     old, new = parse_pk(request.GET.get("old")), parse_pk(request.GET.get("new"))
-    if old is None or new is None:
+    if new is None:
         messages.error(request, "Choose two versions to compare.")
         return redirect("backups:index")
+    if request.GET.get("seq", "").strip():
+        seq = parse_pk(request.GET.get("seq"))
+        version = get_object_or_404(ConfigVersion, pk=new)
+        other = by_seq(version, seq) if seq else None
+        if not other:
+            messages.error(request, f"This device has no version {request.GET['seq'][:20]}.")
+            return redirect("backups:version", pk=new)
+        old = other.pk
+    if old is None:
+        messages.error(request, "Choose two versions to compare.")
+        return redirect("backups:version", pk=new)
     return redirect("backups:diff", old=old, new=new)
 
 

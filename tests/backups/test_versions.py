@@ -119,3 +119,22 @@ def test_markup_in_a_config_is_shown_as_text_on_every_page(viewer_client: Client
         '<span class="ln">2</span>banner motd &lt;script&gt;'
         in viewer_client.get(pages[0]).content.decode()
     )
+
+
+def test_any_version_can_be_picked_for_comparison_by_its_number(
+    viewer_client: Client, noaccess_client: Client
+) -> None:
+    device = Device.objects.create(name="sw-1", platform="cisco_ios")
+    saved = [
+        store.save(device, processed(["version 15.2", f"hostname v{i}", "end"])).version
+        for i in range(3)
+    ]
+    pick = reverse("backups:compare")
+    newest = saved[-1].pk
+    answer = viewer_client.get(pick, {"new": newest, "old": saved[1].pk, "seq": "1"})
+    assert answer.url == reverse("backups:diff", args=[saved[0].pk, newest])
+    missing = viewer_client.get(pick, {"new": newest, "seq": "99"}, follow=True)
+    assert "This device has no version 99." in missing.content.decode()
+    assert missing.redirect_chain[-1][0] == reverse("backups:version", args=[newest])
+    assert viewer_client.get(pick, {"new": newest, "seq": "x"}).status_code == 302
+    assert noaccess_client.get(pick, {"new": newest, "seq": "1"}).status_code == 403
