@@ -61,7 +61,7 @@ def _paginate(request: AuthedRequest, queryset: QuerySet[Any], per_page: int) ->
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def _tagged(form: type[TaggedModelForm], request: AuthedRequest, **kwargs: Any) -> Any:
+def _tagged(form: type[TaggedModelForm], request: AuthedRequest, **kwargs: Any) -> TaggedModelForm:
     """A form with tags: typing an unknown tag creates it only for users who may add tags."""
     return form(request.POST or None, can_add_tags=request.user.has_perm("ipam.add_tag"), **kwargs)
 
@@ -88,7 +88,7 @@ def _row_links(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
     time to render 512 rows; rows paste the primary key between a prefix and
     a suffix instead.
     """
-    links: dict[str, Any] = {}
+    links: dict[str, tuple[str, str]] = {}
     for key, name in (
         ("host", "ipam:host_detail"),
         ("drawer", "discovery:host_drawer"),
