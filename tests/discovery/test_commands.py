@@ -36,7 +36,7 @@ def test_a_sweep_by_subnet_id_runs_in_the_foreground_and_reports(ping: FakePing)
     subnet = make_subnet("198.18.0.0/24")
     output = scan("sweep", str(subnet.pk))
     assert "Succeeded" in output
-    assert "alive 2" in output
+    assert "2 of 254 addresses up · 2 new hosts" in output
     assert Host.objects.filter(status=HostStatus.UP).count() == 2
     run = ScanRun.objects.get()
     assert (run.kind, run.status, run.task_id) == (RunKind.SWEEP, RunStatus.SUCCEEDED, "")
@@ -99,7 +99,7 @@ def test_a_port_scan_of_one_host(monkeypatch: pytest.MonkeyPatch, ping: FakePing
 
     monkeypatch.setattr(nmap, "run_scan", fake_scan)
     output = scan("ports", "198.18.0.10", "--profile", "quick")
-    assert "opened 1" in output
+    assert "1 port opened" in output
     assert OpenPort.objects.get().label == "22/ssh"
 
 

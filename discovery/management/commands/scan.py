@@ -128,9 +128,9 @@ class Command(BaseCommand):
         self.elapsed = time.monotonic() - started
 
     def report(self, run: ScanRun) -> None:
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items()))
+        found = run.summary
         line = f"{run.get_status_display()} in {getattr(self, 'elapsed', 0):.2f} s"
-        line += f": {counts}" if counts else ""
+        line += f": {found}" if found else ""
         if run.status == RunStatus.SUCCEEDED:
             self.stdout.write(self.style.SUCCESS(line))
         else:
