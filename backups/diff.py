@@ -288,13 +288,19 @@ def _anchors(
         if seen_a.get(line, -1) >= 0:
             seen_b[line] = -1 if line in seen_b else j
     common = sorted((seen_a[line], j) for line, j in seen_b.items() if j >= 0)
-    if not common:
-        return []
-    # Longest increasing subsequence of j over pairs sorted by i (patience sorting).
+    return increasing_run(common)
+
+
+def increasing_run(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of (i, j) pairs, given in increasing i, whose j increase too.
+
+    Patience sorting: the longest increasing subsequence of the j's, in O(n log n).
+    Both the diff's anchors and the line store's edit scripts align on it.
+    """
     tops: list[int] = []  # j at the top of each pile
-    top_index: list[int] = []  # index into common of each pile's top
-    back: list[int] = [-1] * len(common)
-    for index, (_, j) in enumerate(common):
+    top_index: list[int] = []  # index into pairs of each pile's top
+    back: list[int] = [-1] * len(pairs)
+    for index, (_, j) in enumerate(pairs):
         pile = bisect_left(tops, j)
         back[index] = top_index[pile - 1] if pile else -1
         if pile == len(tops):
@@ -304,9 +310,9 @@ def _anchors(
             tops[pile] = j
             top_index[pile] = index
     run: list[tuple[int, int]] = []
-    index = top_index[-1]
+    index = top_index[-1] if top_index else -1
     while index != -1:
-        run.append(common[index])
+        run.append(pairs[index])
         index = back[index]
     run.reverse()
     return run

@@ -30,6 +30,8 @@ from difflib import SequenceMatcher
 from itertools import accumulate, compress, count, islice
 from operator import ne, sub
 
+from backups.diff import increasing_run
+
 KEYFRAME = 32
 PACK_BYTES = 1 << 20
 
@@ -210,25 +212,8 @@ def _patience_regions(old: Sequence[int], new: Sequence[int]) -> list[tuple[int,
     count_new = Counter(new)
     where_new = {v: j for j, v in enumerate(new) if count_new[v] == 1}
     pairs = [(i, where_new[v]) for i, v in enumerate(old) if count_old[v] == 1 and v in where_new]
-    # Longest increasing subsequence of the j's (pairs are in i order).
-    tails: list[int] = []
-    tail_index: list[int] = []
-    parent = [-1] * len(pairs)
-    for k, (_, j) in enumerate(pairs):
-        at = bisect_left(tails, j)
-        if at == len(tails):
-            tails.append(j)
-            tail_index.append(k)
-        else:
-            tails[at] = j
-            tail_index[at] = k
-        parent[k] = tail_index[at - 1] if at else -1
-    anchors: list[tuple[int, int]] = []
-    k = tail_index[-1] if tail_index else -1
-    while k != -1:
-        anchors.append(pairs[k])
-        k = parent[k]
-    anchors.reverse()
+    # The longest in-order run of lines found once on each side (pairs are in i order).
+    anchors = increasing_run(pairs)
     anchors.append((len(old), len(new)))
     regions: list[tuple[int, int, int, int]] = []
     i = j = 0
