@@ -143,8 +143,9 @@ def key_range(family: int, lo: int, hi: int, vrfs: list[int]) -> Q:
 def host_match(text: str) -> Q:
     """What a search text means for hosts, as one indexed lookup where the text allows.
 
-    A full address or a network is a range on the (VRF, family, key) index; a MAC
-    (any spelling, or its first bytes) matches the MAC; anything else is a name
+    A full address or a network is a range on the (VRF, family, key) index; a full
+    MAC (any spelling) matches the MAC, and its first bytes match the MAC or a name;
+    anything else is a name
     fragment (hostname, PTR name, description: trigram indexes on PostgreSQL, an FTS5
     trigram table on SQLite) or a tag name. No DISTINCT, no OR across every kind.
     """
@@ -161,8 +162,15 @@ def host_match(text: str) -> Q:
             match |= key_range(4, lo, hi, vrfs)
         return match
     mac = parse_mac(text)
-    if mac:
-        return Q(mac__startswith=mac) if len(mac) < 17 else Q(mac=mac)
+    if len(mac) == 17:
+        return Q(mac=mac)
+    match = name_match(text)
+    # The first bytes of a MAC read like a name too ("db-01", "cafe.0042"): find both.
+    return Q(mac__startswith=mac) | match if mac else match
+
+
+def name_match(text: str) -> Q:
+    """Hosts whose name, PTR name or description holds `text`, or that carry a tag so named."""
     from ipam import name_index
 
     match = Q(hostname__icontains=text) | Q(ptr_name__icontains=text)

@@ -144,3 +144,27 @@ def test_search_costs_the_same_queries_however_many_match(viewer_client: Client)
         html = _search(viewer_client, "rack")
     assert len(few.captured_queries) == len(many.captured_queries) <= 14
     assert len(html) < 60_000
+
+
+@pytest.mark.parametrize("q", ["db-01", "DB-01", "cafe.0042", "be:ef"])
+def test_text_that_could_start_a_mac_finds_names_and_macs_alike(
+    viewer_client: Client, q: str
+) -> None:
+    subnet = make_subnet("198.18.5.0/24")
+    make_host("198.18.5.1", subnet, hostname="db-01", description="cafe.0042 be:ef")
+    make_host("198.18.5.2", subnet, mac="db:01:ca:fe:00:42")
+    make_host("198.18.5.3", subnet, mac="ca:fe:00:42:be:ef")
+    make_host("198.18.5.4", subnet, mac="be:ef:00:00:00:01")
+    make_host("198.18.5.9", subnet, hostname="web-9")
+    hosts = _group(_search(viewer_client, q), "host")
+    by_mac = {"db-01": "198.18.5.2", "DB-01": "198.18.5.2", "cafe.0042": "198.18.5.3"}
+    by_mac["be:ef"] = "198.18.5.4"
+    assert "198.18.5.1" in hosts and by_mac[q] in hosts and "198.18.5.9" not in hosts
+
+
+def test_a_whole_mac_finds_only_that_mac(viewer_client: Client) -> None:
+    subnet = make_subnet("198.18.6.0/24")
+    make_host("198.18.6.1", subnet, mac="00:1a:2b:3c:4d:5e")
+    make_host("198.18.6.2", subnet, description="00-1a-2b-3c-4d-5e on a sticker")
+    hosts = _group(_search(viewer_client, "00-1A-2B-3C-4D-5E"), "host")
+    assert "198.18.6.1" in hosts and "198.18.6.2" not in hosts
