@@ -54,7 +54,7 @@ class FleetFilter(FilterSet):
         model = Device
         fields = ["site", "tag", "failing"]
 
-    def filter_failing(self, qs: QuerySet[Device], name: str, value: str) -> Any:
+    def filter_failing(self, qs: QuerySet[Device], name: str, value: str) -> QuerySet[Device]:
         # `backup_status` is annotated by stats.fleet(), which the plugin cannot see.
         failed: dict[str, Any] = {"backup_status__in": FAILED}
         return qs.filter(**failed) if value == "1" else qs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -479,7 +480,7 @@ class CheckStatus(models.TextChoices):
 
 
 class ServiceCheckQuerySet(models.QuerySet["ServiceCheck"]):
-    def due(self, now: Any) -> ServiceCheckQuerySet:
+    def due(self, now: datetime) -> ServiceCheckQuerySet:
         return self.filter(enabled=True, next_due__lte=now)
 
 
