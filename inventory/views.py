@@ -87,8 +87,10 @@ def device_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 PREFILL = ("name", "management_address", "vrf", "description", "notes", "role", "platform")
 
 
-def _device_form(request: AuthedRequest, device: Device) -> HttpResponse:
-    """Create or edit a device and its interfaces: saved in one transaction or not at all."""
+def _device_forms(
+    request: AuthedRequest, device: Device
+) -> tuple[DeviceForm, BaseInterfaceFormSet]:
+    """The device form and its interfaces formset, bound to the POST if there is one."""
     data = request.POST if request.method == "POST" else None
     # A new device may come filled from a discovered host (address, hostname, open ports).
     initial = {k: request.GET[k][:500] for k in PREFILL if not device.pk and request.GET.get(k)}
@@ -108,7 +110,13 @@ def _device_form(request: AuthedRequest, device: Device) -> HttpResponse:
             form_kwargs={"vrf": vrf, "device_pk": device.pk},
         ),
     )
-    if data is not None and form.is_valid() and interfaces.is_valid():
+    return form, interfaces
+
+
+def _device_form(request: AuthedRequest, device: Device) -> HttpResponse:
+    """Create or edit a device and its interfaces: saved in one transaction or not at all."""
+    form, interfaces = _device_forms(request, device)
+    if form.is_bound and form.is_valid() and interfaces.is_valid():
         try:
             saved = save_device(
                 form.save(commit=False),
@@ -130,7 +138,8 @@ def _device_form(request: AuthedRequest, device: Device) -> HttpResponse:
     title = f"Edit {device}" if device.pk else "New device"
     cancel = device.get_absolute_url() if device.pk else reverse("inventory:device_list")
     context = {"form": form, "interfaces": interfaces, "title": title, "cancel": cancel}
-    return render(request, "inventory/device_form.html", context, status=400 if data else 200)
+    status = 400 if form.is_bound and form.data else 200
+    return render(request, "inventory/device_form.html", context, status=status)
 
 
 @permission_required("inventory.add_device", raise_exception=True)
