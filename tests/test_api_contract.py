@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jsonschema
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
@@ -75,3 +76,13 @@ def test_a_viewer_applying_any_import_is_refused_with_403(victor: User) -> None:
     client.force_authenticate(victor)
     response = client.post("/api/imports/12345/apply/", {}, format="json")
     assert response.status_code == 403
+
+
+def test_a_body_that_is_not_json_gets_a_400_its_schema_documents(
+    api: APIClient, paths: dict
+) -> None:
+    response = api.post("/api/ipam/import", "{not json", content_type="application/json")
+    assert response.status_code == 400 and "JSON parse error" in response.json()["detail"]
+    documented = paths["/api/ipam/import"]["post"]["responses"]["400"]["content"]
+    field_errors = documented["application/json"]["schema"]["oneOf"][1]
+    jsonschema.validate(response.json(), field_errors)
