@@ -54,7 +54,7 @@ def test_after_expanding_a_free_run_with_enter_tab_reaches_its_add_host_links(
     page.keyboard.press("Enter")
     page.locator("tr.free-addr").first.wait_for()
     # The focus stays where the user was: on the run, now its "hide" toggle.
-    page.wait_for_selector("tr.free-head button.free-toggle:focus", timeout=5000)
+    page.wait_for_selector("tr.free-head button.free-toggle:focus")
     page.keyboard.press("Tab")
     focused = page.evaluate(
         "[document.activeElement.textContent, document.activeElement.getAttribute('href')]"

@@ -127,14 +127,18 @@
     if (!link || !link.matches || !link.matches("a.free")) return;
     var row = link.closest("tr");
     pending = {
+      link: link,
       focused: document.activeElement === link,
       run: row ? row.dataset.run || "" : "",
       first: (link.querySelector(".mono") || link).textContent.split("–")[0].trim()
     };
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSettle", function (event) {
     if (!pending) return;
+    // Another swap settling first (a progress poll) must not use up the pending focus.
+    var config = event.detail && event.detail.requestConfig;
+    if (config && config.elt && config.elt !== pending.link) return;
     var wanted = pending;
     pending = null;
     if (!wanted.focused) return;

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ipam.models import Host, Subnet
 from tests.browser import BROWSER_MARKS, SHOTS, sign_in
@@ -80,11 +81,12 @@ def test_it_expands_a_free_run_in_place(editor_page: Any, live_server: Any) -> N
     rest = page.locator("tr.free-run a.free", has_text="198.18.1.105 – 198.18.1.199")
     assert "95 free" in rest.inner_text()
     rest.click()
-    page.wait_for_function("document.querySelectorAll('tr.free-addr').length === 128")
+    # Locator waits, not wait_for_function: a polled string predicate is an eval the CSP refuses.
+    expect(page.locator("tr.free-addr")).to_have_count(128)
     _shot(page, "subnet-24-expanded")
     # One click folds the whole run back, however many pages were opened.
     page.click("button.free-toggle")
-    page.wait_for_function("document.querySelectorAll('tr.free-addr:not([hidden])').length === 0")
+    expect(page.locator("tr.free-addr:not([hidden])")).to_have_count(0)
     assert page.locator("button.free-toggle").get_attribute("aria-expanded") == "false"
 
 
@@ -201,7 +203,7 @@ def test_the_top_bar_suggests_and_the_keyboard_moves_through_them(
     page.keyboard.press("ArrowDown")
     assert "198.18.1.1" in page.evaluate("document.activeElement.textContent")
     page.keyboard.press("Escape")
-    page.wait_for_function("!document.querySelector('#typeahead a')")
+    expect(page.locator("#typeahead a")).to_have_count(0)
     assert page.evaluate("document.activeElement.id") == "topsearch"
 
 
