@@ -4,6 +4,7 @@ Run from the repository root (no root needed, sends no packets):
 
     .venv/bin/python bench/import.py                 # SQLite and PostgreSQL, write docs
     .venv/bin/python bench/import.py --db sqlite --rows 20000 --no-docs
+    .venv/bin/python bench/import.py --db sqlite --rows 20000 --profile /tmp/import
 
 For each database it creates a fresh one (a temporary SQLite file; a throwaway
 PostgreSQL server from scripts/pg.sh), 198.18.0.0/15 with 64 /21 subnets inside
@@ -26,6 +27,8 @@ Each database runs in its own process (Django is set up once per process).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import json
 import os
 import platform
@@ -33,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -114,12 +118,15 @@ def measure(rows: int) -> dict[str, Any]:
         # floor's commit is not timed, which only flatters the floor.
         transaction.set_rollback(True)
 
+    profile = os.environ.get("NETKEEP_BENCH_PROFILE")
     started, cpu, server = time.perf_counter(), time.process_time(), server_cpu(connection)
-    batch = create_batch(text, "hosts", "skip", user)
-    preview_batch(batch.pk)
+    with profiled(profile and f"{profile}.{connection.vendor}.preview"):
+        batch = create_batch(text, "hosts", "skip", user)
+        preview_batch(batch.pk)
     preview_s, preview_cpu = time.perf_counter() - started, time.process_time() - cpu
     started, cpu = time.perf_counter(), time.process_time()
-    applied = apply_batch(batch.pk)
+    with profiled(profile and f"{profile}.{connection.vendor}.apply"):
+        applied = apply_batch(batch.pk)
     apply_s, apply_cpu = time.perf_counter() - started, time.process_time() - cpu
     server = server_cpu(connection) - server
     assert applied.applied, applied.summary()
@@ -139,6 +146,21 @@ def measure(rows: int) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def profiled(path: str | None) -> Iterator[None]:
+    """cProfile the block into `path` (pstats format) when given; else just run it."""
+    if not path:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(path)
+
+
 def server_cpu(connection: Any) -> float:
     """CPU seconds the PostgreSQL server process of this connection has used (0 on SQLite).
 
@@ -153,7 +175,7 @@ def server_cpu(connection: Any) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def child(db: str, rows: int) -> dict[str, Any]:
+def child(db: str, rows: int, profile: str | None = None) -> dict[str, Any]:
     """Run `measure` in a fresh process against a fresh database of this kind."""
     env = {
         **os.environ,
@@ -162,6 +184,8 @@ def child(db: str, rows: int) -> dict[str, Any]:
         "DJANGO_SETTINGS_MODULE": "netkeep.settings",
         "ALLOWED_HOSTS": "testserver",
     }
+    if profile:
+        env["NETKEEP_BENCH_PROFILE"] = str(Path(profile).resolve())
     with tempfile.TemporaryDirectory(prefix="netkeep-bench-import-") as tmp:
         pg_dir = None
         if db == "sqlite":
@@ -214,16 +238,22 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="cProfile the preview and the apply into PREFIX.<database>.preview|apply "
+        "(pstats files; the timings then include the profiler's cost: implies --no-docs)",
+    )
     args = parser.parse_args()
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results = []
     for db in dbs:
         print(f"measuring {db} with {args.rows:,} rows ...", flush=True)
-        results.append(child(db, args.rows))
+        results.append(child(db, args.rows, args.profile))
         print(json.dumps(results[-1]), flush=True)
     out = table(results)
     print(out)
-    if args.no_docs:
+    if args.no_docs or args.profile:
         return 0
     from bench.docs_section import write_section
 

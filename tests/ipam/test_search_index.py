@@ -81,3 +81,51 @@ def test_an_address_is_found_in_every_vrf(named: None) -> None:
     make_host("198.18.0.3", subnet=green, hostname="green-3")
     found = Host.objects.filter(host_match("198.18.0.3")).values_list("hostname", flat=True)
     assert sorted(found) == ["green-3", "web-01"]
+
+
+def _index_is_consistent() -> None:
+    """FTS5's own check of the trigram table against the hosts (SQLite); nothing elsewhere."""
+    if name_index.present():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO ipam_host_text(ipam_host_text, rank) VALUES ('integrity-check', 1)"
+            )
+
+
+def test_hosts_an_import_creates_or_renames_are_found_by_name(named: None) -> None:
+    from ipam.importing import run_import
+
+    text = (
+        "address,hostname,description\n"
+        "198.18.0.5,renamed-by-import,\n"  # printer-3f's address: an update
+        "198.18.0.50,imported-qz7,from the csv\n"
+        "198.18.0.51,,only a dEscription\n"
+    )
+    assert run_import(text, "hosts", mode="update", dry_run=False).applied
+    _index_is_consistent()
+    for q in ("imported-qz", "renamed-by", "printer-3", "escription", "the csv"):
+        assert _found(q) == _scanned(q)
+    assert _found("imported-qz") == {("imported-qz7", "")}
+    assert _found("printer-3") == set()
+    Host.objects.get(hostname="imported-qz7").delete()
+    _index_is_consistent()
+    assert _found("imported-qz") == set()
+
+
+def test_an_import_that_fails_leaves_the_name_index_as_it_was(named: None) -> None:
+    from ipam.importing import ImportFileError, run_import
+    from netkeep import importing
+
+    text = "address,hostname\n198.18.0.60,doomed-kw4\n"
+    outcomes = importing.plan(importing.get_importer("hosts"), text, "skip")
+    make_host("198.18.0.60", hostname="got-there-first")  # the plan is now stale
+    with pytest.raises(ImportFileError):
+        importing.apply(importing.get_importer("hosts"), outcomes)
+    _index_is_consistent()
+    assert _found("doomed-kw") == set()
+    # The pause went with the rolled-back transaction: later inserts are indexed again.
+    make_host("198.18.0.61", hostname="after-rollback-9")
+    assert _found("after-rollback") == {("after-rollback-9", "")}
+    assert run_import("address,hostname\n198.18.0.62,next-import-5\n", "hosts", dry_run=False)
+    assert _found("next-import") == {("next-import-5", "")}
+    _index_is_consistent()
