@@ -12,7 +12,9 @@ Headers of phpIPAM's address, subnet and VLAN exports are accepted too.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
+from ipaddress import IPv4Address
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -415,6 +417,20 @@ HOST_CHECKS: dict[str, tuple[int | None, list[Any]]] = {
     )
     for name, field in HOST_FIELDS.items()
 }
+# Values these match are valid without running the column's checks (a fast path for
+# the common case: what they accept, the checks accept; anything else goes through them).
+FAST_VALID: dict[str, re.Pattern[str]] = {
+    # RFC 1123 labels, as ipam.hostnames.check_hostname accepts them (length checked apart).
+    "hostname": re.compile(
+        r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+    ),
+    # The MAC validator's own pattern.
+    "mac": re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}"),
+}
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# A plain dotted-quad IPv4 address without leading zeros: built from its octets, the
+# same address parse_address() returns (which every other form of address goes through).
+PLAIN_IPV4 = re.compile(r"\.".join([_OCTET] * 4))
 # Existing hosts are looked up this many keys per query (SQLite allows 999 parameters).
 LOOKUP_CHUNK = 900
 WRITE_BATCH = 2000
@@ -479,17 +495,23 @@ class HostImporter(Importer):
 
     def _parse(self, row: dict[str, str]) -> dict[str, Any]:
         """One row's values, checked on their own (no database)."""
-        try:
-            address = parse_address(row["address"])
-        except ValidationError as error:
-            raise RowError(" ".join(error.messages)) from None
+        plain = PLAIN_IPV4.fullmatch(row["address"])
+        if plain is not None:
+            a, b, c, d = plain.groups()
+            address: IPAddress = IPv4Address(int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d))
+        else:
+            try:
+                address = parse_address(row["address"])
+            except ValidationError as error:
+                raise RowError(" ".join(error.messages)) from None
         vrf_name = _vrf_name(row)
         vrf = self.vrfs.get(vrf_name) if vrf_name else None
         if vrf_name and vrf is None:
             raise RowError(_no_vrf(vrf_name))
         values: dict[str, Any] = {c: row[c] for c in HOST_TEXT if c in row}
         if "mac" in values:
-            values["mac"] = normalise_mac(values["mac"])
+            mac = values["mac"].lower()
+            values["mac"] = mac if FAST_VALID["mac"].fullmatch(mac) else normalise_mac(mac)
         notes = [row["notes"]] if "notes" in row else []
         notes += [f"{c.title()}: {row[c]}" for c in ("owner", "device", "port") if c in row]
         if notes:
@@ -721,6 +743,9 @@ def _looks_valid(name: str, value: str) -> bool:
     longest, checks = HOST_CHECKS[name]
     if longest is not None and len(value) > longest:
         return False
+    fast = FAST_VALID.get(name)
+    if fast is not None and fast.fullmatch(value):
+        return True
     try:
         for check in checks:
             check(value)
@@ -742,10 +767,22 @@ def _ids_after(newest: int) -> dict[tuple[int, int, str], int]:
 
 def _audited(values: dict[str, Any]) -> dict[str, Any]:
     """The values the audit trail records for a host (as its registration says)."""
+    names = _AUDITED_NAMES
+    return {n: v for k, v in values.items() if (n := names.get(k, k)) is not None}
+
+
+def _audited_names() -> dict[str, str | None]:
+    """Host value name → its name in the audit trail; None: not recorded (derived)."""
     from ipam.apps import DERIVED_FIELDS
 
-    named = {k.removesuffix("_id") if k == "subnet_id" else k: v for k, v in values.items()}
-    return {k: v for k, v in named.items() if k not in DERIVED_FIELDS}
+    names: dict[str, str | None] = {}
+    for f in Host._meta.concrete_fields:
+        name = "subnet" if f.attname == "subnet_id" else f.attname
+        names[f.attname] = None if name in DERIVED_FIELDS else name
+    return names
+
+
+_AUDITED_NAMES = _audited_names()
 
 
 def _ensure_tags(names: Iterable[str]) -> dict[str, int]:

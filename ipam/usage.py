@@ -182,8 +182,10 @@ def add_hosts(hosts: Iterable[tuple[int, int, str, str]]) -> None:
     """Count hosts inserted while the trigger was paused: (vrf_key, family, key, status) each.
 
     Does what the insert trigger does per host, grouped: every subnet whose
-    range holds the host and the tile of it that does, in one UPDATE per
-    counter row touched.
+    range holds the host and the tile of it that does, each counter row touched
+    updated once (on PostgreSQL all of them in one statement: a 100,000-host
+    import touches some 16,000 tile rows, and one UPDATE per row cost a second of
+    the server's time).
     """
     used: Counter[tuple[int, int, str]] = Counter()
     alive: Counter[tuple[int, int, str]] = Counter()
@@ -193,8 +195,27 @@ def add_hosts(hosts: Iterable[tuple[int, int, str, str]]) -> None:
     for (vrf_key, family), values in by_space.items():
         for row, up in _counter_rows(vrf_key, family, values):
             used[row] += 1
-            alive[row] += up
+            if up:
+                alive[row] += 1
+    if not used:
+        return
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            rows = list(used)
+            cursor.execute(
+                "UPDATE ipam_usagecount u SET used = u.used + v.n, alive = u.alive + v.a "
+                "FROM unnest(%s::bigint[], %s::smallint[], %s::varchar[], %s::int[], %s::int[]) "
+                "AS v(subnet_id, kind, start_key, n, a) "
+                "WHERE u.subnet_id = v.subnet_id AND u.kind = v.kind AND u.start_key = v.start_key",
+                [
+                    [r[0] for r in rows],
+                    [r[1] for r in rows],
+                    [r[2] for r in rows],
+                    [used[r] for r in rows],
+                    [alive[r] for r in rows],
+                ],
+            )
+            return
         cursor.executemany(
             "UPDATE ipam_usagecount SET used = used + %s, alive = alive + %s "
             "WHERE subnet_id = %s AND kind = %s AND start_key = %s",
@@ -216,16 +237,22 @@ def _counter_rows(
         tile = tile_prefix(subnet)
         start = (subnet.prefix_length, int(subnet.start_key, 16))
         subnets[start] = (subnet.pk, subnet.start_key, tile)
-    lengths = sorted({length for length, _ in subnets})
+    masks = [(length, ~((1 << (bits - length)) - 1)) for length in sorted({n for n, _ in subnets})]
+    # Neighbouring hosts share their tile: its row is built once.
+    tiles: dict[tuple[int, int], tuple[int, int, str]] = {}
     for value, up in values:
-        for length in lengths:
-            found = subnets.get((length, value & ~((1 << (bits - length)) - 1)))
+        for length, mask in masks:
+            found = subnets.get((length, value & mask))
             if found is None:
                 continue
             pk, start_key, tile = found
             yield (pk, WHOLE, start_key), up
             if tile is not None:
-                yield (pk, TILE, to_key(value & ~((1 << (bits - tile)) - 1))), up
+                first = value & ~((1 << (bits - tile)) - 1)
+                row = tiles.get((pk, first))
+                if row is None:
+                    row = tiles[(pk, first)] = (pk, TILE, to_key(first))
+                yield row, up
 
 
 def install_triggers(connection: BaseDatabaseWrapper) -> None:
