@@ -9,8 +9,8 @@ from typing import Any, cast
 
 from django.db.models import Model, QuerySet
 
-from ipam.models import VLAN, Host, Subnet
-from ipam.querysets import SubnetQuerySet
+from ipam.models import VLAN, Subnet
+from ipam.querysets import SubnetQuerySet, tag_names
 
 COLUMNS: dict[str, list[str]] = {
     "vlans": ["vid", "name", "description", "colour", "tags"],
@@ -93,10 +93,7 @@ def _host_rows(queryset: QuerySet[Model]) -> Iterator[list[object]]:
     subnets: dict[int, tuple[str, str]] = {}
     rows = queryset.values_list(*HOST_VALUES).iterator(chunk_size=CHUNK)
     while chunk := list(islice(rows, CHUNK)):
-        tags: dict[int, list[str]] = {row[0]: [] for row in chunk}
-        links = Host.tags.through.objects.filter(host_id__in=tags).order_by("tag__name")
-        for host_id, name in links.values_list("host_id", "tag__name"):
-            tags[host_id].append(name)
+        tags = tag_names([row[0] for row in chunk])
         missing = {row[2] for row in chunk} - subnets.keys()
         if missing:
             found = Subnet.objects.filter(pk__in=missing).values_list("pk", "network", "vrf__name")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -91,3 +92,24 @@ class HostQuerySet(models.QuerySet["Host"]):
 
     def search_fields(self, **kwargs: object) -> HostQuerySet:
         return self.filter(**kwargs)
+
+
+def tag_names(host_ids: Collection[int]) -> dict[int, list[str]]:
+    """Each host's tag names in name order (an empty list for none): one query for a page.
+
+    Plain SQL: building the ORM's IN of a thousand ids cost more than running it.
+    """
+    from ipam.models import Host, Tag
+
+    names: dict[int, list[str]] = {pk: [] for pk in host_ids}
+    if not names:
+        return names
+    links, tags = Host.tags.through._meta.db_table, Tag._meta.db_table
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(names))
+        sql = f"SELECT l.host_id, t.name FROM {links} l JOIN {tags} t ON t.id = l.tag_id"  # noqa: S608 — table names and placeholders only
+        sql += f" WHERE l.host_id IN ({marks}) ORDER BY t.name"
+        cursor.execute(sql, list(names))
+        for host_id, name in cursor.fetchall():
+            names[host_id].append(name)
+    return names

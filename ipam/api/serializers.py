@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import CharField, Func, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,6 +18,7 @@ from rest_framework.relations import PKOnlyObject
 
 from ipam.hostnames import check_hostname
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from ipam.querysets import tag_names
 from netkeep.api.serializers import FullCleanSerializer, ImportRowSerializer
 from netkeep.importing import upload_too_big
 
@@ -136,6 +140,53 @@ def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+class APITime(Func):
+    """A time written by the database as the API writes it in UTC ("...T16:45:19.785714Z").
+
+    Reading each time as a datetime and writing it back as text was half the
+    cost of a host list page; the database's own text needs no work in Python.
+    Like Python's isoformat() the fraction has six digits, or none when it is zero
+    ("2026-11-29T16:45:19.500000Z", "2026-11-29T16:45:19Z").
+    """
+
+    arity = 1
+    output_field = CharField()
+
+    def as_sqlite(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        # Django stores times on SQLite as UTC text, "2026-11-29 16:45:19[.785714]".
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(replace({sql}, ' ', 'T') || 'Z')", params
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        utc = f"({sql} AT TIME ZONE 'UTC')"
+        return (
+            f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
+            f" || CASE WHEN date_trunc('second', {utc}) = {utc} THEN ''"
+            f" ELSE to_char({utc}, '.US') END || 'Z')",
+            (*params, *params, *params, *params),
+        )
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        # Another database: the column as its driver reads it; _time() formats it.
+        return compiler.compile(self.source_expressions[0])
+
+
+def _time(value: str | datetime | None, zone: tzinfo) -> str | None:
+    """A host's time in DRF's form, from APITime's text or a model's datetime."""
+    if value is None or (isinstance(value, str) and zone is UTC):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return _timestamp(value, zone)
+
+
 HOST_TIMES = ("first_seen", "last_seen", "status_changed_at", "created", "updated")
 HOST_FIELDS = [
     "id",
@@ -155,12 +206,22 @@ HOST_FIELDS = [
     "latency_ms",
     *HOST_TIMES,
 ]
-# What a host list row reads: `HostViewSet` pages `.values(*HOST_COLUMNS)`, no model objects;
+# What a host list row reads: `HostViewSet` pages `host_rows()`, no model objects;
 # tags come in one query per page, `key` feeds the cursor.
 HOST_COLUMNS = (
-    *({"vrf": "vrf_key", "subnet": "subnet_id"}.get(f, f) for f in HOST_FIELDS if f != "tags"),
+    *(
+        {"vrf": "vrf_key", "subnet": "subnet_id"}.get(f, f)
+        for f in HOST_FIELDS
+        if f != "tags" and f not in HOST_TIMES
+    ),
     "key",
 )
+
+
+def host_rows(queryset: QuerySet[Host]) -> QuerySet[Host, dict[str, Any]]:
+    """The hosts as the list serializer's rows: plain values, the times as APITime's text."""
+    times = {f"{name}_text": APITime(name) for name in HOST_TIMES}
+    return queryset.values(*HOST_COLUMNS, **times)
 
 
 class HostListSerializer(serializers.ListSerializer):
@@ -176,15 +237,18 @@ class HostListSerializer(serializers.ListSerializer):
         if getattr(zone, "key", "") == "UTC":
             zone = UTC  # the database's own: no conversion per value
         rows = data.all() if isinstance(data, models.manager.BaseManager) else data
-        # List pages come as rows of HOST_COLUMNS (HostViewSet); other callers give hosts.
+        # List pages come as host_rows() (HostViewSet); other callers give hosts.
         hosts = [
-            h if isinstance(h, dict) else {c: getattr(h, c) for c in HOST_COLUMNS} for h in rows
+            h
+            if isinstance(h, dict)
+            else {
+                **{c: getattr(h, c) for c in HOST_COLUMNS},
+                **{f"{t}_text": getattr(h, t) for t in HOST_TIMES},
+            }
+            for h in rows
         ]
         # The tags of the whole page in one query (prefetch_related costs more per row).
-        tags: dict[int, list[str]] = {h["id"]: [] for h in hosts}
-        links = Host.tags.through.objects.filter(host_id__in=tags).order_by("tag__name")
-        for host_id, name in links.values_list("host_id", "tag__name"):
-            tags[host_id].append(name)
+        tags = tag_names([h["id"] for h in hosts])
         return [
             {
                 "id": h["id"],
@@ -202,11 +266,11 @@ class HostListSerializer(serializers.ListSerializer):
                 "origin": h["origin"],
                 "status": h["status"],
                 "latency_ms": h["latency_ms"],
-                "first_seen": _timestamp(h["first_seen"], zone),
-                "last_seen": _timestamp(h["last_seen"], zone),
-                "status_changed_at": _timestamp(h["status_changed_at"], zone),
-                "created": _timestamp(h["created"], zone),
-                "updated": _timestamp(h["updated"], zone),
+                "first_seen": _time(h["first_seen_text"], zone),
+                "last_seen": _time(h["last_seen_text"], zone),
+                "status_changed_at": _time(h["status_changed_at_text"], zone),
+                "created": _time(h["created_text"], zone),
+                "updated": _time(h["updated_text"], zone),
             }
             for h in hosts
         ]

@@ -212,7 +212,7 @@ class HostViewSet(CleanDeleteMixin, viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[Host]:
         if self.action == "list":
             # Plain rows: building a model object per host was most of a list's time.
-            return Host.objects.values(*serializers.HOST_COLUMNS)
+            return serializers.host_rows(Host.objects.all())
         return super().get_queryset()
 
 

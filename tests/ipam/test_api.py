@@ -397,17 +397,46 @@ def test_every_ipam_endpoint_is_in_the_openapi_schema_without_warnings():
     assert set(utilisation) == {"used", "usable", "alive", "free"}
 
 
-def test_a_host_list_row_is_the_same_as_the_hosts_detail(viewer_api):
-    from django.utils import timezone
+def _hosts_of_every_shape() -> None:
+    """Hosts with tags, a MAC, empty and null fields, IPv6, whole and fractional seconds."""
+    from datetime import UTC, datetime
 
     red = make_subnet("198.51.100.0/24", vrf=make_vrf("red"))
     plain = make_subnet("203.0.113.0/24")
+    six = make_subnet("2001:db8::/64")
     tagged = make_host("198.51.100.7", subnet=red, hostname="web", mac="00:1a:2b:3c:4d:5e")
     tagged.tags.set([make_tag("web"), make_tag("core")])
-    seen = timezone.now()
-    make_host("203.0.113.9", subnet=plain, last_seen=seen, first_seen=seen, latency_ms=1.5)
+    whole = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
+    fraction = datetime(2026, 3, 1, 12, 0, 5, 500000, tzinfo=UTC)
+    make_host("203.0.113.9", subnet=plain, last_seen=whole, first_seen=fraction, latency_ms=1.5)
+    v6 = make_host("2001:db8::1:0:0:ff", subnet=six, description="six", status_changed_at=whole)
+    v6.tags.set([make_tag("zeta")])
+    Host.objects.filter(pk=v6.pk).update(first_seen=datetime(2026, 3, 1, 0, 0, 0, 1, tzinfo=UTC))
+
+
+def test_a_host_list_row_is_the_same_as_the_hosts_detail(viewer_api):
+    _hosts_of_every_shape()
+    red = Subnet.objects.get(network="198.51.100.0/24")
+    body = viewer_api.get(f"{BASE}/hosts/")
+    rows = body.json()["results"]
+    assert [r["vrf"] for r in rows] == [None, None, red.vrf_id]
+    for row in rows:
+        detail = viewer_api.get(f"{BASE}/hosts/{row['id']}/")
+        assert row == detail.json()
+        # Byte for byte: the same keys in the same order, the same text of every time.
+        assert f'"id":{row["id"]},' in body.content.decode()
+        assert detail.content.decode()[1:-1] in body.content.decode()
+    assert rows[0]["tags"] == [] and rows[0]["last_seen"] == "2026-03-01T12:00:05Z"
+    assert rows[0]["first_seen"] == "2026-03-01T12:00:05.500000Z"
+    assert rows[1]["first_seen"] == "2026-03-01T00:00:00.000001Z" and rows[1]["last_seen"] is None
+    assert rows[1]["address"] == "2001:db8::1:0:0:ff" and rows[1]["tags"] == ["zeta"]
+    assert rows[2]["tags"] == ["core", "web"] and rows[2]["mac"] == "00:1a:2b:3c:4d:5e"
+
+
+def test_a_host_list_row_is_the_same_as_the_detail_in_another_time_zone(viewer_api, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+    _hosts_of_every_shape()
     rows = viewer_api.get(f"{BASE}/hosts/").json()["results"]
-    assert [r["vrf"] for r in rows] == [None, red.vrf_id]
+    assert rows[0]["last_seen"] == "2026-03-01T17:30:05+05:30"
     for row in rows:
         assert row == viewer_api.get(f"{BASE}/hosts/{row['id']}/").json()
-    assert rows[1]["tags"] == ["core", "web"]
