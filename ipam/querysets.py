@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -105,11 +105,16 @@ def tag_names(host_ids: Collection[int]) -> dict[int, list[str]]:
     if not names:
         return names
     links, tags = Host.tags.through._meta.db_table, Tag._meta.db_table
+    ids: list[Any] = list(names)
+    # PostgreSQL gets the ids as one array: a thousand parameters took longer to bind
+    # than the query to run.
+    if connection.vendor == "postgresql":
+        where, ids = "l.host_id = ANY(%s)", [ids]
+    else:
+        where = f"l.host_id IN ({', '.join(['%s'] * len(ids))})"
     with connection.cursor() as cursor:
-        marks = ", ".join(["%s"] * len(names))
         sql = f"SELECT l.host_id, t.name FROM {links} l JOIN {tags} t ON t.id = l.tag_id"  # noqa: S608 — table names and placeholders only
-        sql += f" WHERE l.host_id IN ({marks}) ORDER BY t.name"
-        cursor.execute(sql, list(names))
+        cursor.execute(f"{sql} WHERE {where} ORDER BY t.name", ids)
         for host_id, name in cursor.fetchall():
             names[host_id].append(name)
     return names

@@ -162,14 +162,10 @@ class APITime(Func):
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
     ) -> tuple[str, Sequence[Any]]:
+        # One to_char and a replace: a CASE on the fraction cost PostgreSQL half as much again.
         sql, params = compiler.compile(self.source_expressions[0])
-        utc = f"({sql} AT TIME ZONE 'UTC')"
-        return (
-            f"(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS')"
-            f" || CASE WHEN date_trunc('second', {utc}) = {utc} THEN ''"
-            f" ELSE to_char({utc}, '.US') END || 'Z')",
-            (*params, *params, *params, *params),
-        )
+        text = f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        return f"replace({text}, '.000000Z', 'Z')", params
 
     def as_sql(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
@@ -218,7 +214,7 @@ HOST_COLUMNS = (
 )
 
 
-def host_rows(queryset: QuerySet[Host]) -> QuerySet[Host, dict[str, Any]]:
+def host_rows(queryset: QuerySet[Host]) -> QuerySet[Host, Any]:
     """The hosts as the list serializer's rows: plain values, the times as APITime's text."""
     times = {f"{name}_text": APITime(name) for name in HOST_TIMES}
     return queryset.values(*HOST_COLUMNS, **times)

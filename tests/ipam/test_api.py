@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from ipam.models import Host, Subnet
 from tests.conftest import bearer, count_queries, token_for
-from tests.factories import make_host, make_subnet, make_tag, make_vlan, make_vrf
+from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vlan, make_vrf
 
 pytestmark = pytest.mark.django_db
 
@@ -440,3 +441,29 @@ def test_a_host_list_row_is_the_same_as_the_detail_in_another_time_zone(viewer_a
     assert rows[0]["last_seen"] == "2026-03-01T17:30:05+05:30"
     for row in rows:
         assert row == viewer_api.get(f"{BASE}/hosts/{row['id']}/").json()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="counts SQLite's steps")
+def test_a_deep_page_of_a_within_walk_costs_what_the_second_page_costs(viewer_api):
+    subnet = make_subnet("10.20.0.0/16")
+    make_hosts(subnet, [f"10.20.{i // 200}.{i % 200 + 1}" for i in range(3000)])
+    steps = [0]
+
+    def step() -> int:
+        steps[0] += 1
+        return 0
+
+    url, cost = f"{BASE}/hosts/?within=10.20.0.0/16&page_size=100", []
+    connection.ensure_connection()
+    connection.connection.set_progress_handler(step, 10)
+    try:
+        while url:
+            steps[0] = 0
+            body = viewer_api.get(url).json()
+            cost.append(steps[0])
+            url = body["next"]
+    finally:
+        connection.connection.set_progress_handler(None, 0)
+    assert len(cost) == 30
+    # Reading again the rows before the cursor made page 29 cost several times page 2.
+    assert max(cost[1:]) < 1.3 * cost[1], cost
