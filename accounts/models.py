@@ -113,7 +113,10 @@ class AuditEntry(models.Model):
     username = models.CharField(max_length=150, blank=True)
     door = models.CharField(max_length=8, choices=Door.choices)
     action = models.CharField(max_length=8, choices=Action.choices)
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    # No index of its own: the (content_type, object_id) index serves it.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, db_index=False
+    )
     object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=200)
     changes = models.JSONField(default=dict, help_text="field → [old, new]; secrets masked")

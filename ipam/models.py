@@ -567,7 +567,10 @@ class Host(models.Model):
     # The key of the next address: lets one query find the end of a run of
     # used addresses (the first host whose next address is not a host).
     next_key = models.CharField(max_length=33, editable=False)
-    subnet = models.ForeignKey(Subnet, on_delete=models.PROTECT, related_name="hosts")
+    # No index of its own: the (subnet, key) index serves every lookup by subnet.
+    subnet = models.ForeignKey(
+        Subnet, on_delete=models.PROTECT, related_name="hosts", db_index=False
+    )
     vrf_key = models.BigIntegerField(default=0, editable=False)
     # Checked as RFC 1123 where people type it (forms, API, import); names learnt from
     # DNS or SNMP are bulk-written as found.
@@ -583,9 +586,7 @@ class Host(models.Model):
     origin = models.CharField(
         max_length=10, choices=HostOrigin.choices, default=HostOrigin.DOCUMENTED
     )
-    status = models.CharField(
-        max_length=8, choices=HostStatus.choices, default=HostStatus.UNKNOWN, db_index=True
-    )
+    status = models.CharField(max_length=8, choices=HostStatus.choices, default=HostStatus.UNKNOWN)
     latency_ms = models.FloatField(null=True, blank=True)
     first_seen = models.DateTimeField(null=True, blank=True)
     last_seen = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -606,6 +607,9 @@ class Host(models.Model):
         ]
         indexes = [
             models.Index(fields=["subnet", "key"]),
+            # Was the field's db_index (same name, kept): without the LIKE index that
+            # PostgreSQL adds for an indexed CharField; nothing searches status by pattern.
+            models.Index(fields=["status"], name="ipam_host_status_a5c79ed4"),
             # Covers range counts (utilisation, alive, heatmap) without reading the rows.
             models.Index(fields=["vrf_key", "family", "key", "status"], name="ipam_host_range"),
         ]

@@ -209,7 +209,10 @@ class ImportBatch(models.Model):
 class ImportRow(models.Model):
     """One row's outcome in a stored preview, kept for paging through it."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the (batch, action, line) index serves it.
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     line = models.PositiveIntegerField()
     action = models.CharField(max_length=8)
     label = models.CharField(max_length=200)
