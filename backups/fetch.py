@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -78,8 +79,7 @@ def run_backup(run_id: int) -> str:
     if not fetched.ok:
         return _failed(run, device, fetched.diagnosis, fetched.message, fetched)
     run.progress(1, 3, force=True)
-    sets = device.credential_order()
-    known = [s for c in sets for s in (c.password, c.enable_secret, c.ssh_key_passphrase) if s]
+    known = _known_secrets(device)
     try:
         processed = profiles.process(profile, fetched.outputs, known_secrets=known)
     except profiles.IncompleteOutput as error:
@@ -88,7 +88,7 @@ def run_backup(run_id: int) -> str:
     if saved.created:
         gitexport.export(device.name, processed.text, f"{device.name}: version {saved.version.seq}")
     run.progress(2, 3, recorded=1, force=True)
-    learned = _learn(device, profile, fetched)
+    learned = _learn(device, profile, fetched) if fetched.extra_read else {}
     counts: dict[str, object] = {
         "version": saved.version.seq,
         "changed": saved.created and saved.previous is not None,
@@ -99,6 +99,7 @@ def run_backup(run_id: int) -> str:
         "seconds": round(fetched.seconds, 2),
         "attempts": fetched.attempts,
         "credential": fetched.working,
+        "facts_read": fetched.extra_read,
         **learned,
     }
     if saved.created and saved.previous is not None:
@@ -161,6 +162,7 @@ def _fetch(run: jobs.Run, device: Device, profile: profiles.Profile) -> transpor
             profile.commands,
             extra,
             port=device.ssh_port,
+            extra_wanted=None if facts_due(device) else _config_changed(device, profile),
         )
     # Pin a first key and remember the working set, as a connection test does.
     connect.record(
@@ -192,8 +194,46 @@ def _failed(
     return run.status
 
 
+def _known_secrets(device: Device) -> list[str]:
+    """The credential sets' own secrets: masked wherever a config prints them."""
+    sets = device.credential_order()
+    return [s for c in sets for s in (c.password, c.enable_secret, c.ssh_key_passphrase) if s]
+
+
+def facts_due(device: Device) -> bool:
+    """Whether this backup reads the facts whatever the config: never read, or read too long ago.
+
+    Facts are read at most every `NETKEEP_BACKUP_FACTS_HOURS` (0: on every backup),
+    and also whenever the configuration changed (see `_config_changed`).
+    """
+    hours = settings.NETKEEP_BACKUP_FACTS_HOURS
+    if not hours or device.facts_read_at is None:
+        return True
+    return timezone.now() - device.facts_read_at >= timedelta(hours=hours)
+
+
+def _config_changed(device: Device, profile: profiles.Profile) -> transport.Wanted:
+    """In the open session: does the config just read differ from the stored one?"""
+
+    def changed(outputs: list[str]) -> bool:
+        try:
+            digest = profiles.process(profile, outputs, known_secrets=_known_secrets(device)).digest
+        except profiles.IncompleteOutput:
+            return False  # the run fails on it after the session; no facts needed
+        latest = (
+            ConfigVersion.objects.filter(device=device)
+            .order_by("-seq")
+            .values_list("digest", flat=True)
+            .first()
+        )
+        return digest != latest
+
+    return changed
+
+
 def _learn(device: Device, profile: profiles.Profile, fetched: transport.Fetched) -> dict[str, int]:
     """Serial, model and OS version into the device; ARP MACs into IPAM; neighbours noted."""
+    Device.objects.filter(pk=device.pk).update(facts_read_at=timezone.now())
     learned: dict[str, int] = {}
     found = facts.version(
         profile.platform, profile.version_command, fetched.extra.get("version", "")

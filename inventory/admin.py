@@ -56,6 +56,7 @@ class DeviceAdmin(admin.ModelAdmin):
         "last_test_ok",
         "last_test_message",
         "unavailable_reason",
+        "facts_read_at",
     ]
     inlines = [InterfaceInline, DeviceCredentialInline]
 

@@ -185,6 +185,8 @@ class Device(models.Model):
     serial = models.CharField(max_length=100, blank=True)
     model = models.CharField(max_length=100, blank=True)
     os_version = models.CharField("OS version", max_length=100, blank=True)
+    # When a backup last read serial, model, OS version, ARP and neighbours (backups/fetch.py).
+    facts_read_at = models.DateTimeField("facts read", null=True, blank=True, editable=False)
     credential_sets = models.ManyToManyField(
         CredentialSet, through="DeviceCredential", blank=True, related_name="devices"
     )

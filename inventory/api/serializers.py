@@ -182,6 +182,7 @@ class DeviceSerializer(FullCleanSerializer):
     class Meta:
         model = Device
         read_only_fields = [
+            "facts_read_at",
             "ssh_host_key",
             "offered_host_key",
             "last_test_at",

@@ -37,7 +37,7 @@ from django.core.management import call_command
 from django.db import connections
 from django.test import override_settings
 
-from backups import fetch
+from backups import fetch, profiles
 from backups.models import ConfigVersion
 from backups.versions import compare, text_of
 from bench import synthetic_configs
@@ -266,13 +266,18 @@ def test_the_backup_cycle(env: Env, name: str) -> None:
     first = backup(env, device)
     assert first.status == RunStatus.SUCCEEDED, (first.error_message, env.worker.tail())
     assert first.counts["first"] and first.counts["credential"] != f"wrong-{name}"
+    profile = profiles.get(name)
+    reads_facts = any((profile.version_command, profile.arp_command, profile.neighbours_command))
+    assert first.counts["facts_read"] is reads_facts
     device.refresh_from_db()
     assert device.ssh_host_key == emulator.host_key
+    assert device.last_prompt and device.last_prompt[-1] in "#>$%", device.last_prompt
 
     # 3. Unchanged: no new version, only last_checked moves.
     checked = ConfigVersion.objects.get(device=device).last_checked
     again = backup(env, device)
     assert again.status == RunStatus.SUCCEEDED and not again.counts["changed"]
+    assert again.counts["facts_read"] is False  # read a moment ago, and the config is the same
     assert versions(device) == 1
     assert ConfigVersion.objects.get(device=device).last_checked > checked
 
@@ -280,6 +285,7 @@ def test_the_backup_cycle(env: Env, name: str) -> None:
     emulator.restart(outputs=platform.config(platform.change))
     changed = backup(env, device)
     assert changed.status == RunStatus.SUCCEEDED and changed.counts["changed"]
+    assert changed.counts["facts_read"] is reads_facts  # a change reads them again
     old, new = ConfigVersion.objects.filter(device=device).order_by("seq")
     result = compare(old, new)
     assert (result.added, result.removed) == (1, 0)
@@ -331,6 +337,8 @@ def test_the_backup_cycle(env: Env, name: str) -> None:
     stopped = backup(env, device)
     assert stopped.status == RunStatus.FAILED and stopped.error_class == "host_key_changed"
     assert versions(device) == 2
+    device.refresh_from_db()  # the new key is offered to an editor, the pinned one stays
+    assert device.offered_host_key == emulator.host_key != device.ssh_host_key
     # An administrator checks the device and accepts its new key.
     Device.objects.filter(pk=device.pk).update(ssh_host_key=emulator.host_key)
 
