@@ -303,7 +303,9 @@ Q_CLUSTER: dict[str, Any] = {
     "max_attempts": 3,
     "catch_up": False,
     "save_limit": 1000,
-    "poll": 0.5,
+    # An idle cluster asks the ORM queue for work this often (django-q2's default):
+    # a job waits at most this long to start; one cheap query per poll.
+    "poll": 0.2,
     "ack_failures": True,
     "cache": "default",
     "label": "Background jobs",
