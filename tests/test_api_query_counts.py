@@ -154,7 +154,9 @@ def _queries(client: APIClient, path: str, size: int) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, {"page_size": size})
     assert response.status_code == 200, f"{path} -> {response.status_code}"
-    return len(captured.captured_queries), len(response.json()["results"])
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) else body  # the services view: a list
+    return len(captured.captured_queries), len(rows)
 
 
 def test_every_api_list_costs_the_same_queries_for_2_rows_as_for_10(alice: User) -> None:
@@ -167,6 +169,54 @@ def test_every_api_list_costs_the_same_queries_for_2_rows_as_for_10(alice: User)
         small, small_rows = _queries(client, path, 2)
         large, large_rows = _queries(client, path, 10)
         assert (small_rows, large_rows) == (2, 10), f"{path}: the filler made too few rows"
+        if large != small:
+            per_row.append(f"{path}: {small} queries for 2 rows, {large} for 10")
+    assert not per_row, "lists with a query per row:\n" + "\n".join(per_row)
+
+
+def _nested_lists(owner: User) -> list[tuple[str, Callable[[int], None]]]:
+    """The lists that are not a viewset's `list`: one object's log or rows, the services view."""
+    from inventory.models import ServiceCheck
+    from netkeep.models import Event, ImportBatch, ImportRow, Webhook, WebhookDelivery
+
+    hook = Webhook.objects.create(name="qc", url="https://example.org/hook", kinds=["host_up"])
+    batch = ImportBatch.objects.create(kind="hosts", mode="skip", user=owner, filename="qc.csv")
+
+    def deliveries(count: int) -> None:
+        for _ in range(count):
+            event = Event.objects.create(kind="host_up", object_repr="qc")
+            WebhookDelivery.objects.create(webhook=hook, event=event, status_code=200)
+
+    def rows(count: int) -> None:
+        start = batch.rows.count()
+        ImportRow.objects.bulk_create(
+            ImportRow(batch=batch, line=start + i, action="create", label=f"qc-{start + i}")
+            for i in range(count)
+        )
+
+    def checks(count: int) -> None:
+        start = ServiceCheck.objects.count()
+        for i in range(start, start + count):
+            ServiceCheck.objects.create(name=f"qc-{i}", url=f"https://example.org/{i}")
+
+    return [
+        (f"/api/webhooks/{hook.pk}/deliveries", deliveries),
+        (f"/api/imports/{batch.pk}/rows", rows),
+        ("/api/inventory/services", checks),
+    ]
+
+
+def test_one_objects_lists_and_the_services_view_cost_the_same_queries_for_2_rows_as_for_10(
+    alice: User,
+) -> None:
+    client = bearer(APIClient(), token_for(APIClient(), "alice")["access"])
+    per_row = []
+    for path, fill in _nested_lists(alice):
+        fill(2)
+        small, small_rows = _queries(client, path, 2)
+        fill(8)
+        large, large_rows = _queries(client, path, 10)
+        assert (small_rows, large_rows) == (2, 10), path
         if large != small:
             per_row.append(f"{path}: {small} queries for 2 rows, {large} for 10")
     assert not per_row, "lists with a query per row:\n" + "\n".join(per_row)
