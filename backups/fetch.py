@@ -85,8 +85,7 @@ def run_backup(run_id: int) -> str:
     except profiles.IncompleteOutput as error:
         return _failed(run, device, "IncompleteOutput", f"Not stored: {error}.", fetched)
     saved = store.save(device, processed)
-    if saved.created:
-        gitexport.export(device.name, processed.text, f"{device.name}: version {saved.version.seq}")
+    git_error = _git_export(device, processed.text, saved.version.seq) if saved.created else ""
     run.progress(2, 3, recorded=1, force=True)
     learned = _learn(device, profile, fetched) if fetched.extra_read else {}
     counts: dict[str, object] = {
@@ -100,6 +99,7 @@ def run_backup(run_id: int) -> str:
         "attempts": fetched.attempts,
         "credential": fetched.working,
         "facts_read": fetched.extra_read,
+        **({"git_export_error": git_error} if git_error else {}),
         **learned,
     }
     if saved.created and saved.previous is not None:
@@ -135,6 +135,7 @@ def summary(run: jobs.Run) -> str:
             nonzero(counts, "facts", "device fact learned", "device facts learned"),
             nonzero(counts, "arp_macs", "MAC from ARP", "MACs from ARP"),
             nonzero(counts, "neighbours", "neighbour"),
+            "git export failed" if counts.get("git_export_error") else "",
         )
     )
 
@@ -192,6 +193,16 @@ def _failed(
     run.fail(message, counts=counts)
     events.record(EventKind.BACKUP_FAILED, device, reason=message, error=error_class, run=run.pk)
     return run.status
+
+
+def _git_export(device: Device, text: str, seq: int) -> str:
+    """Mirror a new version into git (optional): a failure is reported, the version stays."""
+    try:
+        gitexport.export(device.name, text, f"{device.name}: version {seq}")
+    except Exception as error:
+        logger.warning("git export of %s version %s failed: %s", device.name, seq, error)
+        return f"{type(error).__name__}: {error}"[:300]
+    return ""
 
 
 def _known_secrets(device: Device) -> list[str]:

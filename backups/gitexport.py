@@ -2,11 +2,15 @@
 
 Off unless NETKEEP_BACKUP_GIT_DIR is set. One file per device, one commit per
 new version, written with dulwich (no git binary needed). Only masked text is
-written: secrets never reach the repository.
+written: secrets never reach the repository. Workers export one at a time (an
+exclusive lock on the repository's folder), so concurrent backups never meet on
+git's index lock.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 from pathlib import Path
 
@@ -28,16 +32,21 @@ def export(device_name: str, text: str, message: str) -> str | None:
     from dulwich.repo import Repo
 
     root = Path(getattr(settings, "NETKEEP_BACKUP_GIT_DIR", ""))
-    if not (root / ".git").exists():
-        root.mkdir(parents=True, exist_ok=True)
-        Repo.init(str(root))
-    tree = Repo(str(root)).get_worktree()
-    name = _filename(device_name)
-    (root / name).write_text(text)
-    tree.stage([name.encode()])
-    commit = tree.commit(
-        message=message.encode(),
-        committer=b"Netkeep <netkeep@localhost>",
-        author=b"Netkeep <netkeep@localhost>",
-    )
+    root.mkdir(parents=True, exist_ok=True)
+    folder = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)  # released when the descriptor closes
+        if not (root / ".git").exists():
+            Repo.init(str(root))
+        tree = Repo(str(root)).get_worktree()
+        name = _filename(device_name)
+        (root / name).write_text(text)
+        tree.stage([name.encode()])
+        commit = tree.commit(
+            message=message.encode(),
+            committer=b"Netkeep <netkeep@localhost>",
+            author=b"Netkeep <netkeep@localhost>",
+        )
+    finally:
+        os.close(folder)
     return commit.decode()

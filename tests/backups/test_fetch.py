@@ -356,3 +356,17 @@ def test_a_failed_session_against_a_pinned_key_is_diagnosed_by_a_probe(
     creds = [ssh.Credentials("ops", "netops", "pw")]
     got = transport._attempt("cisco_ios", "198.18.0.3", creds, "ssh-ed25519 AAAA", [], {}, None, 22)
     assert (got.diagnosis, got.host_key) == (diagnosis, host_key)
+
+
+def test_a_failed_git_export_keeps_the_version_and_says_so(
+    monkeypatch: Any, device: Any, settings: Any, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    settings.NETKEEP_BACKUP_GIT_DIR = str(blocked / "configs")
+    fake(monkeypatch, ok())
+    run = backup(device)
+    assert run.status == jobs.RunStatus.SUCCEEDED
+    assert ConfigVersion.objects.filter(device=device).count() == 1
+    assert "NotADirectoryError" in run.counts["git_export_error"]
+    assert "git export failed" in fetch.summary(run)

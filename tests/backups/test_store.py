@@ -179,3 +179,20 @@ def test_a_bulk_insert_encrypts_secrets_as_saving_a_model_does() -> None:
         (stored,) = cursor.fetchone()
     assert "canary-7" not in stored
     assert ConfigVersion.objects.get().secrets == '{"3": "enable secret canary-7"}'
+
+
+def test_concurrent_git_exports_each_commit(tmp_path: Any, settings: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dulwich.repo import Repo
+
+    from backups import gitexport
+
+    settings.NETKEEP_BACKUP_GIT_DIR = str(tmp_path / "configs")
+    names = [f"sw-{i}" for i in range(8)]
+    with ThreadPoolExecutor(4) as pool:
+        commits = list(pool.map(lambda n: gitexport.export(n, f"hostname {n}\n", n), names))
+    assert len(set(commits)) == len(names)
+    repo = Repo(settings.NETKEEP_BACKUP_GIT_DIR)
+    walked = [entry.commit.id.decode() for entry in repo.get_walker()]
+    assert sorted(walked) == sorted(commits)  # one history, no commit lost
