@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from ipaddress import IPv4Address, IPv6Address
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -20,7 +21,6 @@ from django.urls import reverse
 from ipam.addresses import (
     IPAddress,
     IPNetwork,
-    from_key,
     parse_address,
     parse_network,
     to_key,
@@ -28,6 +28,8 @@ from ipam.addresses import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from ipam.models import Flow, Host, Subnet
 
 
@@ -114,7 +116,7 @@ def _insert_marks(
         return list(items)
 
     def mark(value: int) -> MarkItem:
-        return MarkItem(from_key(to_key(value), family), roles[value])
+        return MarkItem(_addr(value, family), roles[value])
 
     out: list[PageItem] = []
     for item in items:
@@ -155,14 +157,58 @@ def _insert_marks(
 
 
 def _addr(value: int, family: int) -> IPAddress:
-    return from_key(to_key(value), family)
+    return IPv4Address(value) if family == 4 else IPv6Address(value)
+
+
+# What a host row of the subnet view shows (templates/jinja2/ipam/rows.html), and
+# what paging reads: the other columns are left unread (four of them datetimes,
+# parsed per row on SQLite).
+ROW_FIELDS = (
+    "id", "address", "family", "key", "subnet_id", "hostname", "ptr_name", "description",
+    "status", "latency_ms", "last_seen",
+)  # fmt: skip
+
+
+class TagChip(NamedTuple):
+    """A tag as a row draws it."""
+
+    name: str
+    colour: str
+
+
+def page_hosts(hosts: QuerySet[Host]) -> QuerySet[Host]:
+    """`hosts` with the columns the subnet view's rows show (give the rows `with_tags`)."""
+    return hosts.only(*ROW_FIELDS)
+
+
+def with_tags(hosts: list[Host]) -> list[Host]:
+    """Set `host.tag_list` on every host, read in one query as plain (name, colour) pairs.
+
+    `host.tags.all()` in a row builds a manager and a queryset per host, and a
+    prefetch builds them too, with a Tag per host and tag: together more than
+    the rest of the row.
+    """
+    from ipam.models import Host
+
+    chips: dict[int, list[TagChip]] = {}
+    if hosts:
+        pairs = (
+            Host.tags.through.objects.filter(host_id__in=[h.pk for h in hosts])
+            .order_by("tag__name")
+            .values_list("host_id", "tag__name", "tag__colour")
+        )
+        for host_id, name, colour in pairs:
+            chips.setdefault(host_id, []).append(TagChip(name, colour))
+    for host in hosts:
+        host.tag_list = chips.get(host.pk, [])  # type: ignore[attr-defined]
+    return hosts
 
 
 def _free(lo: int, hi: int, usable: tuple[int, int], family: int) -> FreeRun | None:
     lo, hi = max(lo, usable[0]), min(hi, usable[1])
     if lo > hi:
         return None
-    return FreeRun(from_key(to_key(lo), family), from_key(to_key(hi), family))
+    return FreeRun(_addr(lo, family), _addr(hi, family))
 
 
 def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Flow:
@@ -174,22 +220,23 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
     cursor = int(after, 16) + 1 if after else start
     cursor_key = to_key(cursor)
 
-    hosts = list(
+    # Keys first (the index answers alone), whole hosts only for the rows shown: in a
+    # sparse subnet a free run comes before each host, so a page shows half the hosts
+    # it looks past.
+    keys = list(
         subnet.hosts.filter(key__gte=cursor_key)
         .order_by("key")
-        .prefetch_related("tags")[: limit + 1]
+        .values_list("key", flat=True)[: limit + 1]
     )
     children = list(
         subnet.children.filter(start_key__gte=cursor_key).order_by("start_key")[: limit + 1]
     )
 
-    used: list[tuple[int, int, HostItem | ChildItem]] = [
-        (int(h.key, 16), int(h.key, 16), HostItem(h)) for h in hosts
-    ]
+    used: list[tuple[int, int, str | ChildItem]] = [(int(k, 16), int(k, 16), k) for k in keys]
     used += [(int(c.start_key, 16), int(c.end_key, 16), ChildItem(c)) for c in children]
     used.sort(key=lambda t: t[0])
 
-    items: list[FlowItem] = []
+    items: list[FlowItem | str] = []
     position = cursor
     # Each list was read one past the limit, so the first `limit` merged items
     # are exactly the first `limit` used items after the cursor. A page holds
@@ -215,7 +262,16 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
         elif gap is not None:
             items.append(gap)
     next_cursor = to_key(position - 1) if more else None
-    return Flow(items=items, next_cursor=next_cursor)
+    shown = [item for item in items if isinstance(item, str)]
+    found = with_tags(list(page_hosts(subnet.hosts.filter(key__in=shown)))) if shown else []
+    hosts = {h.key: h for h in found}
+    # A host deleted between the two reads leaves its row out of this page.
+    rows = [
+        item if not isinstance(item, str) else HostItem(hosts[item])
+        for item in items
+        if not isinstance(item, str) or item in hosts
+    ]
+    return Flow(items=rows, next_cursor=next_cursor)
 
 
 # --- one page of the subnet view ------------------------------------------------------
@@ -251,7 +307,7 @@ def _clip_to(items: list[PageItem], end: int) -> tuple[list[PageItem], bool]:
             if int(item.first) > end:
                 return kept, True
             if int(item.last) > end:
-                kept.append(FreeRun(item.first, from_key(to_key(end), item.first.version)))
+                kept.append(FreeRun(item.first, _addr(end, item.first.version)))
                 return kept, True
         elif isinstance(item, HostItem):
             if int(item.host.ip_address) > end:
@@ -325,12 +381,13 @@ def sorted_page(subnet: Subnet, sort: str, page: str) -> AddressPage:
     ]
     number = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
     offset = (number - 1) * FLOW_PAGE
-    hosts = subnet.host_range().prefetch_related("tags").order_by(*order, "key")
+    hosts = page_hosts(subnet.host_range()).order_by(*order, "key")
     rows = list(hosts[offset : offset + FLOW_PAGE + 1])
     next_url = ""
     if len(rows) > FLOW_PAGE:
         next_url = flow_url(subnet, sort=sort, page=number + 1)
-    return AddressPage([HostItem(h) for h in rows[:FLOW_PAGE]], next_url, "sorted", sort=sort)
+    shown = with_tags(rows[:FLOW_PAGE])
+    return AddressPage([HostItem(h) for h in shown], next_url, "sorted", sort=sort)
 
 
 def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
@@ -376,7 +433,7 @@ def alive_page(subnet: Subnet, after: str) -> AddressPage:
     from ipam.models import HostStatus
 
     phase, key = (after[:1], after[1:]) if after else ("u", "")
-    hosts = subnet.host_range().prefetch_related("tags").order_by("key")
+    hosts = page_hosts(subnet.host_range()).order_by("key")
     rows: list[Host] = []
     if phase == "u":
         rows = list(hosts.filter(status=HostStatus.UP, key__gt=key)[: FLOW_PAGE + 1])
@@ -392,20 +449,24 @@ def alive_page(subnet: Subnet, after: str) -> AddressPage:
         last = rows[-1]
         cursor = ("u" if last.status == HostStatus.UP else "o") + last.key
         next_url = flow_url(subnet, order="alive", after=cursor)
-    return AddressPage([HostItem(h) for h in rows], next_url, "alive")
+    return AddressPage([HostItem(h) for h in with_tags(rows)], next_url, "alive")
 
 
 def _child_usage(items: list[PageItem]) -> None:
-    """Give the child blocks of a flow page their usage counts, in one query."""
-    from ipam.models import Subnet
+    """Give the child blocks of a flow page their usage counts, from their counter rows."""
+    from ipam.models import UsageCount
+    from ipam.usage import WHOLE
 
     children = {i.subnet.pk: i.subnet for i in items if isinstance(i, ChildItem)}
     if not children:
         return
-    usage = Subnet.objects.filter(pk__in=children).with_usage().values("pk", "used", "alive")  # type: ignore[misc]
-    for row in usage:
-        children[row["pk"]].used = row["used"]  # type: ignore[attr-defined]
-        children[row["pk"]].alive = row["alive"]  # type: ignore[attr-defined]
+    counts = UsageCount.objects.filter(subnet_id__in=children, kind=WHOLE)
+    found = {
+        pk: (used, alive) for pk, used, alive in counts.values_list("subnet_id", "used", "alive")
+    }
+    for pk, child in children.items():
+        # No row yet (a subnet made before the counters): nothing counted, as with_usage() says.
+        child.used, child.alive = found.get(pk, (0, 0))  # type: ignore[attr-defined]
 
 
 def child_target(subnet: Subnet, params: Mapping[str, str]) -> str:

@@ -56,27 +56,45 @@ class TileLink:
     url: str
     child: Subnet | None
     level: float
+    label: str  # "10.1.0.0/16: 12 used, 3 alive", for the tooltip and screen readers
 
 
 def tile_links(subnet: Subnet) -> list[TileLink]:
-    """Heatmap tiles, each linking to the child subnet holding it or to its range here."""
-    from ipam.flow import flow_url
+    """Heatmap tiles, each linking to the child subnet holding it or to its range here.
 
+    Drawn on every view of a big subnet: one walk over tiles and holders (both in
+    address order), each URL reversed once.
+    """
     size = usage.tile_prefix(subnet)
     if size is None:
         return []
     # Direct children are disjoint, so at most 256 of them can hold a whole tile.
     holders = list(subnet.children.filter(prefix_length__lte=size).order_by("start_key"))
+    here = subnet.get_absolute_url()
+    # A child holding half the subnet holds 128 tiles: its URL is reversed once.
+    urls = {child.pk: child.get_absolute_url() for child in holders}
+    tiles = heatmap(subnet)
+    usable = tiles[0].usable if tiles else 0  # every tile has the same size
+    span = 1 << ((32 if subnet.family == 4 else 128) - size)
+    low = int(subnet.start_key, 16)
     links = []
-    for tile in heatmap(subnet):
-        first, last = to_key(int(tile.network[0])), to_key(int(tile.network[-1]))
-        child = next((c for c in holders if c.start_key <= first and c.end_key >= last), None)
+    index = 0
+    for tile in tiles:
+        first, last = to_key(low), to_key(low + span - 1)
+        low += span
+        while index < len(holders) and holders[index].end_key < last:
+            index += 1
+        child = holders[index] if index < len(holders) else None
+        if child is not None and child.start_key > first:
+            child = None
+        name = str(tile.network)
         if child is None:
-            url = flow_url(subnet, range=tile.network) + "#flow"
+            url = f"{here}?range={name}#flow"
         elif child.prefix_length == size:
-            url = child.get_absolute_url()
+            url = urls[child.pk]
         else:
-            url = flow_url(child, range=tile.network) + "#flow"
-        level = 0.0 if not tile.used else max(0.15, tile.ratio)
-        links.append(TileLink(tile, url, child, round(level, 2)))
+            url = f"{urls[child.pk]}?range={name}#flow"
+        level = 0.0 if not tile.used else max(0.15, min(1.0, tile.used / usable))
+        label = f"{name}: {tile.used} used, {tile.alive} alive"
+        links.append(TileLink(tile, url, child, round(level, 2), label))
     return links

@@ -25,7 +25,15 @@ from ipam import host_panels, owners
 from ipam.addresses import parse_address
 from ipam.allocation import SubnetFull, allocate, allocate_subnet
 from ipam.filters import HostFilter, SubnetFilter, VLANFilter, VRFFilter
-from ipam.flow import FreeRun, HostItem, address_page, child_target, columns, flow_url
+from ipam.flow import (
+    FreeRun,
+    HostItem,
+    address_page,
+    child_target,
+    columns,
+    flow_url,
+    with_tags,
+)
 from ipam.forms import (
     AllocateForm,
     AllocateSubnetForm,
@@ -38,7 +46,7 @@ from ipam.forms import (
     VRFForm,
 )
 from ipam.heatmap import tile_links
-from ipam.models import VLAN, VRF, Host, Subnet, Tag
+from ipam.models import VLAN, VRF, Host, HostStatus, Subnet, Tag
 from ipam.search import SEARCH_LIMIT
 from ipam.search import search as search_groups
 from netkeep import crud
@@ -104,6 +112,8 @@ def _row_links(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
         "can_edit": request.user.has_perm("ipam.change_host"),
         "can_add": request.user.has_perm("ipam.add_host"),
         "gateway": subnet.gateway or "",
+        # get_status_display() builds a dict of the choices on every call.
+        "status_labels": dict(HostStatus.choices),
     }
 
 
@@ -158,7 +168,7 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     context = _flow_context(request, subnet)
     if request.htmx and request.GET.get("rows"):
-        return render(request, "ipam/_address_rows.html", context)
+        return render(request, "ipam/_address_rows.html", context, using="jinja2")
     if request.htmx and not request.htmx.boosted:
         # The order buttons sit outside #flow: they come along out of band.
         return render(request, "ipam/_flow.html", {**context, "oob": True})
@@ -216,6 +226,7 @@ def subnet_free(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         "ipam/_free_addresses.html",
         {"subnet": subnet, **context, **_row_links(request, subnet)},
+        using="jinja2",
     )
 
 
@@ -408,9 +419,11 @@ def host_inline(request: AuthedRequest, pk: int) -> HttpResponse:
     context = {"host": host, "form": form, "inline_context": "row" if in_row else "block"}
     if in_row:
         owners.attach([host], request.user)
+        with_tags([host])
         context.update(_row_links(request, host.subnet))
-        template = "ipam/_host_inline_row.html" if form else "ipam/_host_row.html"
-        return render(request, template, context)
+        if form:
+            return render(request, "ipam/_host_inline_row.html", context)
+        return render(request, "ipam/_host_row.html", context, using="jinja2")
     return render(request, "ipam/_host_inline.html", context)
 
 

@@ -111,6 +111,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the fragments drawn hundreds of times a page (netkeep/jinja.py says why).
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "netkeep.jinja.environment"},
+    },
 ]
 
 # --- Database ---------------------------------------------------------------
