@@ -28,10 +28,19 @@ class HostCursorPagination(CursorPagination):
     max_page_size = 1000
 
     def _get_position_from_instance(
-        self, instance: Host | dict[str, object], ordering: object
+        self, instance: Host | tuple[object, ...], ordering: object
     ) -> str:
-        row = instance if isinstance(instance, dict) else vars(instance)
-        return f"{row['vrf_key']}:{row['family']}:{row['key']}"
+        # List rows (ipam.api.serializers.host_rows) end with the triple.
+        vrf, family, key = (
+            instance[-3:]
+            if isinstance(instance, tuple)
+            else (
+                instance.vrf_key,
+                instance.family,
+                instance.key,
+            )
+        )
+        return f"{vrf}:{family}:{key}"
 
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Host], request: Request, view: APIView | None = None

@@ -9,7 +9,8 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, Func, QuerySet
+from django.db.models import CharField, F, Func, QuerySet, Value
+from django.db.models.functions import NullIf
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -202,22 +203,29 @@ HOST_FIELDS = [
     "latency_ms",
     *HOST_TIMES,
 ]
-# What a host list row reads: `HostViewSet` pages `host_rows()`, no model objects;
-# tags come in one query per page, `key` feeds the cursor.
-HOST_COLUMNS = (
-    *(
-        {"vrf": "vrf_key", "subnet": "subnet_id"}.get(f, f)
-        for f in HOST_FIELDS
-        if f != "tags" and f not in HOST_TIMES
-    ),
-    "key",
-)
+# A host list row as `host_rows()` reads it (a tuple, no model object): the fields
+# before `tags`, those after it, then the cursor's (vrf_key, family, key).
+_HEAD = HOST_FIELDS[: HOST_FIELDS.index("tags")]
+_TAIL = HOST_FIELDS[HOST_FIELDS.index("tags") + 1 :]
 
 
 def host_rows(queryset: QuerySet[Host]) -> QuerySet[Host, Any]:
-    """The hosts as the list serializer's rows: plain values, the times as APITime's text."""
-    times = {f"{name}_text": APITime(name) for name in HOST_TIMES}
-    return queryset.values(*HOST_COLUMNS, **times)
+    """The hosts as the list serializer's rows: plain values in API order, times as text.
+
+    The row is what the API shows (no VRF is null, each time is APITime's text),
+    so a row becomes its JSON object with two zips; tags come per page.
+    """
+    columns: dict[str, Any] = {"vrf": NullIf("vrf_key", Value(0)), "subnet": F("subnet_id")}
+    columns.update((name, APITime(name)) for name in HOST_TIMES)
+    fields = [columns.get(name, name) for name in HOST_FIELDS if name != "tags"]
+    return queryset.values_list(*fields, "vrf_key", "family", "key")
+
+
+def _row(host: Host, zone: tzinfo) -> tuple[object, ...]:
+    """A host object as a row of host_rows() (allocation answers with hosts)."""
+    values: dict[str, object] = {"vrf": host.vrf_key or None, "subnet": host.subnet_id}
+    values.update((name, _time(getattr(host, name), zone)) for name in HOST_TIMES)
+    return tuple(values.get(n, getattr(host, n, None)) for n in HOST_FIELDS if n != "tags")
 
 
 class HostListSerializer(serializers.ListSerializer):
@@ -234,42 +242,21 @@ class HostListSerializer(serializers.ListSerializer):
             zone = UTC  # the database's own: no conversion per value
         rows = data.all() if isinstance(data, models.manager.BaseManager) else data
         # List pages come as host_rows() (HostViewSet); other callers give hosts.
-        hosts = [
-            h
-            if isinstance(h, dict)
-            else {
-                **{c: getattr(h, c) for c in HOST_COLUMNS},
-                **{f"{t}_text": getattr(h, t) for t in HOST_TIMES},
-            }
-            for h in rows
-        ]
+        rows = [r if isinstance(r, tuple) else _row(r, zone) for r in rows]
         # The tags of the whole page in one query (prefetch_related costs more per row).
-        tags = tag_names([h["id"] for h in hosts])
-        return [
-            {
-                "id": h["id"],
-                "address": h["address"],
-                "family": h["family"],
-                "vrf": h["vrf_key"] or None,
-                "subnet": h["subnet_id"],
-                "hostname": h["hostname"],
-                "hostname_source": h["hostname_source"],
-                "ptr_name": h["ptr_name"],
-                "description": h["description"],
-                "notes": h["notes"],
-                "tags": tags[h["id"]],
-                "mac": h["mac"],
-                "origin": h["origin"],
-                "status": h["status"],
-                "latency_ms": h["latency_ms"],
-                "first_seen": _time(h["first_seen_text"], zone),
-                "last_seen": _time(h["last_seen_text"], zone),
-                "status_changed_at": _time(h["status_changed_at_text"], zone),
-                "created": _time(h["created_text"], zone),
-                "updated": _time(h["updated_text"], zone),
-            }
-            for h in hosts
-        ]
+        tags = tag_names([r[0] for r in rows])
+        head, out = len(_HEAD), []
+        for r in rows:
+            # Not strict: the row goes on with the cursor's triple.
+            host = dict(zip(_HEAD, r, strict=False))
+            host["tags"] = tags[r[0]]
+            host.update(zip(_TAIL, r[head:], strict=False))
+            out.append(host)
+        if zone is not UTC:
+            for host in out:
+                for name in HOST_TIMES:
+                    host[name] = _time(host[name], zone)
+        return out
 
 
 class HostSerializer(FullCleanSerializer):
