@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import CharField, Exists, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
 from ipam.addresses import IPAddress, IPNetwork, address_key, to_key
@@ -95,17 +97,17 @@ class HostQuerySet(models.QuerySet["Host"]):
 
 
 def tag_names(host_ids: Collection[int]) -> dict[int, list[str]]:
-    """Each host's tag names in name order (an empty list for none): one query for a page.
+    """The tag names of those hosts that have tags, in name order: one query for a page.
 
     Plain SQL: building the ORM's IN of a thousand ids cost more than running it.
     """
     from ipam.models import Host, Tag
 
-    names: dict[int, list[str]] = {pk: [] for pk in host_ids}
-    if not names:
+    names: dict[int, list[str]] = {}
+    if not host_ids:
         return names
     links, tags = Host.tags.through._meta.db_table, Tag._meta.db_table
-    ids: list[Any] = list(names)
+    ids: list[Any] = list(host_ids)
     # PostgreSQL gets the ids as one array: a thousand parameters took longer to bind
     # than the query to run.
     if connection.vendor == "postgresql":
@@ -116,5 +118,44 @@ def tag_names(host_ids: Collection[int]) -> dict[int, list[str]]:
         sql = f"SELECT l.host_id, t.name FROM {links} l JOIN {tags} t ON t.id = l.tag_id"  # noqa: S608 — table names and placeholders only
         cursor.execute(f"{sql} WHERE {where} ORDER BY t.name", ids)
         for host_id, name in cursor.fetchall():
-            names[host_id].append(name)
+            names.setdefault(host_id, []).append(name)
     return names
+
+
+class IsoTime(Func):
+    """A time as ISO 8601 text in UTC, written by the database: "2026-11-29T16:45:19.785714Z".
+
+    Reading each time as a datetime and writing it back as text was half the
+    cost of an API list page and a fifth of a CSV export; the database's own
+    text needs no work in Python. As Python's isoformat() writes it: the fraction
+    has six digits, or none when it is zero. `suffix` names UTC: "Z" as the API
+    writes it, "+00:00" as isoformat() does.
+    """
+
+    arity = 1
+    output_field = CharField()
+
+    def __init__(self, expression: str, suffix: str = "Z") -> None:
+        super().__init__(expression)
+        self.suffix = suffix
+
+    def as_sqlite(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        # Django stores times on SQLite as UTC text, "2026-11-29 16:45:19[.785714]".
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(replace({sql}, ' ', 'T') || %s)", (*params, self.suffix)
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        # One to_char and a replace: a CASE on the fraction cost PostgreSQL half as much again.
+        sql, params = compiler.compile(self.source_expressions[0])
+        text = f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')"""
+        return f"(replace({text}, '.000000', '') || %s)", (*params, self.suffix)
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, Sequence[Any]]:
+        # Another database: the column as its driver reads it (a datetime).
+        return compiler.compile(self.source_expressions[0])

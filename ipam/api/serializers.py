@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import CharField, F, Func, QuerySet, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.functions import NullIf
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,7 +17,7 @@ from rest_framework.relations import PKOnlyObject
 
 from ipam.hostnames import check_hostname
 from ipam.models import VLAN, VRF, Host, Subnet, Tag
-from ipam.querysets import tag_names
+from ipam.querysets import IsoTime, tag_names
 from netkeep.api.serializers import FullCleanSerializer, ImportRowSerializer
 from netkeep.importing import upload_too_big
 
@@ -141,42 +139,8 @@ def _timestamp(value: datetime | None, zone: tzinfo) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-class APITime(Func):
-    """A time written by the database as the API writes it in UTC ("...T16:45:19.785714Z").
-
-    Reading each time as a datetime and writing it back as text was half the
-    cost of a host list page; the database's own text needs no work in Python.
-    Like Python's isoformat() the fraction has six digits, or none when it is zero
-    ("2026-11-29T16:45:19.500000Z", "2026-11-29T16:45:19Z").
-    """
-
-    arity = 1
-    output_field = CharField()
-
-    def as_sqlite(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, Sequence[Any]]:
-        # Django stores times on SQLite as UTC text, "2026-11-29 16:45:19[.785714]".
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"(replace({sql}, ' ', 'T') || 'Z')", params
-
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, Sequence[Any]]:
-        # One to_char and a replace: a CASE on the fraction cost PostgreSQL half as much again.
-        sql, params = compiler.compile(self.source_expressions[0])
-        text = f"""to_char({sql} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-        return f"replace({text}, '.000000Z', 'Z')", params
-
-    def as_sql(  # type: ignore[override]
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> tuple[str, Sequence[Any]]:
-        # Another database: the column as its driver reads it; _time() formats it.
-        return compiler.compile(self.source_expressions[0])
-
-
 def _time(value: str | datetime | None, zone: tzinfo) -> str | None:
-    """A host's time in DRF's form, from APITime's text or a model's datetime."""
+    """A host's time in DRF's form, from IsoTime's text or a model's datetime."""
     if value is None or (isinstance(value, str) and zone is UTC):
         return value
     if isinstance(value, str):
@@ -212,11 +176,11 @@ _TAIL = HOST_FIELDS[HOST_FIELDS.index("tags") + 1 :]
 def host_rows(queryset: QuerySet[Host]) -> QuerySet[Host, Any]:
     """The hosts as the list serializer's rows: plain values in API order, times as text.
 
-    The row is what the API shows (no VRF is null, each time is APITime's text),
+    The row is what the API shows (no VRF is null, each time is IsoTime's text),
     so a row becomes its JSON object with two zips; tags come per page.
     """
     columns: dict[str, Any] = {"vrf": NullIf("vrf_key", Value(0)), "subnet": F("subnet_id")}
-    columns.update((name, APITime(name)) for name in HOST_TIMES)
+    columns.update((name, IsoTime(name)) for name in HOST_TIMES)
     fields = [columns.get(name, name) for name in HOST_FIELDS if name != "tags"]
     return queryset.values_list(*fields, "vrf_key", "family", "key")
 
@@ -249,7 +213,7 @@ class HostListSerializer(serializers.ListSerializer):
         for r in rows:
             # Not strict: the row goes on with the cursor's triple.
             host = dict(zip(_HEAD, r, strict=False))
-            host["tags"] = tags[r[0]]
+            host["tags"] = tags.get(r[0], [])
             host.update(zip(_TAIL, r[head:], strict=False))
             out.append(host)
         if zone is not UTC:
