@@ -276,8 +276,10 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
 
 # --- one page of the subnet view ------------------------------------------------------
 
-# Every page is bounded by what it shows, never by the subnet's size.
-FLOW_PAGE = 256
+# Every page is bounded by what it shows, never by the subnet's size: a /8's first
+# page draws as many rows as a /24 half in use (a sparse subnet's page is a free run
+# before each host), and "Load more" adds the next ones in place.
+FLOW_PAGE = 128
 
 
 @dataclass

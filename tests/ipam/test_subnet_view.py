@@ -3,6 +3,7 @@ heatmap, next free and allocation, inline host edit; bounded by what it shows.""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import timedelta
 from typing import Any
@@ -178,17 +179,30 @@ def test_an_ipv6_free_run_expands_without_enumerating_it(viewer_client: Client) 
 # --- paging, alive first, jump, range ------------------------------------------------------
 
 
+def _pages(client: Client, url: str, pattern: str) -> list[str]:
+    """The page at `url`, then each page its "Load more" link (matching `pattern`) loads."""
+    pages = [client.get(url).content.decode()]
+    while more := re.search(pattern, pages[-1].split('class="more-row"')[-1]):
+        pages.append(client.get(more.group(1).replace("&amp;", "&"), headers=HX).content.decode())
+        assert "<table" not in pages[-1]
+    return pages
+
+
+def _addresses(html: str) -> list[str]:
+    return re.findall(r'<tr class="host-row" id="a-\d+" data-address="([^"]+)"', html)
+
+
 def test_load_more_continues_where_the_page_ended(viewer_client: Client) -> None:
     subnet = make_subnet("198.18.0.0/22")
-    make_hosts(subnet, [f"198.18.{n // 256}.{n % 256}" for n in range(1, 301)])
-    html = viewer_client.get(subnet.get_absolute_url()).content.decode()
-    assert _rows(html, "host-row") == 256
-    more = re.search(r'hx-get="([^"]*after=[0-9a-f]{32}[^"]*)"', html)
-    assert more is not None
-    page2 = viewer_client.get(more.group(1).replace("&amp;", "&"), headers=HX).content.decode()
-    assert _rows(page2, "host-row") == 44 and "<table" not in page2
-    assert ">198.18.1.1<" in page2 and ">198.18.1.0<" not in page2
-    assert "198.18.1.45 – 198.18.3.254" in page2 and "Load more" not in page2
+    hosts = [f"198.18.{n // 256}.{n % 256}" for n in range(1, 301)]
+    make_hosts(subnet, hosts)
+    pages = _pages(
+        viewer_client, subnet.get_absolute_url(), r'hx-get="([^"]*after=[0-9a-f]{32}[^"]*)"'
+    )
+    assert _rows(pages[0], "host-row") == FLOW_PAGE
+    # Every host once, in address order, each page starting after the last one's end.
+    assert [a for page in pages for a in _addresses(page)] == hosts
+    assert "198.18.1.45 – 198.18.3.254" in pages[-1] and "Load more" not in pages[-1]
 
 
 def test_alive_first_lists_up_hosts_before_the_others(
@@ -203,18 +217,17 @@ def test_alive_first_lists_up_hosts_before_the_others(
 
 def test_alive_first_pages_across_the_up_and_other_hosts(viewer_client: Client) -> None:
     subnet = make_subnet("198.18.0.0/22")
-    make_hosts(subnet, [f"198.18.1.{n}" for n in range(1, 201)], status="up")
-    make_hosts(subnet, [f"198.18.2.{n}" for n in range(1, 201)], status="down")
-    html = viewer_client.get(subnet.get_absolute_url() + "?order=alive").content.decode()
-    assert _rows(html, "host-row") == 256 and html.count("pill pill-up") == 200
-    more = re.search(r'hx-get="([^"]*order=alive[^"]*after=[^"]*)"', html)
-    assert more is not None
-    page2 = viewer_client.get(more.group(1).replace("&amp;", "&"), headers=HX).content.decode()
-    assert (
-        _rows(page2, "host-row") == 144
-        and ">198.18.2.57<" in page2
-        and ">198.18.2.56<" not in page2
-    )
+    up = [f"198.18.1.{n}" for n in range(1, 201)]
+    down = [f"198.18.2.{n}" for n in range(1, 201)]
+    make_hosts(subnet, up, status="up")
+    make_hosts(subnet, down, status="down")
+    url = subnet.get_absolute_url() + "?order=alive"
+    pages = _pages(viewer_client, url, r'hx-get="([^"]*order=alive[^"]*after=[^"]*)"')
+    assert _rows(pages[0], "host-row") == FLOW_PAGE == pages[0].count("pill pill-up")
+    # The up hosts, then the others, each once: a page may hold the end of one and the start
+    # of the other.
+    assert [a for page in pages for a in _addresses(page)] == up + down
+    assert len(pages) == -(-400 // FLOW_PAGE)
 
 
 def test_jump_starts_the_flow_at_the_address(viewer_client: Client, office: Subnet) -> None:
@@ -279,7 +292,7 @@ def test_the_subnet_view_costs_the_same_queries_for_10_or_200_hosts(
     viewer_client: Client, django_assert_max_num_queries: Any
 ) -> None:
     subnet = make_subnet("198.18.0.0/16")
-    make_subnet("198.18.200.0/24")
+    make_subnet("198.18.0.128/25")  # on the first page with 10 hosts or with 200
     tag = make_tag("dc")
     make_hosts(subnet, [f"198.18.0.{n}" for n in range(1, 11)], status="up")
     for host in Host.objects.all():
@@ -294,6 +307,27 @@ def test_the_subnet_view_costs_the_same_queries_for_10_or_200_hosts(
     # first, then only the hosts it shows (and their tags, in one query).
     with django_assert_max_num_queries(18):
         viewer_client.get(subnet.get_absolute_url())
+
+
+def test_a_big_subnet_with_many_hosts_costs_the_queries_of_a_small_one_with_few(
+    viewer_client: Client,
+) -> None:
+    tag = make_tag("dc")
+    small = make_subnet("192.0.2.0/23")
+    make_subnet("192.0.3.0/25")
+    make_hosts(small, ["192.0.2.1", "192.0.2.9"], status="up")
+    big = make_subnet("198.18.0.0/15")
+    make_subnet("198.18.0.0/17")
+    make_subnet("198.19.128.0/24")
+    # 3,000 hosts spread outside the children (a free run before each), some tagged.
+    first = int(ipaddress.ip_address("198.18.128.1"))
+    spread = [str(ipaddress.ip_address(first + n * 21)) for n in range(3000)]
+    make_hosts(big, spread)
+    for host in Host.objects.filter(address__in=["192.0.2.1", spread[0], spread[5]]):
+        host.tags.add(tag)
+    assert count_queries(viewer_client, big.get_absolute_url()) == count_queries(
+        viewer_client, small.get_absolute_url()
+    )
 
 
 @pytest.mark.parametrize(
@@ -314,9 +348,9 @@ def test_a_huge_subnet_with_many_hosts_sends_a_page_the_size_of_a_24(
     make_hosts(big, [address(n) for n in range(1, 40001, 2)])
     small_size = len(viewer_client.get(small.get_absolute_url()).content)
     big_page = viewer_client.get(big.get_absolute_url()).content.decode()
-    # 256 rows a page (128 hosts and the free address after each), whatever the subnet holds.
-    assert _rows(big_page, "host-row") == 128
-    assert _rows(big_page, "host-row") + _rows(big_page, "free-addr") == FLOW_PAGE == 256
+    # FLOW_PAGE rows a page (hosts and the free address after each), whatever the subnet holds.
+    assert _rows(big_page, "host-row") == FLOW_PAGE // 2
+    assert _rows(big_page, "host-row") + _rows(big_page, "free-addr") == FLOW_PAGE
     assert len(big_page) < 350_000
     assert len(big_page) < 3 * small_size
 
