@@ -4,6 +4,8 @@ Run from the repository root (no root needed, sends no packets):
 
     .venv/bin/python bench/ipam_scale.py                     # SQLite (temporary file)
     .venv/bin/python bench/ipam_scale.py --database-url URL  # an empty PostgreSQL database
+    .venv/bin/python bench/ipam_scale.py --only walk,export --data-dir /tmp/ipam-scale
+        # some parts only (no docs written), the data loaded once and reused
 
 It loads ``seed_demo --hosts 110000`` (bench/ipam.py's setup), then measures in
 the same run, each as wall time and as the process's CPU time (the CI machine
