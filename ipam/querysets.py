@@ -111,7 +111,7 @@ def tag_names(host_ids: Collection[int]) -> dict[int, list[str]]:
     # PostgreSQL gets the ids as one array: a thousand parameters took longer to bind
     # than the query to run.
     if connection.vendor == "postgresql":
-        where, ids = "l.host_id = ANY(%s)", [ids]
+        where, ids = "l.host_id = ANY(%s::bigint[])", [ids]
     else:
         where = f"l.host_id IN ({', '.join(['%s'] * len(ids))})"
     with connection.cursor() as cursor:
