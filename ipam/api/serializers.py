@@ -179,7 +179,9 @@ def host_rows(queryset: QuerySet[Host]) -> QuerySet[Host, Any]:
     The row is what the API shows (no VRF is null, each time is IsoTime's text),
     so a row becomes its JSON object with two zips; tags come per page.
     """
-    columns: dict[str, Any] = {"vrf": NullIf("vrf_key", Value(0)), "subnet": F("subnet_id")}
+    # A plain Field as the VRF's output: an integer one adds an int() per row in Python.
+    vrf = NullIf("vrf_key", Value(0), output_field=models.Field())
+    columns: dict[str, Any] = {"vrf": vrf, "subnet": F("subnet_id")}
     columns.update((name, IsoTime(name)) for name in HOST_TIMES)
     fields = [columns.get(name, name) for name in HOST_FIELDS if name != "tags"]
     return queryset.values_list(*fields, "vrf_key", "family", "key")
