@@ -20,6 +20,8 @@ $PY manage.py ensure_admin
 $PY manage.py seed_demo --if-empty
 # Generated status history for the demo hosts (uptime bars, sparklines); never scanned.
 $PY manage.py seed_demo_history --if-empty
+# Demo devices with facts, LLDP links and 30 days of generated backups; never connected to.
+$PY manage.py seed_demo_devices --if-empty
 $PY manage.py help sync_schedules >/dev/null 2>&1 && $PY manage.py sync_schedules || true
 
 cat <<MSG
