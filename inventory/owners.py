@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import CharField, Value
 from django.urls import reverse
 
 from ipam.owners import Owner
@@ -22,17 +23,24 @@ def device_owners(host_pks: list[int], user: Actor) -> dict[int, list[Owner]]:
         return {}
     before, _, after = reverse("inventory:device_detail", args=[MARK]).partition(str(MARK))
     found: dict[int, list[Owner]] = {}
-    managed = Device.objects.filter(management_host_id__in=host_pks).values_list(
-        "management_host_id", "pk", "name"
+    # Management addresses and interfaces in one query (a page's rows ask once).
+    managed = (
+        Device.objects.filter(management_host_id__in=host_pks)
+        .order_by()
+        .values_list("management_host_id", "pk", "name", Value("", output_field=CharField()))
     )
-    for host_pk, pk, name in managed:
-        found.setdefault(host_pk, []).append(Owner(name, f"{before}{pk}{after}", "management"))
-    ifaces = Interface.objects.filter(host_id__in=host_pks).values_list(
-        "host_id", "device_id", "device__name", "name"
+    ifaces = (
+        Interface.objects.filter(host_id__in=host_pks)
+        .order_by()
+        .values_list("host_id", "device_id", "device__name", "name")
     )
-    for host_pk, pk, name, iface in ifaces:
+    # Management first, then interfaces, each by device and interface name.
+    rows = sorted(managed.union(ifaces, all=True), key=lambda r: (r[3] != "", r[2], r[3]))
+    for host_pk, pk, name, iface in rows:
         owners = found.setdefault(host_pk, [])
-        if not any(o.label == name for o in owners):
+        if not iface:
+            owners.append(Owner(name, f"{before}{pk}{after}", "management"))
+        elif not any(o.label == name for o in owners):
             owners.append(Owner(name, f"{before}{pk}{after}", iface))
         else:
             # The management address is also this interface's: say both.

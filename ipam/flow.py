@@ -162,11 +162,12 @@ def _addr(value: int, family: int) -> IPAddress:
 
 # What a host row of the subnet view shows (templates/jinja2/ipam/rows.html), and
 # what paging reads: the other columns are left unread (four of them datetimes,
-# parsed per row on SQLite).
+# parsed per row on SQLite). In the model's field order: Host.from_db reads them so.
 ROW_FIELDS = (
     "id", "address", "family", "key", "subnet_id", "hostname", "ptr_name", "description",
     "status", "latency_ms", "last_seen",
 )  # fmt: skip
+KEY = ROW_FIELDS.index("key")
 
 
 class TagChip(NamedTuple):
@@ -212,7 +213,7 @@ def _free(lo: int, hi: int, usable: tuple[int, int], family: int) -> FreeRun | N
 
 
 def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Flow:
-    from ipam.models import Flow
+    from ipam.models import Flow, Host
 
     start = int(subnet.start_key, 16)
     end = int(subnet.end_key, 16)
@@ -220,14 +221,16 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
     cursor = int(after, 16) + 1 if after else start
     cursor_key = to_key(cursor)
 
-    # Keys first (the index answers alone), whole hosts only for the rows shown: in a
-    # sparse subnet a free run comes before each host, so a page shows half the hosts
-    # it looks past.
-    keys = list(
-        subnet.hosts.filter(key__gte=cursor_key)
+    # The row's columns as plain values, in the same query as the keys; a Host only
+    # for the rows shown: in a sparse subnet a free run comes before each host, so a
+    # page shows half the hosts it looks past.
+    values = {
+        row[KEY]: row
+        for row in subnet.hosts.filter(key__gte=cursor_key)
         .order_by("key")
-        .values_list("key", flat=True)[: limit + 1]
-    )
+        .values_list(*ROW_FIELDS)[: limit + 1]
+    }
+    keys = list(values)
     children = list(
         subnet.children.filter(start_key__gte=cursor_key).order_by("start_key")[: limit + 1]
     )
@@ -262,15 +265,10 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
         elif gap is not None:
             items.append(gap)
     next_cursor = to_key(position - 1) if more else None
-    shown = [item for item in items if isinstance(item, str)]
-    found = with_tags(list(page_hosts(subnet.hosts.filter(key__in=shown)))) if shown else []
-    hosts = {h.key: h for h in found}
-    # A host deleted between the two reads leaves its row out of this page.
-    rows = [
-        item if not isinstance(item, str) else HostItem(hosts[item])
-        for item in items
-        if not isinstance(item, str) or item in hosts
-    ]
+    db = subnet._state.db or "default"
+    hosts = {k: Host.from_db(db, ROW_FIELDS, values[k]) for k in items if isinstance(k, str)}
+    with_tags(list(hosts.values()))
+    rows = [HostItem(hosts[item]) if isinstance(item, str) else item for item in items]
     return Flow(items=rows, next_cursor=next_cursor)
 
 

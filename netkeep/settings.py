@@ -142,6 +142,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server, and psycopg prepares a query the fifth time a
+        # connection runs it: a page's queries are then neither parsed nor planned again
+        # (planning was most of the server's time per query: docs/benchmarks.md). Django
+        # turns preparing off unless given a threshold. Set false behind a pooler in
+        # transaction mode that does not keep prepared statements (PgBouncer < 1.21).
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A database-backed cache is shared by the web processes and every worker,

@@ -360,3 +360,23 @@ def test_every_interface_cell_of_the_device_form_has_a_name_for_screen_readers(
     for label in ("Name", "Address", "VLAN", "MAC", "Upstream", "Description", "Delete"):
         assert f'aria-label="Interface 1: {label}"' in page
         assert f'aria-label="Interface 2: {label}"' in page
+
+
+def test_an_address_names_each_device_once_management_first_then_interfaces(db: None) -> None:
+    from inventory.addressing import host_for
+    from inventory.owners import device_owners
+
+    make_subnet("198.18.0.0/24")
+    both, shared = host_for("198.18.0.1"), host_for("198.18.0.2")
+    core = make_device("core1", management_host=both)
+    Interface.objects.create(device=core, name="eth0", host=both)
+    edge = make_device("edge1")
+    Interface.objects.create(device=edge, name="ge-0/0/1", host=shared)
+    make_device("zz-mgmt", management_host=shared)
+    found = device_owners([both.pk, shared.pk], None)
+    assert [(o.label, o.detail) for o in found[both.pk]] == [("core1", "management, eth0")]
+    assert [(o.label, o.detail) for o in found[shared.pk]] == [
+        ("zz-mgmt", "management"),
+        ("edge1", "ge-0/0/1"),
+    ]
+    assert found[both.pk][0].url == f"/inventory/devices/{core.pk}/"
