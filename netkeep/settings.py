@@ -164,6 +164,8 @@ CACHES = {
 
 # --- Accounts ---------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's ModelBackend, reading a user's permissions in one query (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.PermissionBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
