@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts import backends
 from accounts.backends import PermissionBackend
 from accounts.models import Role, User
 from tests.conftest import make_user
@@ -47,8 +48,27 @@ def test_a_superuser_has_every_permission_and_an_inactive_user_none() -> None:
 
 def test_permissions_are_one_query_then_cached_for_the_request() -> None:
     user = fresh(make_user("erin2", Role.EDITOR))
+    PermissionBackend().get_all_permissions(fresh(user))  # the names, once per process
     with CaptureQueriesContext(connection) as queries:
         assert user.has_perm("ipam.change_host")
         assert not user.has_perm("accounts.manage_users")
         assert user.has_perm("ipam.view_subnet")
     assert len(queries) == 1
+
+
+def test_a_permission_added_after_the_names_were_read_is_found() -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    user = make_user("nina", Role.VIEWER)
+    PermissionBackend().get_all_permissions(fresh(user))  # the names are read now
+    later = Permission.objects.create(
+        codename="export_all",
+        name="Can export all",
+        content_type=ContentType.objects.get_for_model(User),
+    )
+    user.user_permissions.add(later)
+    try:
+        assert "accounts.export_all" in PermissionBackend().get_all_permissions(fresh(user))
+    finally:
+        # The test's rollback frees the id for reuse (SQLite): forget its name too.
+        backends._names.clear()
