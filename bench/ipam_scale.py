@@ -22,6 +22,11 @@ is shared: CPU time is what the code costs, wall time what a user waited):
 - the subnet page of the /24, the /16 and the /8 (server time), next to the
   floor of the same page: an empty subnet's page.
 
+For the walk, the searches and the pages, a second table gives the time a request
+spent in the database driver's execute (query sent, run, answered) and its query
+count: the part of a request that differs between the two databases (the Python
+work is the same calls on both).
+
 Each figure is printed with issue 13's target for it and whether this run met
 it (on wall time, and on CPU time, which a shared machine inflates less). A
 PostgreSQL run also prints each figure next to the SQLite run recorded in
@@ -51,15 +56,46 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def clocked(fn: Callable[[], Any], repeats: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds of `repeats` runs after one warm-up."""
+class InDatabase:
+    """An execute wrapper: time spent in the driver's execute (sent, run, answered) and queries."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.queries = 0
+
+    def __call__(self, execute: Callable[..., Any], *args: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(*args)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.queries += 1
+
+
+# Per figure: median milliseconds in the database per run, and queries per run.
+IN_DATABASE: dict[str, tuple[float, float]] = {}
+
+
+def clocked(
+    fn: Callable[[], Any], repeats: int, label: str = "", db: InDatabase | None = None
+) -> tuple[float, float]:
+    """Median wall and CPU milliseconds of `repeats` runs after one warm-up.
+
+    With `db`, the median time in the database and queries per run go to IN_DATABASE[label].
+    """
     fn()
-    wall, cpu = [], []
+    wall, cpu, in_db, queries = [], [], [], []
     for _ in range(repeats):
+        before = (db.seconds, db.queries) if db else (0.0, 0)
         w, c = time.perf_counter(), time.process_time()
         fn()
         wall.append((time.perf_counter() - w) * 1000)
         cpu.append((time.process_time() - c) * 1000)
+        if db:
+            in_db.append((db.seconds - before[0]) * 1000)
+            queries.append(db.queries - before[1])
+    if db:
+        IN_DATABASE[short(label)] = (statistics.median(in_db), statistics.median(queries))
     return statistics.median(wall), statistics.median(cpu)
 
 
@@ -83,6 +119,9 @@ def measure(
     )
     client = Client()
     client.force_login(admin)
+    db = InDatabase()
+    # Removed by the process's end; the floors' own queries are not counted per figure.
+    connection.execute_wrappers.append(db)
     vrf = VRF.objects.get(name="lab-large")
     big = Subnet.objects.get(network="10.0.0.0/8", vrf=vrf)
 
@@ -151,7 +190,7 @@ def measure(
         results.append(
             (
                 "API walk of the /8, pages of 1,000",
-                clocked(walk, 1),
+                clocked(walk, 1, "API walk of the /8", db),
                 "raw SQL + json.dumps",
                 clocked(walk_floor, 1),
             )
@@ -162,7 +201,12 @@ def measure(
         results.append(
             (
                 f"search for {label}",
-                clocked(lambda q=q: get(f"/api/ipam/hosts?q={q}&page_size=50"), repeats),
+                clocked(
+                    lambda q=q: get(f"/api/ipam/hosts?q={q}&page_size=50"),
+                    repeats,
+                    f"search for {label}",
+                    db,
+                ),
                 "naive OR / ILIKE / DISTINCT query",
                 clocked(naive_search(q), repeats),
             )
@@ -184,7 +228,7 @@ def measure(
     if empty is None:
         empty = Subnet(network="192.0.2.0/24", vrf=empty_vrf)
         empty.save()
-    floor_page = clocked(lambda: get(empty.get_absolute_url()), repeats)
+    floor_page = clocked(lambda: get(empty.get_absolute_url()), repeats, "empty page", db)
     for label, network, vrf_name in (
         ("/24", "198.51.100.0/24", None),
         ("/16", "198.18.0.0/16", None),
@@ -199,7 +243,12 @@ def measure(
         results.append(
             (
                 f"subnet page {label} `{network}`",
-                clocked(lambda s=subnet: get(s.get_absolute_url()), repeats),
+                clocked(
+                    lambda s=subnet: get(s.get_absolute_url()),
+                    repeats,
+                    f"subnet page {label}",
+                    db,
+                ),
                 "an empty /24's page (same page)",
                 floor_page,
             )
@@ -342,6 +391,12 @@ def main() -> int:
             row += f" {ms((other[0], other[1]), count) if other else '—'} |"
         lines.append(row)
     table = "\n".join(lines)
+    if IN_DATABASE:
+        table += "\n\n| request (median of a run) | in the database | queries |\n|---|---:|---:|\n"
+        table += "\n".join(
+            f"| {name} | {spent:.2f} ms | {count:.0f} |"
+            for name, (spent, count) in IN_DATABASE.items()
+        )
     print(table)
     figures = json.dumps({short(label): ours for label, ours, _, _ in results})
     missed = [name for name, (_, wall_met, _) in goals.items() if not wall_met]
