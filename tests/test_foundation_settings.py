@@ -145,6 +145,18 @@ def test_postgresql_comes_from_database_url(tmp_path: Path) -> None:
     )
 
 
+def test_postgresql_prepares_repeated_queries_unless_told_not_to(tmp_path: Path) -> None:
+    url = "postgres://nk:pw@db.internal:5432/netkeep"
+    db = settings_in(production_env(tmp_path, DATABASE_URL=url), "DATABASES")["DATABASES"]
+    options = db["default"]["OPTIONS"]  # type: ignore[index]
+    # Django passes prepare_threshold=None (no preparing) unless the setting names one.
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == 5
+    assert db["default"]["CONN_MAX_AGE"] == 60  # type: ignore[index]
+    env = production_env(tmp_path, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false")
+    options = settings_in(env, "DATABASES")["DATABASES"]["default"]["OPTIONS"]  # type: ignore[index]
+    assert "server_side_binding" not in options and "prepare_threshold" not in options
+
+
 def test_hosts_origins_and_time_zone_come_from_the_environment(tmp_path: Path) -> None:
     env = production_env(
         tmp_path,

@@ -73,3 +73,16 @@ def test_numbers_out_of_a_columns_range_match_nothing_instead_of_failing(db: Non
     assert list(VLAN.objects.filter(vid__in=[10, 100_000]).values_list("vid", flat=True)) == [10]
     if connection.vendor == "postgresql":  # SQLite's driver refuses such a number itself
         assert list(Tag.objects.filter(pk__in=[2**70])) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_lists_of_any_length_share_one_statement_that_postgresql_prepares(
+    hosts: list[Host],
+) -> None:
+    """Seven lists of seven lengths are one query text: prepared after its fifth run."""
+    for n in range(1, 8):
+        list(Host.objects.filter(pk__in=[h.pk for h in hosts][:n]).values_list("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('"ipam_host"."id" = ANY(' in text for text in prepared), prepared
