@@ -107,6 +107,8 @@ def test_every_host_line_written_by_postgresql_is_the_line_csv_writer_writes(hos
         ({"within": "2001:db8::/32"}, 2),
         ({"q": "web"}, 1),
         ({"tag": ["core", "=sum"]}, 3),  # either tag, each host once
+        ({"status": ["up"], "origin": "discovered"}, 1),
+        ({"mac": "aa:bb"}, 1),
         ({"within": "192.0.2.0/24"}, 0),  # the header alone
     ],
 )
