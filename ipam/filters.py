@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
@@ -166,7 +167,19 @@ def host_match(text: str) -> Q:
         return Q(mac=mac)
     match = name_match(text)
     # The first bytes of a MAC read like a name too ("db-01", "cafe.0042"): find both.
-    return Q(mac__startswith=mac) | match if mac else match
+    return mac_prefix(mac) | match if mac else match
+
+
+def mac_prefix(prefix: str) -> Q:
+    """MACs starting with `prefix` ("aa:bb"), as the MAC index (ipam_host_mac) serves it.
+
+    PostgreSQL's index has the pattern operator class, which serves LIKE 'aa:bb%'.
+    SQLite's LIKE ignores case, so no index serves it: a range on the stored text
+    does (MACs are stored lowercase, colon-separated: ipam.models.normalise_mac).
+    """
+    if connection.vendor == "sqlite":
+        return Q(mac__gte=prefix, mac__lt=prefix + "\x7f")  # above every character a MAC has
+    return Q(mac__startswith=prefix)
 
 
 def name_match(text: str) -> Q:

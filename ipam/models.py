@@ -612,6 +612,9 @@ class Host(models.Model):
             models.Index(fields=["status"], name="ipam_host_status_a5c79ed4"),
             # Covers range counts (utilisation, alive, heatmap) without reading the rows.
             models.Index(fields=["vrf_key", "family", "key", "status"], name="ipam_host_range"),
+            # A MAC search: equality, and its first bytes (LIKE 'aa:bb%' on PostgreSQL,
+            # where the pattern operator class serves both; a range on SQLite).
+            models.Index(fields=["mac"], name="ipam_host_mac", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -28,6 +28,9 @@ def mac_seen(host: Host, mac: str) -> str:
 
     Returns "set", "same" or "differs".
     """
+    from ipam.models import normalise_mac
+
+    mac = normalise_mac(mac)  # stored as the MAC search and index expect it
     if not host.mac:
         type(host).objects.filter(pk=host.pk).update(mac=mac)
         host.mac = mac

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Q
 
 from ipam import name_index
-from ipam.filters import host_match
+from ipam.filters import host_match, mac_prefix
 from ipam.models import Host
 from tests.factories import make_host, make_subnet, make_vrf
 
@@ -129,3 +129,52 @@ def test_an_import_that_fails_leaves_the_name_index_as_it_was(named: None) -> No
     assert run_import("address,hostname\n198.18.0.62,next-import-5\n", "hosts", dry_run=False)
     assert _found("next-import") == {("next-import-5", "")}
     _index_is_consistent()
+
+
+@pytest.fixture
+def macs() -> None:
+    make_subnet("198.18.1.0/24")
+    for i, mac in enumerate(
+        ["db:00:00:00:00:01", "db:01:00:00:00:02", "0a:1b:2c:3d:4e:5f", "da:ff:ff:ff:ff:ff", ""],
+        start=1,
+    ):
+        make_host(f"198.18.1.{i}", mac=mac, hostname=f"m{i}")
+    make_host("198.18.1.50", hostname="db-00-backup")
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("db-00", {"m1", "db-00-backup"}),  # the first bytes of a MAC, or part of a name
+        ("DB:0", {"m1"}),  # "0" is padded to "00": the MACs starting db:00
+        ("db:01:00", {"m2"}),
+        ("0A1B.2C3D.4E5F", {"m3"}),  # a whole MAC in Cisco's spelling
+        ("da-ff-ff-ff-ff-ff", {"m4"}),
+        ("db:00:00:00:00", {"m1"}),
+    ],
+)
+def test_a_mac_or_its_first_bytes_find_exactly_those_macs(
+    macs: None, q: str, expected: set[str]
+) -> None:
+    found = set(Host.objects.filter(host_match(q)).values_list("hostname", flat=True))
+    assert found == expected
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+@pytest.mark.parametrize("q", ["0a:1b:2c:3d:4e:5f", "db-00"])
+def test_on_sqlite_a_mac_seeks_the_mac_index_not_every_host(macs: None, q: str) -> None:
+    plan = _plan(q)
+    assert "ipam_host_mac" in plan and "SCAN ipam_host " not in plan + " "
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's query plan")
+@pytest.mark.parametrize("match", [Q(mac="0a:1b:2c:3d:4e:5f"), mac_prefix("db:00")])
+def test_on_postgresql_a_mac_or_its_first_bytes_can_use_the_mac_index(macs: None, match: Q) -> None:
+    """The pattern operator class serves LIKE 'db:00%' (a plain index would not)."""
+    sql, params = Host.objects.filter(match).values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # A few test rows make a scan cheapest: ask whether the index can serve at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = " | ".join(row[0] for row in cursor.fetchall())
+    assert "ipam_host_mac" in plan, plan
