@@ -10,6 +10,7 @@ from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.tokens import Token
 
+from accounts.backends import with_permission_ids
 from accounts.models import APIToken, TokenError, User
 from accounts.tokens import token_is_stale
 
@@ -20,7 +21,26 @@ TOKEN_HEADER_MALFORMED = (
 )
 
 
+class UsersWithPermissions:
+    """What simplejwt asks of `user_model`: users come with their permission ids.
+
+    simplejwt reads the token's user with `user_model.objects.get(...)`; through
+    this, the same query brings the ids that the permission checks of the request
+    need (accounts.backends.with_permission_ids), one query fewer per API call.
+    """
+
+    DoesNotExist = User.DoesNotExist
+
+    @property
+    def objects(self) -> Any:
+        return with_permission_ids(User._default_manager.all())
+
+
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user_model = UsersWithPermissions()  # type: ignore[assignment]
+
     def get_user(self, validated_token: Token) -> Any:  # simplejwt types it as an unbound TypeVar
         user = super().get_user(validated_token)
         if token_is_stale(user, validated_token):

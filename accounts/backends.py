@@ -1,12 +1,16 @@
-"""Sign-in and permissions: Django's ModelBackend, with a user's permissions in one short query."""
+"""Sign-in and permissions: Django's ModelBackend; a user's permission ids come with the user."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 # Permission id -> "app_label.codename". Permissions are rows that migrations add and
 # never renumber, and a committed id is never given again (PostgreSQL's sequences,
@@ -24,6 +28,43 @@ def permission_names(ids: Iterable[int]) -> set[str]:
     return {_names[pk] for pk in wanted if pk in _names}
 
 
+# The annotation that carries a loaded user's permission ids to get_all_permissions.
+PERMISSION_IDS = "permission_ids_loaded"
+
+
+def with_permission_ids(users: QuerySet[Any]) -> QuerySet[Any]:
+    """`users` with each one's permission ids read in the same query.
+
+    The ids of every permission for a superuser; else the user's own and their
+    groups' (the role's). A list on PostgreSQL, "1,2,3" text on other databases.
+    """
+    user_model = users.model
+    user = user_model._meta.db_table
+    own = user_model.user_permissions.through._meta.db_table
+    member = user_model.groups.through._meta.db_table
+    granted = Group.permissions.through._meta.db_table
+    permission = Permission._meta.db_table
+    # Table names from the models only: nothing from a request goes into this SQL.
+    ids = (
+        f'SELECT p.id FROM "{permission}" p WHERE "{user}"."is_superuser"'  # noqa: S608
+        f' OR p.id IN (SELECT o.permission_id FROM "{own}" o WHERE o.user_id = "{user}"."id")'
+        f' OR p.id IN (SELECT g.permission_id FROM "{granted}" g JOIN "{member}" m'
+        f' ON m.group_id = g.group_id WHERE m.user_id = "{user}"."id")'
+    )
+    if connections[users.db].vendor == "postgresql":
+        sql = f"ARRAY({ids})"
+    else:
+        sql = f"(SELECT coalesce(group_concat(id), '') FROM ({ids}))"  # noqa: S608
+    return users.annotate(**{PERMISSION_IDS: RawSQL(sql, ())})  # noqa: S611
+
+
+def loaded_ids(value: Any) -> list[int]:
+    """The ids with_permission_ids read, from either database's form."""
+    if isinstance(value, str):
+        return [int(pk) for pk in value.split(",") if pk]
+    return list(value)
+
+
 class PermissionBackend(ModelBackend):
     """ModelBackend whose permission set costs one query of ids per request, not two joins.
 
@@ -34,11 +75,21 @@ class PermissionBackend(ModelBackend):
     the user object for the request; only the ids are read per request.
     """
 
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in user of a session, with their permission ids in the same query."""
+        user = with_permission_ids(get_user_model()._default_manager.filter(pk=user_id)).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
+        # Read with the user (get_user), used once: a later reset of the cache reads anew.
+        loaded = user_obj.__dict__.pop(PERMISSION_IDS, None)
         if not hasattr(user_obj, "_perm_cache"):
-            if user_obj.is_superuser:
+            ids: Iterable[int]
+            if loaded is not None:
+                ids = loaded_ids(loaded)
+            elif user_obj.is_superuser:
                 ids = Permission.objects.values_list("pk", flat=True)
             else:
                 own = user_obj.user_permissions.through.objects.filter(user_id=user_obj.pk)

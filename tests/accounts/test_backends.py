@@ -72,3 +72,67 @@ def test_a_permission_added_after_the_names_were_read_is_found() -> None:
     finally:
         # The test's rollback frees the id for reuse (SQLite): forget its name too.
         backends._names.clear()
+
+
+def signed_in(user: User) -> User:
+    """The user as a session's request loads it: with the permission ids read alongside."""
+    loaded = PermissionBackend().get_user(user.pk)
+    assert loaded is not None
+    return loaded  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.EDITOR, Role.VIEWER, Role.NONE])
+def test_a_signed_in_user_brings_the_same_permissions_in_the_query_that_reads_them(
+    role: str,
+) -> None:
+    user = make_user(f"s-{role or 'none'}", role)
+    user.user_permissions.add(Permission.objects.get(codename="manage_users"))
+    PermissionBackend().get_all_permissions(fresh(user))  # the names, once per process
+    with CaptureQueriesContext(connection) as queries:
+        loaded = signed_in(user)
+        ours = PermissionBackend().get_all_permissions(loaded)
+    assert len(queries) == 1
+    assert ours == ModelBackend().get_all_permissions(fresh(user))
+    assert "accounts.manage_users" in ours
+
+
+def test_a_signed_in_superuser_has_every_permission_and_an_inactive_user_no_session() -> None:
+    boss = make_user("boss2", Role.ADMIN, is_superuser=True)
+    assert PermissionBackend().get_all_permissions(signed_in(boss)) == {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Permission.objects.select_related("content_type")
+    }
+    gone = make_user("gone2", Role.EDITOR, is_active=False)
+    assert PermissionBackend().get_user(gone.pk) is None
+    assert PermissionBackend().get_user(10**9) is None
+
+
+def test_permissions_read_with_the_user_are_used_once() -> None:
+    """A cache reset in the request (a role changed) reads the permissions anew."""
+    user = make_user("rick", Role.VIEWER)
+    loaded = signed_in(user)
+    assert not loaded.has_perm("ipam.change_host")
+    loaded.role = Role.EDITOR
+    loaded.save()
+    del loaded._perm_cache
+    assert loaded.has_perm("ipam.change_host")
+
+
+def test_a_jwt_request_reads_its_user_and_permissions_in_one_query() -> None:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from accounts.authentication import JWTAuthentication
+
+    user = make_user("jo", Role.EDITOR)
+    token = AccessToken.for_user(user)
+    PermissionBackend().get_all_permissions(fresh(user))  # the names, once per process
+    auth = JWTAuthentication()
+    with CaptureQueriesContext(connection) as queries:
+        loaded = auth.get_user(auth.get_validated_token(str(token).encode()))
+        assert loaded.has_perm("ipam.change_host") and not loaded.has_perm("accounts.manage_users")
+    assert len(queries) == 1
+    gone = make_user("gone3", Role.EDITOR, is_active=False)
+    from rest_framework_simplejwt.exceptions import AuthenticationFailed
+
+    with pytest.raises(AuthenticationFailed):
+        auth.get_user(auth.get_validated_token(str(AccessToken.for_user(gone)).encode()))

@@ -1,0 +1,70 @@
+"""Times from PostgreSQL: psycopg's compiled loader, the same values as Django's own."""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.db import connection, connections
+from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+
+from netkeep.timestamps import compiled_loader
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's loaders"),
+]
+
+TIMES = [
+    "2026-11-29 16:45:19+00",
+    "2026-11-29 16:45:19.5+00",
+    "2026-11-29 16:45:19.000001+00",
+    "2026-03-29 01:30:00.123456+02",
+    "1999-12-31 23:59:59.999999-05:30",
+    "0099-01-01 00:00:00+00",
+    "9999-12-31 23:59:59.999999+00",
+]
+
+
+def read(cursor: object, value: str) -> datetime.datetime:
+    cursor.execute("SELECT %s::timestamptz", [value])  # type: ignore[attr-defined]
+    return cursor.fetchone()[0]  # type: ignore[attr-defined, no-any-return]
+
+
+def test_the_connection_reads_times_with_the_compiled_loader() -> None:
+    connection.ensure_connection()
+    oid = connection.connection.adapters.types["timestamptz"].oid
+    loader = connection.connection.adapters.get_loader(oid, 0)
+    assert compiled_loader() is not None, "psycopg[binary] is a dependency"
+    assert not issubclass(loader, BaseTzLoader), "Django's Python loader is still in use"
+    # Each value is parsed by the compiled loader's own method.
+    assert type(loader(oid, connection.connection).load.__self__) is compiled_loader()
+
+
+def test_it_reads_every_time_as_djangos_loader_does() -> None:
+    with connection.cursor() as cursor:
+        ours = [read(cursor, value) for value in TIMES] + [read(cursor, None)]  # type: ignore[arg-type]
+        # Django's own loader for the same cursor, as it registers it without us.
+        from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+        register_tzloader(connection.timezone, cursor.cursor)
+        djangos = [read(cursor, value) for value in TIMES] + [read(cursor, None)]  # type: ignore[arg-type]
+    assert ours == djangos
+    assert [value.tzinfo for value in ours[:-1]] == [datetime.UTC] * len(TIMES)
+    assert ours[1].microsecond == 500_000 and ours[2].microsecond == 1
+    assert ours[-1] is None
+
+
+def test_a_connection_in_another_zone_keeps_djangos_loader() -> None:
+    settings = {**connection.settings_dict, "TIME_ZONE": "Europe/Paris"}
+    other = type(connections["default"])(settings, alias="paris")
+    try:
+        other.ensure_connection()
+        oid = other.connection.adapters.types["timestamptz"].oid
+        assert issubclass(other.connection.adapters.get_loader(oid, 0), BaseTzLoader)
+        with other.cursor() as cursor:
+            value = read(cursor, "2026-07-01 12:00:00+00")
+        assert value.tzinfo == zoneinfo.ZoneInfo("Europe/Paris") and value.hour == 14
+    finally:
+        other.close()
