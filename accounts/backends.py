@@ -32,13 +32,14 @@ def permission_names(ids: Iterable[int]) -> set[str]:
 PERMISSION_IDS = "permission_ids_loaded"
 
 
-def with_permission_ids(users: QuerySet[Any]) -> QuerySet[Any]:
-    """`users` with each one's permission ids read in the same query.
+def permission_ids(vendor: str) -> RawSQL:
+    """The permission ids of the user in the query's "accounts_user" row, as one value.
 
     The ids of every permission for a superuser; else the user's own and their
-    groups' (the role's). A list on PostgreSQL, "1,2,3" text on other databases.
+    groups' (the role's). A list on PostgreSQL, "1,2,3" text on other databases;
+    none for a row without a user (a session that nobody signed in to).
     """
-    user_model = users.model
+    user_model = get_user_model()
     user = user_model._meta.db_table
     own = user_model.user_permissions.through._meta.db_table
     member = user_model.groups.through._meta.db_table
@@ -51,11 +52,14 @@ def with_permission_ids(users: QuerySet[Any]) -> QuerySet[Any]:
         f' OR p.id IN (SELECT g.permission_id FROM "{granted}" g JOIN "{member}" m'
         f' ON m.group_id = g.group_id WHERE m.user_id = "{user}"."id")'
     )
-    if connections[users.db].vendor == "postgresql":
-        sql = f"ARRAY({ids})"
-    else:
-        sql = f"(SELECT coalesce(group_concat(id), '') FROM ({ids}))"  # noqa: S608
-    return users.annotate(**{PERMISSION_IDS: RawSQL(sql, ())})  # noqa: S611
+    if vendor == "postgresql":
+        return RawSQL(f"ARRAY({ids})", ())  # noqa: S611
+    return RawSQL(f"(SELECT coalesce(group_concat(id), '') FROM ({ids}))", ())  # noqa: S608, S611
+
+
+def with_permission_ids(users: QuerySet[Any]) -> QuerySet[Any]:
+    """`users` with each one's permission ids read in the same query."""
+    return users.annotate(**{PERMISSION_IDS: permission_ids(connections[users.db].vendor)})
 
 
 def loaded_ids(value: Any) -> list[int]:
@@ -76,7 +80,16 @@ class PermissionBackend(ModelBackend):
     """
 
     def get_user(self, user_id: Any) -> Any:
-        """The signed-in user of a session, with their permission ids in the same query."""
+        """The signed-in user of a session, with their permission ids in the same query.
+
+        The user that the request's session query already brought, when there is
+        one (accounts.sessions): no query at all.
+        """
+        from accounts.sessions import offered
+
+        user = offered(user_id)
+        if user is not None:
+            return user if self.user_can_authenticate(user) else None
         user = with_permission_ids(get_user_model()._default_manager.filter(pk=user_id)).first()
         return user if user is not None and self.user_can_authenticate(user) else None
 

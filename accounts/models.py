@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Unpack
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +72,34 @@ class User(AbstractUser):
         from accounts.roles import apply_role
 
         apply_role(self)
+
+
+class Session(AbstractBaseSession):
+    """A browser's session (Django's row), with the id of the user signed in to it.
+
+    The column lets the request's one session query bring the user and their
+    permission ids too (accounts.sessions); Django keeps the id only inside the
+    encoded data. Deleting a user deletes their sessions. No database constraint:
+    a session saved in the moment its user is deleted must not fail the request.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from accounts.sessions import SessionStore
+
+        return SessionStore
 
 
 class LoginFailure(models.Model):

@@ -368,6 +368,26 @@ def is_watching(user: Any, subject: Subject, pk: int) -> bool:
     ).exists()
 
 
+# The annotation with_watched adds: whether the request's user watches the object.
+WATCHED = "watched_by_user"
+
+
+def with_watched(objects: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """`objects` with whether `user` watches each, in the same query (the watch button's).
+
+    An object page then needs no query of its own for its Watch / Unwatch button.
+    """
+    subject = subject_of(objects.model)
+    if subject is None or not getattr(user, "is_authenticated", False):
+        return objects
+    watches = Watch.objects.filter(
+        user=user,
+        content_type=_content_type(subject),
+        object_id=Cast(models.OuterRef("pk"), CharField()),
+    )
+    return objects.annotate(**{WATCHED: models.Exists(watches)})
+
+
 def set_watch(user: Any, subject: Subject, pk: int, on: bool) -> bool:
     """Watch (the object must exist) or stop watching (even a deleted one); returns the state."""
     key = {"user": user, "content_type": _content_type(subject), "object_id": str(pk)}

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from discovery import eventlog
 from ipam import host_panels, owners
 from ipam.addresses import parse_address
 from ipam.allocation import SubnetFull, allocate, allocate_subnet
@@ -161,7 +162,8 @@ def _within_url(subnet: Subnet) -> str:
 
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    subnet = get_object_or_404(Subnet.objects.select_related("parent").for_tree(), pk=pk)
+    subnets = Subnet.objects.select_related("parent").for_tree()
+    subnet = get_object_or_404(eventlog.with_watched(subnets, request.user), pk=pk)
     target = child_target(subnet, request.GET)
     if target:
         # The address or range lives in a child subnet: its view is where it shows.

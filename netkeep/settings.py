@@ -85,7 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "netkeep.text.RefuseControlCharacters",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.sessions.AuthenticationMiddleware",
     "netkeep.middleware.NoStoreMiddleware",
     "accounts.middleware.LoginRequiredMiddleware",
     "accounts.middleware.PasswordChangeRequiredMiddleware",
@@ -187,6 +187,8 @@ LOGIN_THROTTLE_USER = (env_int("LOGIN_THROTTLE_USER_LIMIT", 10, low=1, high=100_
 # Behind a reverse proxy, set this to the number of proxies that append to X-Forwarded-For.
 NUM_PROXIES = env_int("NUM_PROXIES", 0, low=0, high=10)
 
+# Database sessions that carry their user's id as a column (accounts.sessions).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int(

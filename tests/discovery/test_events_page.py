@@ -420,3 +420,20 @@ def test_the_api_refuses_watches_to_someone_without_a_role(
     assert not Watch.objects.exists()
     api_client.credentials()
     assert api_client.get(WATCHES).status_code == 401
+
+
+def test_the_subnet_page_reads_its_watch_state_with_the_subnet(
+    viewer_client: Client, editor_client: Client, victor: User, lab: dict
+) -> None:
+    """The button says Unwatch for the person who watches it only, with no query of its own."""
+    lan = lab["lan"]
+    eventlog.set_watch(victor, eventlog.SUBJECTS["subnet"], lan.pk, True)
+    viewer_client.get(lan.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        page = viewer_client.get(lan.get_absolute_url()).content.decode()
+    assert "Unwatch" in page
+    watch_reads = [q["sql"] for q in queries.captured_queries if '"netkeep_watch"' in q["sql"]]
+    assert len(watch_reads) == 1 and '"ipam_subnet"' in watch_reads[0]
+    assert "Unwatch" not in editor_client.get(lan.get_absolute_url()).content.decode()
+    eventlog.set_watch(victor, eventlog.SUBJECTS["subnet"], lan.pk, False)
+    assert "Unwatch" not in viewer_client.get(lan.get_absolute_url()).content.decode()
