@@ -10,7 +10,7 @@ class NetkeepConfig(AppConfig):
         from django_q.signals import post_spawn
 
         from accounts import audit
-        from netkeep import jobs, lookups, timestamps
+        from netkeep import jobs, lookups, postgres
         from netkeep.jobs import worker
         from netkeep.models import Webhook
         from netkeep.text import protect_model_text_fields
@@ -18,7 +18,7 @@ class NetkeepConfig(AppConfig):
         audit.register(Webhook, exclude=("created", "updated"), secret=("secret",))
         protect_model_text_fields()
         lookups.register()
-        timestamps.register()
+        postgres.register()
 
         # netkeep's own periodic jobs; each app declares its own in its jobs.py.
         jobs.periodic("netkeep:reap", "netkeep.jobs.queue.reap_stale_runs", minutes=1)

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 
-from netkeep.timestamps import compiled_loader
+from netkeep.postgres import compiled_loader
 
 pytestmark = [
     pytest.mark.django_db,
@@ -68,3 +68,21 @@ def test_a_connection_in_another_zone_keeps_djangos_loader() -> None:
         assert value.tzinfo == zoneinfo.ZoneInfo("Europe/Paris") and value.hour == 14
     finally:
         other.close()
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_pattern_searches_are_never_prepared_and_other_queries_are() -> None:
+    """A prepared LIKE would get a generic plan that cannot use the trigram indexes."""
+    from ipam.models import Host
+
+    for _ in range(12):
+        list(Host.objects.filter(hostname__icontains="web"))
+        list(Host.objects.filter(hostname="web-7"))
+    statements = prepared_statements()
+    assert any('"ipam_host"."hostname" = $1' in s for s in statements), statements
+    assert not any("LIKE" in s for s in statements), statements
