@@ -1,4 +1,4 @@
-"""What each new PostgreSQL connection gets: fast time loading, and no generic plans for searches.
+"""What each new PostgreSQL connection gets: fast times, searches planned apiece, cheap checks.
 
 **Times.** Django registers its own `timestamptz` loader on every psycopg connection, a
 subclass of psycopg's pure-Python loader, so that each time carries the
@@ -20,6 +20,14 @@ plan a prepared query once for any parameter (a generic plan). For
 from 3 ms to 135 ms from its sixth run on a connection. A query with LIKE is sent
 unprepared, so each is planned for its own pattern; every other query is
 prepared as before.
+
+**The health check costs no round trip.** With CONN_HEALTH_CHECKS (netkeep.settings)
+Django sends `SELECT 1` before the first query of every request that reuses a
+connection: one more round trip per request, a query's worth of time. An idle
+connection in autocommit receives nothing unless the server ends it (a restart,
+an idle timeout, pg_terminate_backend: the server sends its reason and closes the
+socket). So the check looks whether the socket has anything to read, without
+waiting; only then does it ask the server with Django's `SELECT 1`.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import select
+import types
 from typing import Any
 
 from django.conf import settings
@@ -83,9 +93,24 @@ def pattern_aware(cursor_class: type) -> type:
     return PatternAwareCursor
 
 
+def is_usable(connection: BaseDatabaseWrapper) -> bool:
+    """Django's health check, with a round trip only when the server has sent something."""
+    raw = connection.connection
+    if raw is None or raw.closed or raw.broken:
+        return False
+    try:
+        waiting, _, _ = select.select([raw.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    if not waiting:
+        return True
+    return bool(type(connection).is_usable(connection))
+
+
 def on_connect(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     if connection.vendor != "postgresql":
         return
+    connection.is_usable = types.MethodType(is_usable, connection)  # type: ignore[method-assign]
     raw = connection.connection
     if getattr(raw, "prepare_threshold", None) is not None:
         raw.cursor_factory = pattern_aware(raw.cursor_factory)

@@ -1,9 +1,11 @@
-"""Times from PostgreSQL: psycopg's compiled loader, the same values as Django's own."""
+"""Each PostgreSQL connection: compiled time loading, searches unprepared, cheap health checks."""
 
 from __future__ import annotations
 
 import datetime
+import time
 import zoneinfo
+from typing import Any
 
 import pytest
 from django.db import connection, connections
@@ -86,3 +88,39 @@ def test_pattern_searches_are_never_prepared_and_other_queries_are() -> None:
     statements = prepared_statements()
     assert any('"ipam_host"."hostname" = $1' in s for s in statements), statements
     assert not any("LIKE" in s for s in statements), statements
+
+
+def test_the_health_check_of_an_idle_connection_sends_nothing(monkeypatch: Any) -> None:
+    connection.ensure_connection()
+    raw = connection.connection
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the health check sent a query")
+
+    monkeypatch.setattr(raw, "cursor", refuse)
+    monkeypatch.setattr(raw, "execute", refuse)
+    assert connection.is_usable()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_the_server_ended_fails_the_check_and_the_next_query_reconnects() -> None:
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    other = type(connections["default"])(connection.settings_dict, alias="other")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        other.close()
+    # The server's notice and the closed socket arrive a moment later.
+    for _ in range(100):
+        if not connection.is_usable():
+            break
+        time.sleep(0.02)
+    assert not connection.is_usable()
+    connection.close_if_unusable_or_obsolete()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
