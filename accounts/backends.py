@@ -89,10 +89,8 @@ class PermissionBackend(ModelBackend):
         """
         from accounts.sessions import offered
 
-        user = offered(user_id)
-        if user is not None:
-            return user if self.user_can_authenticate(user) else None
-        user = with_permission_ids(get_user_model()._default_manager.filter(pk=user_id)).first()
+        users = get_user_model()._default_manager.filter(pk=user_id)
+        user = offered(user_id) or with_permission_ids(users).first()
         return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:

@@ -362,10 +362,13 @@ def listing(request: Any) -> dict[str, Any]:
     }
 
 
+def _watches(user: Any, subject: Subject, object_id: Any) -> QuerySet[Watch]:
+    """The user's watch on one object: `object_id` is its pk as text, or an expression."""
+    return Watch.objects.filter(user=user, content_type=_content_type(subject), object_id=object_id)
+
+
 def is_watching(user: Any, subject: Subject, pk: int) -> bool:
-    return Watch.objects.filter(
-        user=user, content_type=_content_type(subject), object_id=str(pk)
-    ).exists()
+    return _watches(user, subject, str(pk)).exists()
 
 
 # The annotation with_watched adds: whether the request's user watches the object.
@@ -380,11 +383,7 @@ def with_watched(objects: QuerySet[Any], user: Any) -> QuerySet[Any]:
     subject = subject_of(objects.model)
     if subject is None or not getattr(user, "is_authenticated", False):
         return objects
-    watches = Watch.objects.filter(
-        user=user,
-        content_type=_content_type(subject),
-        object_id=Cast(models.OuterRef("pk"), CharField()),
-    )
+    watches = _watches(user, subject, Cast(models.OuterRef("pk"), CharField()))
     return objects.annotate(**{WATCHED: models.Exists(watches)})
 
 
