@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
-from typing import TYPE_CHECKING, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -26,11 +26,11 @@ from ipam.addresses import (
     to_key,
     usable_bounds,
 )
+from ipam.querysets import TagChip, tag_chips
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
-
     from ipam.models import Flow, Host, Subnet
+    from ipam.querysets import HostQuerySet
 
 
 @dataclass(frozen=True)
@@ -170,27 +170,25 @@ ROW_FIELDS = (
 KEY = ROW_FIELDS.index("key")
 
 
-class TagChip(NamedTuple):
-    """A tag as a row draws it."""
-
-    name: str
-    colour: str
-
-
-def page_hosts(hosts: QuerySet[Host]) -> QuerySet[Host]:
-    """`hosts` with the columns the subnet view's rows show (give the rows `with_tags`)."""
-    return hosts.only(*ROW_FIELDS)
+def page_hosts(hosts: HostQuerySet) -> HostQuerySet:
+    """`hosts` with the columns the subnet view's rows show and their tags (`with_tags`)."""
+    return hosts.only(*ROW_FIELDS).with_tag_chips()
 
 
 def with_tags(hosts: list[Host]) -> list[Host]:
-    """Set `host.tag_list` on every host, read in one query as plain (name, colour) pairs.
+    """Set `host.tag_list` on every host, as plain (name, colour) pairs.
 
     `host.tags.all()` in a row builds a manager and a queryset per host, and a
     prefetch builds them too, with a Tag per host and tag: together more than
-    the rest of the row.
+    the rest of the row. Hosts read by `page_hosts()` brought their tags along;
+    the others' are read in one query.
     """
     from ipam.models import Host
 
+    if all(hasattr(host, "tag_rows") for host in hosts):
+        for host in hosts:
+            host.tag_list = tag_chips(host)  # type: ignore[attr-defined]
+        return hosts
     chips: dict[int, list[TagChip]] = {}
     if hosts:
         pairs = (
@@ -227,12 +225,15 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
     values = {
         row[KEY]: row
         for row in subnet.hosts.filter(key__gte=cursor_key)
+        .with_tag_chips()
         .order_by("key")
-        .values_list(*ROW_FIELDS)[: limit + 1]
+        .values_list(*ROW_FIELDS, "tag_rows")[: limit + 1]
     }
     keys = list(values)
     children = list(
-        subnet.children.filter(start_key__gte=cursor_key).order_by("start_key")[: limit + 1]
+        subnet.children.filter(start_key__gte=cursor_key)
+        .with_usage()
+        .order_by("start_key")[: limit + 1]
     )
 
     used: list[tuple[int, int, str | ChildItem]] = [(int(k, 16), int(k, 16), k) for k in keys]
@@ -266,10 +267,18 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
             items.append(gap)
     next_cursor = to_key(position - 1) if more else None
     db = subnet._state.db or "default"
-    hosts = {k: Host.from_db(db, ROW_FIELDS, values[k]) for k in items if isinstance(k, str)}
+    hosts = {}
+    for key in items:
+        if isinstance(key, str):
+            *fields, hosts_tags = values[key]
+            hosts[key] = Host.from_db(db, ROW_FIELDS, fields)
+            hosts[key].tag_rows = hosts_tags  # type: ignore[attr-defined]
     with_tags(list(hosts.values()))
     rows = [HostItem(hosts[item]) if isinstance(item, str) else item for item in items]
-    return Flow(items=rows, next_cursor=next_cursor)
+    # Read from the subnet's start and not cut: every child, which the free prefixes
+    # of the same page need too.
+    every_child = children if cursor == start and len(children) <= limit else None
+    return Flow(items=rows, next_cursor=next_cursor, children=every_child)
 
 
 # --- one page of the subnet view ------------------------------------------------------
@@ -291,6 +300,7 @@ class AddressPage:
     range: IPNetwork | None = None
     error: str = ""
     sort: str = ""  # the column a "sorted" page is sorted by ("-" first: descending)
+    children: list[Subnet] | None = None  # every child, when the flow read them all
 
 
 def flow_url(subnet: Subnet, **params: object) -> str:
@@ -424,8 +434,7 @@ def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
         items, past_end = _clip_to(items, int(span.broadcast_address))
         cursor = None if past_end else cursor
     next_url = flow_url(subnet, after=cursor, range=span or "") if cursor else ""
-    _child_usage(items)
-    return AddressPage(items, next_url, "flow", start=start, range=span)
+    return AddressPage(items, next_url, "flow", start=start, range=span, children=flow.children)
 
 
 def alive_page(subnet: Subnet, after: str) -> AddressPage:
@@ -450,23 +459,6 @@ def alive_page(subnet: Subnet, after: str) -> AddressPage:
         cursor = ("u" if last.status == HostStatus.UP else "o") + last.key
         next_url = flow_url(subnet, order="alive", after=cursor)
     return AddressPage([HostItem(h) for h in with_tags(rows)], next_url, "alive")
-
-
-def _child_usage(items: list[PageItem]) -> None:
-    """Give the child blocks of a flow page their usage counts, from their counter rows."""
-    from ipam.models import UsageCount
-    from ipam.usage import WHOLE
-
-    children = {i.subnet.pk: i.subnet for i in items if isinstance(i, ChildItem)}
-    if not children:
-        return
-    counts = UsageCount.objects.filter(subnet_id__in=children, kind=WHOLE)
-    found = {
-        pk: (used, alive) for pk, used, alive in counts.values_list("subnet_id", "used", "alive")
-    }
-    for pk, child in children.items():
-        # No row yet (a subnet made before the counters): nothing counted, as with_usage() says.
-        child.used, child.alive = found.get(pk, (0, 0))  # type: ignore[attr-defined]
 
 
 def child_target(subnet: Subnet, params: Mapping[str, str]) -> str:

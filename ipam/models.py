@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, NamedTuple, Unpack
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -27,7 +27,8 @@ from ipam.addresses import (
     usable_count,
 )
 from ipam.hostnames import check_hostname
-from ipam.querysets import HostQuerySet, SubnetQuerySet
+from ipam.querysets import HostQuerySet, SubnetQuerySet, TagChip, tag_chips
+from netkeep.jsonrows import parse_rows
 
 if TYPE_CHECKING:
     from ipam.flow import FlowItem, FreeRun
@@ -257,6 +258,23 @@ class Subnet(models.Model):
 
     # --- derived values -----------------------------------------------------
     @property
+    def tag_chips(self) -> list[TagChip]:
+        """The tags as chips, by name (read with the subnet by `for_tree()`)."""
+        return tag_chips(self)
+
+    def ancestors(self) -> list[SubnetLink]:
+        """The subnets holding this one, outermost first (read with it by `with_ancestors()`)."""
+        rows = getattr(self, "ancestor_rows", None)
+        found = (
+            parse_rows(rows)
+            if rows is not None
+            else Subnet.objects.containing(self.ip_network)
+            .filter(vrf_key=self.vrf_key, prefix_length__lt=self.prefix_length)
+            .values_list("pk", "network", "prefix_length")
+        )
+        return [SubnetLink(pk, network) for pk, network, _ in sorted(found, key=lambda r: r[2])]
+
+    @property
     def ip_network(self) -> IPNetwork:
         return ipaddress.ip_network(self.network)
 
@@ -432,7 +450,7 @@ class Subnet(models.Model):
             return super().delete(using, keep_parents)
 
     # --- address flow, free runs and allocation --------------------------------
-    def host_range(self) -> models.QuerySet[Host]:
+    def host_range(self) -> HostQuerySet:
         """Every host inside this subnet's range, in children too."""
         return Host.objects.filter(
             vrf_key=self.vrf_key,
@@ -487,21 +505,27 @@ class Subnet(models.Model):
             rest = FreeRun(from_key(first, self.family), from_key(last, self.family))
         return addresses, rest
 
-    def free_prefixes(self, limit: int = 64) -> list[IPNetwork]:
+    def free_prefixes(
+        self, limit: int = 64, children: list[Subnet] | None = None
+    ) -> list[IPNetwork]:
         """The first `limit` free blocks of `iter_free_prefixes()`."""
-        return list(islice(self.iter_free_prefixes(), limit))
+        return list(islice(self.iter_free_prefixes(children), limit))
 
-    def iter_free_prefixes(self) -> Iterator[IPNetwork]:
+    def iter_free_prefixes(self, children: list[Subnet] | None = None) -> Iterator[IPNetwork]:
         """The space no child subnet holds, as the largest CIDR blocks, in address order.
 
         Reads the direct children only (they are disjoint and hold their own
         children); hosts do not block a prefix, as in NetBox: a child made over
-        them adopts them.
+        them adopts them. `children`, when given, are all of them in address
+        order, already read (by the same page's flow).
         """
         position = int(self.start_key, 16)
         end = int(self.end_key, 16)
-        spans = self.children.order_by("start_key").values_list("start_key", "end_key")
-        # A plain read: iterator() would cost PostgreSQL a server-side cursor (three round trips).
+        if children is None:
+            # A plain read: iterator() would cost PostgreSQL a server-side cursor.
+            spans = list(self.children.order_by("start_key").values_list("start_key", "end_key"))
+        else:
+            spans = [(child.start_key, child.end_key) for child in children]
         for lo, hi in [*spans, (to_key(end + 1), to_key(end + 1))]:
             if int(lo, 16) > position:
                 first = from_key(to_key(position), self.family)
@@ -517,12 +541,24 @@ class Subnet(models.Model):
         return (self.host_range().count() if whole is None else whole), self.usable
 
 
+class SubnetLink(NamedTuple):
+    """A subnet as a link shows it."""
+
+    pk: int
+    network: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("ipam:subnet_detail", args=[self.pk])
+
+
 @dataclass(frozen=True)
 class Flow:
     """One page of a subnet's address flow; `next_cursor` is None on the last page."""
 
     items: list[FlowItem]
     next_cursor: str | None
+    # Every child of the subnet, when the page read them all (from the start, not cut).
+    children: list[Subnet] | None = None
 
 
 class HostStatus(models.TextChoices):

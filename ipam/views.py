@@ -48,6 +48,7 @@ from ipam.forms import (
 )
 from ipam.heatmap import tile_links
 from ipam.models import VLAN, VRF, Host, HostStatus, Subnet, Tag
+from ipam.querysets import SubnetQuerySet
 from ipam.search import SEARCH_LIMIT
 from ipam.search import search as search_groups
 from netkeep import crud
@@ -162,8 +163,7 @@ def _within_url(subnet: Subnet) -> str:
 
 @permission_required("ipam.view_subnet", raise_exception=True)
 def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    subnets = Subnet.objects.select_related("parent").for_tree()
-    subnet = get_object_or_404(eventlog.with_watched(subnets, request.user), pk=pk)
+    subnet = get_object_or_404(eventlog.with_watched(_whole_page(), request.user), pk=pk)
     target = child_target(subnet, request.GET)
     if target:
         # The address or range lives in a child subnet: its view is where it shows.
@@ -175,6 +175,11 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         # The order buttons sit outside #flow: they come along out of band.
         return render(request, "ipam/_flow.html", {**context, "oob": True})
     return render(request, "ipam/subnet_detail.html", _page_context(subnet, context))
+
+
+def _whole_page() -> SubnetQuerySet:
+    """Subnets with what the whole subnet page shows of them, read in one query."""
+    return Subnet.objects.select_related("parent").for_tree().with_ancestors()
 
 
 def _flow_context(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
@@ -195,10 +200,8 @@ def _page_context(subnet: Subnet, context: dict[str, Any]) -> dict[str, Any]:
     return {
         **context,
         "tiles": tile_links(subnet),
-        "free_prefixes": subnet.free_prefixes(limit=FREE_PREFIXES),
-        "ancestors": Subnet.objects.containing(subnet.ip_network).filter(
-            vrf_key=subnet.vrf_key, prefix_length__lt=subnet.prefix_length
-        ),
+        "free_prefixes": subnet.free_prefixes(FREE_PREFIXES, context["page"].children),
+        "ancestors": subnet.ancestors(),
     }
 
 
@@ -255,7 +258,7 @@ def subnet_allocate(request: AuthedRequest, pk: int) -> HttpResponse:
             # Swapped in place of the box that posted (htmx swaps 200s only).
             return render(request, "ipam/_next_free.html", box)
         # Without script: the whole subnet page, the box open with its errors.
-        subnet = get_object_or_404(Subnet.objects.select_related("parent").for_tree(), pk=pk)
+        subnet = get_object_or_404(_whole_page(), pk=pk)
         context = _page_context(subnet, _flow_context(request, subnet))
         return render(request, "ipam/subnet_detail.html", {**context, "next_free": box}, status=400)
     fields = {k: v for k, v in form.cleaned_data.items() if k != "count" and v}

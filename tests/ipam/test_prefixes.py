@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 from typing import Any
 
@@ -111,3 +112,36 @@ def test_simultaneous_prefix_allocations_never_overlap(database_for_threads: Any
     networks = [ipaddress.ip_network(n) for n in made]
     assert not any(a.overlaps(b) for a in networks for b in networks if a != b)
     assert sum(isinstance(r, SubnetFull) for r in results) == 2, results
+
+
+def _free_prefixes_shown(client: Client, subnet: Subnet) -> list[str]:
+    section = client.get(subnet.get_absolute_url()).content.decode().split('class="free-prefixes"')
+    return re.findall(r'<li class="mono">([^<]+)</li>', section[1].split("</details>")[0])
+
+
+@pytest.mark.django_db
+def test_the_page_lists_the_free_prefixes_after_more_children_than_a_page_shows(
+    viewer_client: Client,
+) -> None:
+    # 130 children: the flow reads 129 and cannot lend them, so the free prefixes read
+    # every child themselves; with 3 it lends the ones it read. Both must be exact.
+    parent = make_subnet("10.0.0.0/16")
+    for n in range(130):
+        make_subnet(f"10.0.{n}.0/24")
+    assert _free_prefixes_shown(viewer_client, parent)[:3] == [
+        "10.0.130.0/23",
+        "10.0.132.0/22",
+        "10.0.136.0/21",
+    ]
+    small = make_subnet("10.1.0.0/16")
+    for network in ("10.1.0.0/24", "10.1.2.0/24", "10.1.128.0/17"):
+        make_subnet(network)
+    assert _free_prefixes_shown(viewer_client, small) == [
+        "10.1.1.0/24",
+        "10.1.3.0/24",
+        "10.1.4.0/22",
+        "10.1.8.0/21",
+        "10.1.16.0/20",
+        "10.1.32.0/19",
+        "10.1.64.0/18",
+    ]

@@ -303,10 +303,11 @@ def test_the_subnet_view_costs_the_same_queries_for_10_or_200_hosts(
         host.tags.add(tag)
     many = count_queries(viewer_client, subnet.get_absolute_url())
     assert few == many
-    # 15: the session, the user and their permissions (one query, accounts.backends); the
-    # Watch button's state is one constant query; the flow reads its hosts' row values
-    # with their keys (and their tags, and the devices using them, in one query each).
-    with django_assert_max_num_queries(15):
+    # 7: the session with the user and their permissions (accounts.sessions); the subnet
+    # with its usage, tags, ancestors and Watch state; the hosts' rows with their tags;
+    # the children with their usage (and, read from the start, the free prefixes' keys);
+    # the devices using the hosts; the heatmap's children and tile counters.
+    with django_assert_max_num_queries(7):
         viewer_client.get(subnet.get_absolute_url())
 
 
