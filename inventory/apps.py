@@ -15,7 +15,7 @@ class InventoryConfig(AppConfig):
             Interface,
             ServiceCheck,
         )
-        from inventory.owners import device_owners
+        from inventory.owners import DEVICES
         from ipam import owners
 
         audit.register(Device, exclude=("created", "updated", "last_test_at", "unavailable_reason"))
@@ -28,4 +28,4 @@ class InventoryConfig(AppConfig):
             ServiceCheck,
             exclude=(*ServiceCheck.RESULT_FIELDS, "next_due", "created"),
         )
-        owners.register(device_owners)
+        owners.register(DEVICES)

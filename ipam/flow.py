@@ -29,8 +29,12 @@ from ipam.addresses import (
 from ipam.querysets import TagChip, tag_chips
 
 if TYPE_CHECKING:
+    from django.db.models import Expression
+
     from ipam.models import Flow, Host, Subnet
     from ipam.querysets import HostQuerySet
+
+Columns: TypeAlias = "dict[str, Expression]"
 
 
 @dataclass(frozen=True)
@@ -170,9 +174,10 @@ ROW_FIELDS = (
 KEY = ROW_FIELDS.index("key")
 
 
-def page_hosts(hosts: HostQuerySet) -> HostQuerySet:
-    """`hosts` with the columns the subnet view's rows show and their tags (`with_tags`)."""
-    return hosts.only(*ROW_FIELDS).with_tag_chips()
+def page_hosts(hosts: HostQuerySet, columns: Columns | None = None) -> HostQuerySet:
+    """`hosts` with the columns the subnet view's rows show, their tags (`with_tags`) and
+    `columns` (more values read with each host, as `ipam.owners.columns()`)."""
+    return hosts.only(*ROW_FIELDS).with_tag_chips().annotate(**(columns or {}))
 
 
 def with_tags(hosts: list[Host]) -> list[Host]:
@@ -210,7 +215,9 @@ def _free(lo: int, hi: int, usable: tuple[int, int], family: int) -> FreeRun | N
     return FreeRun(_addr(lo, family), _addr(hi, family))
 
 
-def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Flow:
+def build_flow(
+    subnet: Subnet, after: str | None = None, limit: int = 256, columns: Columns | None = None
+) -> Flow:
     from ipam.models import Flow, Host
 
     start = int(subnet.start_key, 16)
@@ -222,12 +229,14 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
     # The row's columns as plain values, in the same query as the keys; a Host only
     # for the rows shown: in a sparse subnet a free run comes before each host, so a
     # page shows half the hosts it looks past.
+    extra = ("tag_rows", *(columns or {}))
     values = {
         row[KEY]: row
         for row in subnet.hosts.filter(key__gte=cursor_key)
         .with_tag_chips()
+        .annotate(**(columns or {}))
         .order_by("key")
-        .values_list(*ROW_FIELDS, "tag_rows")[: limit + 1]
+        .values_list(*ROW_FIELDS, *extra)[: limit + 1]
     }
     keys = list(values)
     children = list(
@@ -268,11 +277,12 @@ def build_flow(subnet: Subnet, after: str | None = None, limit: int = 256) -> Fl
     next_cursor = to_key(position - 1) if more else None
     db = subnet._state.db or "default"
     hosts = {}
+    width = len(ROW_FIELDS)
     for key in items:
         if isinstance(key, str):
-            *fields, hosts_tags = values[key]
-            hosts[key] = Host.from_db(db, ROW_FIELDS, fields)
-            hosts[key].tag_rows = hosts_tags  # type: ignore[attr-defined]
+            host = hosts[key] = Host.from_db(db, ROW_FIELDS, values[key][:width])
+            for name, value in zip(extra, values[key][width:], strict=True):
+                setattr(host, name, value)
     with_tags(list(hosts.values()))
     rows = [HostItem(hosts[item]) if isinstance(item, str) else item for item in items]
     # Read from the subnet's start and not cut: every child, which the free prefixes
@@ -380,7 +390,9 @@ def columns(subnet: Subnet, sort: str) -> list[Column]:
     return out
 
 
-def sorted_page(subnet: Subnet, sort: str, page: str) -> AddressPage:
+def sorted_page(
+    subnet: Subnet, sort: str, page: str, columns: Columns | None = None
+) -> AddressPage:
     """Hosts of the subnet's whole range sorted by one column, FLOW_PAGE rows a page."""
     from django.db.models import F
 
@@ -391,7 +403,7 @@ def sorted_page(subnet: Subnet, sort: str, page: str) -> AddressPage:
     ]
     number = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
     offset = (number - 1) * FLOW_PAGE
-    hosts = page_hosts(subnet.host_range()).order_by(*order, "key")
+    hosts = page_hosts(subnet.host_range(), columns).order_by(*order, "key")
     rows = list(hosts[offset : offset + FLOW_PAGE + 1])
     next_url = ""
     if len(rows) > FLOW_PAGE:
@@ -400,13 +412,18 @@ def sorted_page(subnet: Subnet, sort: str, page: str) -> AddressPage:
     return AddressPage([HostItem(h) for h in shown], next_url, "sorted", sort=sort)
 
 
-def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
-    """Parse the subnet view's parameters (start, range, cursor, order, sort); read one page."""
+def address_page(
+    subnet: Subnet, params: Mapping[str, str], columns: Columns | None = None
+) -> AddressPage:
+    """Parse the subnet view's parameters (start, range, cursor, order, sort); read one page.
+
+    `columns` are read with each host and set on it (`page_hosts`).
+    """
     if params.get("order") == "alive":
-        return alive_page(subnet, params.get("after", ""))
+        return alive_page(subnet, params.get("after", ""), columns)
     sort = params.get("sort", "")
     if sort.lstrip("-") in SORTS:
-        return sorted_page(subnet, sort, params.get("page", ""))
+        return sorted_page(subnet, sort, params.get("page", ""), columns)
     after = params.get("after") or None
     if after and (len(after) != 32 or not all(c in "0123456789abcdef" for c in after)):
         return AddressPage([], "", "flow", error="That page link is damaged: start again.")
@@ -424,7 +441,7 @@ def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
         return AddressPage([], "", "flow", error=f"{start} is not inside {subnet.network}.")
     if after is None and start is not None and int(start) > int(subnet.start_key, 16):
         after = to_key(int(start) - 1)
-    flow = subnet.flow(after=after, limit=FLOW_PAGE)
+    flow = subnet.flow(after=after, limit=FLOW_PAGE, columns=columns)
     cursor = flow.next_cursor
     # Network, gateway and broadcast rows within the span this page covers.
     low = int(after, 16) + 1 if after else int(subnet.start_key, 16)
@@ -437,12 +454,12 @@ def address_page(subnet: Subnet, params: Mapping[str, str]) -> AddressPage:
     return AddressPage(items, next_url, "flow", start=start, range=span, children=flow.children)
 
 
-def alive_page(subnet: Subnet, after: str) -> AddressPage:
+def alive_page(subnet: Subnet, after: str, columns: Columns | None = None) -> AddressPage:
     """Hosts of the subnet's whole range, those up first; the cursor is <phase><key>."""
     from ipam.models import HostStatus
 
     phase, key = (after[:1], after[1:]) if after else ("u", "")
-    hosts = page_hosts(subnet.host_range()).order_by("key")
+    hosts = page_hosts(subnet.host_range(), columns).order_by("key")
     rows: list[Host] = []
     if phase == "u":
         rows = list(hosts.filter(status=HostStatus.UP, key__gt=key)[: FLOW_PAGE + 1])

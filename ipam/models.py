@@ -31,7 +31,7 @@ from ipam.querysets import HostQuerySet, SubnetQuerySet, TagChip, tag_chips
 from netkeep.jsonrows import parse_rows
 
 if TYPE_CHECKING:
-    from ipam.flow import FlowItem, FreeRun
+    from ipam.flow import Columns, FlowItem, FreeRun
     from netkeep.types import SaveOptions
 
 COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #rrggbb, for example #1f5fbf.")
@@ -459,7 +459,9 @@ class Subnet(models.Model):
             key__lte=self.end_key,
         )
 
-    def flow(self, after: str | None = None, limit: int = 256) -> Flow:
+    def flow(
+        self, after: str | None = None, limit: int = 256, columns: Columns | None = None
+    ) -> Flow:
         """One page of the subnet view: hosts, child blocks and free runs in address order.
 
         Work is bounded by `limit`, never by the subnet's size: it shows at most
@@ -467,7 +469,7 @@ class Subnet(models.Model):
         """
         from ipam.flow import build_flow
 
-        return build_flow(self, after=after, limit=limit)
+        return build_flow(self, after=after, limit=limit, columns=columns)
 
     def next_free(self, count: int = 1, after: str | None = None) -> list[IPAddress]:
         """The first `count` free usable addresses (not a host, not inside a child subnet)."""

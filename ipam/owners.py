@@ -1,17 +1,22 @@
 """What uses an address: other apps (inventory's devices) say so here; ipam imports none of them.
 
-An app registers a lookup at start-up; pages call `attach(hosts)` once per page,
-which asks each lookup once for the whole page (one query each, however many
-rows) and sets `host.owners` to a list of `Owner` for the templates.
+An app registers a `Source` at start-up: the columns it adds to a host query
+(correlated subqueries, `netkeep.jsonrows`) and how to read a host's owners from
+them. A page that reads its hosts gives the query `columns(user)`, so the
+owners come in the same query as the rows; `attach(hosts)` then sets
+`host.owners` to a list of `Owner` for the templates, and reads the columns in
+one query for hosts that came without them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django.db.models import Expression
+
     from ipam.models import Host
     from netkeep.types import Actor
 
@@ -25,24 +30,47 @@ class Owner:
     detail: str = ""
 
 
-Lookup: TypeAlias = "Callable[[list[int], Actor], dict[int, list[Owner]]]"
-_lookups: list[Lookup] = []
+@dataclass(frozen=True)
+class Source:
+    """An app's owners of addresses: columns to read with each host, and their reading."""
+
+    # The columns by name, for what this user may see ({} when nothing).
+    columns: Callable[[Actor], dict[str, Expression]]
+    # A host's owners from the values of those columns ({} of them: none).
+    read: Callable[[dict[str, Any]], list[Owner]]
 
 
-def register(lookup: Lookup) -> None:
-    """Add a lookup: host primary keys and the user in, {host pk: [Owner, ...]} out."""
-    if lookup not in _lookups:
-        _lookups.append(lookup)
+_sources: list[Source] = []
+
+
+def register(source: Source) -> None:
+    """Add an app's owners (once, from its AppConfig.ready)."""
+    if source not in _sources:
+        _sources.append(source)
+
+
+def columns(user: Actor = None) -> dict[str, Expression]:
+    """Every registered app's owner columns for this user, to annotate a host query with."""
+    found: dict[str, Expression] = {}
+    for source in _sources:
+        found.update(source.columns(user))
+    return found
 
 
 def attach(hosts: Iterable[Host], user: Actor = None) -> None:
-    """Set `owners` on every host, with one query per registered lookup."""
+    """Set `owners` on every host; those read without `columns(user)` are read in one query."""
+    from ipam.models import Host
+
     rows = [h for h in hosts if h is not None]
-    found: dict[int, list[Owner]] = {}
-    pks = [h.pk for h in rows]
-    if pks:
-        for lookup in _lookups:
-            for pk, owners in lookup(pks, user).items():
-                found.setdefault(pk, []).extend(owners)
+    wanted = columns(user)
+    missing = [h for h in rows if not all(hasattr(h, name) for name in wanted)]
+    if missing and wanted:
+        read = Host.objects.filter(pk__in=[h.pk for h in missing]).annotate(**wanted)
+        values = {pk: rest for pk, *rest in read.values_list("pk", *wanted)}
+        for host in missing:
+            found = values.get(host.pk, [None] * len(wanted))  # deleted meanwhile: nothing
+            for name, value in zip(wanted, found, strict=True):
+                setattr(host, name, value)
     for host in rows:
-        host.owners = found.get(host.pk, [])  # type: ignore[attr-defined]
+        given = {name: getattr(host, name) for name in wanted}
+        host.owners = [o for s in _sources for o in s.read(given)]  # type: ignore[attr-defined]

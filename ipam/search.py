@@ -120,6 +120,7 @@ def search(user: User, q: str) -> list[SearchGroup]:
         .order_by("family", "key", "vrf_key")
         .select_related("subnet__vrf")
         .prefetch_related("tags")
+        .annotate(**owners.columns(user))
     )
     url = f"{reverse('ipam:host_list')}?{encoded}"
     found = list(hosts[:cut])

@@ -184,7 +184,7 @@ def _whole_page() -> SubnetQuerySet:
 
 def _flow_context(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
     """The address flow of the subnet view for this request's parameters."""
-    page = address_page(subnet, request.GET)
+    page = address_page(subnet, request.GET, owners.columns(request.user))
     owners.attach((i.host for i in page.items if isinstance(i, HostItem)), request.user)
     return {
         "subnet": subnet,

@@ -139,6 +139,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Kept between requests too: opening the file and running the PRAGMAs cost every
+    # request 3-4 ms (docs/benchmarks.md, "PostgreSQL against SQLite, interleaved").
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -362,9 +362,11 @@ def test_every_interface_cell_of_the_device_form_has_a_name_for_screen_readers(
         assert f'aria-label="Interface 2: {label}"' in page
 
 
-def test_an_address_names_each_device_once_management_first_then_interfaces(db: None) -> None:
+def test_an_address_names_each_device_once_management_first_then_interfaces(
+    db: None, django_assert_num_queries: Any
+) -> None:
     from inventory.addressing import host_for
-    from inventory.owners import device_owners
+    from ipam import owners
 
     make_subnet("198.18.0.0/24")
     both, shared = host_for("198.18.0.1"), host_for("198.18.0.2")
@@ -373,10 +375,17 @@ def test_an_address_names_each_device_once_management_first_then_interfaces(db: 
     edge = make_device("edge1")
     Interface.objects.create(device=edge, name="ge-0/0/1", host=shared)
     make_device("zz-mgmt", management_host=shared)
-    found = device_owners([both.pk, shared.pk], None)
-    assert [(o.label, o.detail) for o in found[both.pk]] == [("core1", "management, eth0")]
-    assert [(o.label, o.detail) for o in found[shared.pk]] == [
+    alone = host_for("198.18.0.3")
+    with django_assert_num_queries(1):  # every host of a page in one query
+        owners.attach([both, shared, alone], None)
+    assert [(o.label, o.detail) for o in both.owners] == [("core1", "management, eth0")]
+    assert [(o.label, o.detail) for o in shared.owners] == [
         ("zz-mgmt", "management"),
         ("edge1", "ge-0/0/1"),
     ]
-    assert found[both.pk][0].url == f"/inventory/devices/{core.pk}/"
+    assert both.owners[0].url == f"/inventory/devices/{core.pk}/" and alone.owners == []
+    # Read with the hosts (a page's query given owners.columns()): no query of its own.
+    read = list(Host.objects.filter(pk__in=[both.pk, shared.pk]).annotate(**owners.columns()))
+    with django_assert_num_queries(0):
+        owners.attach(read, None)
+    assert sorted(len(h.owners) for h in read) == [1, 2]
