@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts import backends
-from accounts.backends import PermissionBackend
+from accounts.backends import PERMISSION_IDS, PermissionBackend, loaded_ids
 from accounts.models import Role, User
 from tests.conftest import make_user
 
@@ -102,6 +102,8 @@ def test_a_signed_in_superuser_has_every_permission_and_an_inactive_user_no_sess
         f"{p.content_type.app_label}.{p.codename}"
         for p in Permission.objects.select_related("content_type")
     }
+    # Without a list of ids in the user's query: every id on every request was wasted work.
+    assert loaded_ids(getattr(signed_in(boss), PERMISSION_IDS)) == []
     gone = make_user("gone2", Role.EDITOR, is_active=False)
     assert PermissionBackend().get_user(gone.pk) is None
     assert PermissionBackend().get_user(10**9) is None
