@@ -178,3 +178,18 @@ def test_on_postgresql_a_mac_or_its_first_bytes_can_use_the_mac_index(macs: None
         cursor.execute("EXPLAIN " + sql, params)
         plan = " | ".join(row[0] for row in cursor.fetchall())
     assert "ipam_host_mac" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_on_postgresql_the_name_indexes_keep_fine_statistics() -> None:
+    """1,000 histogram bounds: with 100, ANALYZE's luck made a rare fragment look common
+    and the search read every host in address order (90 ms instead of 2 at 110,000)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, a.attstattarget FROM pg_attribute a"
+            " JOIN pg_class c ON c.oid = a.attrelid"
+            " WHERE c.relname LIKE %s AND a.attnum = 1",
+            ["ipam_host_%_trgm"],
+        )
+        targets = dict(cursor.fetchall())
+    assert targets == {f"ipam_host_{c}_trgm": 1000 for c in ("hostname", "ptr_name", "description")}
