@@ -19,7 +19,9 @@ into both databases (no root needed, sends nothing off the machine):
 Each database gets gunicorn with one sync worker on 127.0.0.1 (as the README
 deploys it), with the production settings (DEBUG off, connections kept for a
 minute by both). The client logs in to each as the benchmark's user and asks for
-the /24, /16 and /8 subnet pages and the API's address and name searches.
+the /24, /16 and /8 subnet pages and the API's address and name searches
+(`--rounds` times each), then walks the /8 through the API (99 pages of 1,000
+hosts) and exports it as CSV (`--whole-rounds` times each).
 """
 
 from __future__ import annotations
@@ -37,17 +39,25 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-http-" + secrets.token_hex(8)
-# (label, what to ask for): a subnet by network and VRF name, or a path.
-REQUESTS: list[tuple[str, str | tuple[str, str | None]]] = [
+THE_8 = ("10.0.0.0/8", "lab-large")
+# (label, what to ask for): a subnet's page by network and VRF name, a path, or the
+# whole /8 ("walk": every API page of 1,000 hosts; "export": its CSV).
+What = str | tuple[str, str | None]
+REQUESTS: list[tuple[str, What]] = [
     ("subnet page /24", ("198.51.100.0/24", None)),
     ("subnet page /16", ("198.18.0.0/16", None)),
-    ("subnet page /8", ("10.0.0.0/8", "lab-large")),
+    ("subnet page /8", THE_8),
     ("search for an address", "/api/ipam/hosts?q=10.0.7.245&page_size=50"),
     ("search for a name fragment", "/api/ipam/hosts?q=00175&page_size=50"),
+]
+WHOLE: list[tuple[str, What]] = [
+    ("API walk of the /8 (99 pages)", "walk"),
+    ("CSV export of the /8", "export"),
 ]
 
 
@@ -119,42 +129,65 @@ class Server:
         with self.opener.open(request, timeout=30) as response:
             assert "/login/" not in response.geturl(), "the benchmark's user could not log in"
 
-    def path_of(self, what: str | tuple[str, str | None]) -> str:
-        if isinstance(what, str):
-            return what
-        network, vrf = what
+    def subnet(self, network: str, vrf: str | None) -> tuple[int, int | None]:
+        """The subnet's id and its VRF's."""
         vrfs = json.loads(self.get("/api/ipam/vrfs?page_size=1000"))["results"]
         vrf_id = next((v["id"] for v in vrfs if v["name"] == vrf), None)
         query = urllib.parse.urlencode({"q": network, "page_size": 50})
         for row in json.loads(self.get(f"/api/ipam/subnets?{query}"))["results"]:
             if row["network"] == network and row["vrf"] == vrf_id:
-                return f"/ipam/subnets/{row['id']}/"
+                return row["id"], vrf_id
         raise SystemExit(f"{network} is not in {self.env['DATABASE_URL']}: load it first")
+
+    def action(self, what: What) -> Callable[[], object]:
+        """What one request (or one walk, one export) of `what` does."""
+        if what == "walk":
+            _, vrf_id = self.subnet(*THE_8)
+            return lambda: self.walk(f"/api/ipam/hosts?within={THE_8[0]}&vrf={vrf_id}")
+        if what == "export":
+            pk, _ = self.subnet(*THE_8)
+            return lambda: self.get(f"/ipam/export/hosts.csv?within_subnet={pk}")
+        if isinstance(what, str):
+            return lambda: self.get(what)
+        path = f"/ipam/subnets/{self.subnet(*what)[0]}/"
+        return lambda: self.get(path)
+
+    def walk(self, path: str) -> int:
+        """Every page of an API list, following `next`: the rows read."""
+        url: str | None = f"{path}&page_size=1000"
+        rows = 0
+        while url:
+            page = json.loads(self.get(url.removeprefix(self.base)))
+            rows += len(page["results"])
+            url = page["next"]
+        return rows
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
         self.process.wait(timeout=20)
 
 
-def timed(server: Server, path: str) -> float:
+def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
-    server.get(path)
+    action()
     return (time.perf_counter() - start) * 1000
 
 
-def compare(sqlite: Server, pg: Server, rounds: int) -> list[str]:
+def compare(
+    sqlite: Server, pg: Server, requests: list[tuple[str, What]], rounds: int, warm: int
+) -> list[str]:
     """The table's rows: each request `rounds` times on each server, alternating."""
     lines = []
-    for label, what in REQUESTS:
-        a, b = sqlite.path_of(what), pg.path_of(what)
-        for _ in range(10):  # warm-up: prepared statements, caches, both processes
-            sqlite.get(a)
-            pg.get(b)
+    for label, what in requests:
+        a, b = sqlite.action(what), pg.action(what)
+        for _ in range(warm):  # prepared statements, caches, both processes
+            a()
+            b()
         times: tuple[list[float], list[float]] = ([], [])
         for n in range(rounds):
-            order = ((0, sqlite, a), (1, pg, b)) if n % 2 == 0 else ((1, pg, b), (0, sqlite, a))
-            for index, server, path in order:
-                times[index].append(timed(server, path))
+            order = ((0, a), (1, b)) if n % 2 == 0 else ((1, b), (0, a))
+            for index, action in order:
+                times[index].append(timed(action))
         ratios = [p / s for s, p in zip(*times, strict=True)]
         faster = sum(r <= 1 for r in ratios)
         sqlite_ms, pg_ms = statistics.median(times[0]), statistics.median(times[1])
@@ -171,6 +204,7 @@ def main() -> None:
     parser.add_argument("--pg-dir", type=Path, required=True, help="a folder for the PG server")
     parser.add_argument("--database-url", required=True, help="the PostgreSQL database loaded")
     parser.add_argument("--rounds", type=int, default=80)
+    parser.add_argument("--whole-rounds", type=int, default=4, help="for the walk and export")
     parser.add_argument("--ports", default="8098,8099")
     args = parser.parse_args()
     database = args.sqlite_dir / "bench.sqlite3"
@@ -187,7 +221,9 @@ def main() -> None:
             print("| request | SQLite: median | PostgreSQL: median | PostgreSQL ÷ SQLite "
                   "(median of pairs) | pairs PostgreSQL was not slower |")  # fmt: skip
             print("|---|---:|---:|---:|---:|")
-            for line in compare(sqlite, pg, args.rounds):
+            for line in compare(sqlite, pg, REQUESTS, args.rounds, warm=10):
+                print(line, flush=True)
+            for line in compare(sqlite, pg, WHOLE, args.whole_rounds, warm=1):
                 print(line, flush=True)
         finally:
             pg.stop()
