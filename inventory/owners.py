@@ -34,7 +34,7 @@ def device_columns(user: Actor) -> dict[str, Expression]:
 
 def device_owners(values: dict[str, Any]) -> list[Owner]:
     """The host's devices: management first, then interfaces, each by device and interface."""
-    if not values:
+    if MANAGED not in values:  # the user may not see devices (another app's columns only)
         return []
     before, _, after = reverse("inventory:device_detail", args=[MARK]).partition(str(MARK))
     rows = [(pk, name, "") for pk, name in parse_rows(values[MANAGED])]

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
 from inventory.models import CredentialSet, Device, DeviceCredential, Interface
 from ipam.models import Host
 from tests.factories import (
@@ -351,6 +352,28 @@ def test_the_subnet_view_asks_for_devices_once_per_page(
     with CaptureQueriesContext(connection) as many:
         viewer_client.get(reverse("ipam:subnet_detail", args=[subnet_pk]))
     assert len(many) == len(few)
+
+
+def test_someone_who_may_not_see_devices_sees_no_device_beside_an_address(
+    client: Client, world: dict[str, Any]
+) -> None:
+    from django.contrib.auth.models import Permission
+
+    from inventory.addressing import host_for
+    from tests.conftest import make_user
+
+    host = host_for("198.18.0.7")
+    Interface.objects.filter(device=world["device"]).update(host=host)
+    ipam_only = make_user("ivy", Role.NONE)
+    ipam_only.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="ipam", codename__in=["view_subnet", "view_host"]
+        )
+    )
+    client.force_login(ipam_only)
+    page = client.get(reverse("ipam:subnet_detail", args=[host.subnet_id]))
+    assert page.status_code == 200 and "198.18.0.7" in page.content.decode()
+    assert "/inventory/devices/" not in page.content.decode()
 
 
 def test_every_interface_cell_of_the_device_form_has_a_name_for_screen_readers(
