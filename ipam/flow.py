@@ -232,9 +232,7 @@ def build_flow(
     extra = ("tag_rows", *(columns or {}))
     values = {
         row[KEY]: row
-        for row in subnet.hosts.filter(key__gte=cursor_key)
-        .with_tag_chips()
-        .annotate(**(columns or {}))
+        for row in page_hosts(subnet.hosts.filter(key__gte=cursor_key), columns)
         .order_by("key")
         .values_list(*ROW_FIELDS, *extra)[: limit + 1]
     }

@@ -265,14 +265,10 @@ class Subnet(models.Model):
     def ancestors(self) -> list[SubnetLink]:
         """The subnets holding this one, outermost first (read with it by `with_ancestors()`)."""
         rows = getattr(self, "ancestor_rows", None)
-        found = (
-            parse_rows(rows)
-            if rows is not None
-            else Subnet.objects.containing(self.ip_network)
-            .filter(vrf_key=self.vrf_key, prefix_length__lt=self.prefix_length)
-            .values_list("pk", "network", "prefix_length")
-        )
-        return [SubnetLink(pk, network) for pk, network, _ in sorted(found, key=lambda r: r[2])]
+        if rows is None:
+            rows = Subnet.objects.with_ancestors().get(pk=self.pk).ancestor_rows  # type: ignore[attr-defined]
+        found = sorted(parse_rows(rows), key=lambda row: row[2])
+        return [SubnetLink(pk, network) for pk, network, _ in found]
 
     @property
     def ip_network(self) -> IPNetwork:
