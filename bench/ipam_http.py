@@ -204,7 +204,9 @@ def main() -> None:
     parser.add_argument("--pg-dir", type=Path, required=True, help="a folder for the PG server")
     parser.add_argument("--database-url", required=True, help="the PostgreSQL database loaded")
     parser.add_argument("--rounds", type=int, default=80)
-    parser.add_argument("--whole-rounds", type=int, default=4, help="for the walk and export")
+    parser.add_argument(
+        "--whole-rounds", type=int, default=4, help="for the walk and export (0: skip them)"
+    )
     parser.add_argument("--ports", default="8098,8099")
     args = parser.parse_args()
     database = args.sqlite_dir / "bench.sqlite3"
@@ -223,8 +225,9 @@ def main() -> None:
             print("|---|---:|---:|---:|---:|")
             for line in compare(sqlite, pg, REQUESTS, args.rounds, warm=10):
                 print(line, flush=True)
-            for line in compare(sqlite, pg, WHOLE, args.whole_rounds, warm=1):
-                print(line, flush=True)
+            if args.whole_rounds:
+                for line in compare(sqlite, pg, WHOLE, args.whole_rounds, warm=1):
+                    print(line, flush=True)
         finally:
             pg.stop()
     finally:

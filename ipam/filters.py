@@ -11,7 +11,9 @@ from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -126,19 +128,41 @@ class SubnetFilter(FilterSet):
         return qs.filter(pk__in=Subnet.objects.containing(value).values("pk"))
 
 
-def vrf_keys() -> list[int]:
-    """Every host's possible `vrf_key`: the global table (0) and each VRF's id."""
-    return [0, *VRF.objects.order_by("pk").values_list("pk", flat=True)]
+class AnyVRFKey(Func):
+    """`vrf_key` is the global table's (0) or a VRF's id: the VRFs read inside the query.
+
+    As a list read first it was a query of its own before every address search (a
+    round trip: 0.5 ms on PostgreSQL). Both databases read the VRFs first and seek
+    the index once per key: SQLite's `IN (subquery)` (EXPLAIN: LIST SUBQUERY), and
+    PostgreSQL's `= ANY(ARRAY(subquery))`, an array it reads once, as it would a
+    list. A plain `IN (subquery)` there became a semi-join that PostgreSQL, with
+    few statistics, could plan as a read of every host of the family.
+    """
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self) -> None:
+        super().__init__(F("vrf_key"))
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        keys = f"SELECT 0 UNION ALL SELECT id FROM {VRF._meta.db_table}"  # noqa: S608 — no input
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(ARRAY({keys}))", list(params)
+        return f"{column} IN ({keys})", list(params)
 
 
-def key_range(family: int, lo: int, hi: int, vrfs: list[int]) -> Q:
+def key_range(family: int, lo: int, hi: int) -> Q:
     """Hosts from address `lo` to `hi` in any VRF, as a seek on the (VRF, family, key) index.
 
     The index starts with the VRF: without a condition on it, SQLite and PostgreSQL
     read the whole index (every host) to find one address. Naming the few VRFs
     turns that into one short range read per VRF.
     """
-    return Q(vrf_key__in=vrfs, family=family, key__gte=to_key(lo), key__lte=to_key(hi))
+    return Q(AnyVRFKey(), family=family, key__gte=to_key(lo), key__lte=to_key(hi))
 
 
 def host_match(text: str) -> Q:
@@ -155,12 +179,12 @@ def host_match(text: str) -> Q:
     network = as_network(text)
     if network is not None and (network.version == 6 or "/" in text):
         lo, hi = int(network.network_address), int(network.broadcast_address)
-        return key_range(network.version, lo, hi, vrf_keys())
+        return key_range(network.version, lo, hi)
     ranges = ipv4_prefix_ranges(text)
     if ranges:  # a full or partial IPv4 address: every address whose text starts so
-        match, vrfs = Q(), vrf_keys()
+        match = Q()
         for lo, hi in ranges:
-            match |= key_range(4, lo, hi, vrfs)
+            match |= key_range(4, lo, hi)
         return match
     mac = parse_mac(text)
     if len(mac) == 17:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ipam import usage
 from ipam.addresses import IPNetwork, to_key, usable_count
+from netkeep.jsonrows import parse_rows
 
 if TYPE_CHECKING:
     from ipam.models import Subnet
@@ -30,19 +31,21 @@ class Tile:
 def heatmap(subnet: Subnet) -> list[Tile]:
     """The subnet's 256 tiles with their counts, read from its counter rows (ipam/usage.py).
 
-    256 rows whatever the subnet's size; counted from the hosts only when the
-    rows are missing (a subnet made before the counters, until `recount_usage`).
+    256 rows whatever the subnet's size, annotated by `with_tiles()` or else read;
+    counted from the hosts only when the rows are missing (a subnet made before
+    the counters, until `recount_usage`).
     """
     from ipam.models import UsageCount
 
     networks = usage.tile_networks(subnet)
     if not networks:
         return []
-    rows = list(
-        UsageCount.objects.filter(subnet=subnet, kind=usage.TILE)
-        .order_by("start_key")
-        .values_list("used", "alive")
-    )
+    annotated = getattr(subnet, "tile_rows", None)
+    if annotated is not None:
+        rows = [(used, alive) for _, used, alive in sorted(parse_rows(annotated))]
+    else:
+        counters = UsageCount.objects.filter(subnet=subnet, kind=usage.TILE)
+        rows = list(counters.order_by("start_key").values_list("used", "alive"))
     if len(rows) != len(networks):
         rows = usage.count_tiles(subnet, subnet.host_range())
     return [Tile(n, used, alive) for n, (used, alive) in zip(networks, rows, strict=True)]
@@ -59,17 +62,21 @@ class TileLink:
     label: str  # "10.1.0.0/16: 12 used, 3 alive", for the tooltip and screen readers
 
 
-def tile_links(subnet: Subnet) -> list[TileLink]:
+def tile_links(subnet: Subnet, children: list[Subnet] | None = None) -> list[TileLink]:
     """Heatmap tiles, each linking to the child subnet holding it or to its range here.
 
     Drawn on every view of a big subnet: one walk over tiles and holders (both in
-    address order), each URL reversed once.
+    address order), each URL reversed once. `children`, when given, are all the
+    direct children in address order, already read (by the same page's flow).
     """
     size = usage.tile_prefix(subnet)
     if size is None:
         return []
     # Direct children are disjoint, so at most 256 of them can hold a whole tile.
-    holders = list(subnet.children.filter(prefix_length__lte=size).order_by("start_key"))
+    if children is None:
+        holders = list(subnet.children.filter(prefix_length__lte=size).order_by("start_key"))
+    else:
+        holders = [child for child in children if child.prefix_length <= size]
     here = subnet.get_absolute_url()
     # A child holding half the subnet holds 128 tiles: its URL is reversed once.
     urls = {child.pk: child.get_absolute_url() for child in holders}

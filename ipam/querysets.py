@@ -106,6 +106,18 @@ class SubnetQuerySet(TaggedQuerySet["Subnet"]):
         rows = json_rows(holding, "vrf_key", "pk", "network", "prefix_length")
         return self.annotate(ancestor_rows=rows)
 
+    def with_tiles(self) -> SubnetQuerySet:
+        """Annotate `tile_rows`: the heatmap's counter rows of each subnet, read in the same query.
+
+        [start key, used, alive] per tile (256 for a subnet above a /24, none below):
+        the heatmap's own query was one more round trip on every view of a big subnet.
+        """
+        from ipam.models import UsageCount
+        from ipam.usage import TILE
+
+        tiles = UsageCount.objects.filter(subnet=OuterRef("pk"), kind=TILE)
+        return self.annotate(tile_rows=json_rows(tiles, "subnet", "start_key", "used", "alive"))
+
     def for_tree(self) -> SubnetQuerySet:
         """Subnets as the tree shows them: usage in the same query, whether they have children."""
         from ipam.models import Subnet

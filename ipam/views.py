@@ -179,7 +179,7 @@ def subnet_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 def _whole_page() -> SubnetQuerySet:
     """Subnets with what the whole subnet page shows of them, read in one query."""
-    return Subnet.objects.select_related("parent").for_tree().with_ancestors()
+    return Subnet.objects.select_related("parent").for_tree().with_ancestors().with_tiles()
 
 
 def _flow_context(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
@@ -197,10 +197,11 @@ def _flow_context(request: AuthedRequest, subnet: Subnet) -> dict[str, Any]:
 
 def _page_context(subnet: Subnet, context: dict[str, Any]) -> dict[str, Any]:
     """What the whole subnet page adds around the flow: heatmap, free prefixes, path."""
+    children = context["page"].children
     return {
         **context,
-        "tiles": tile_links(subnet),
-        "free_prefixes": subnet.free_prefixes(FREE_PREFIXES, context["page"].children),
+        "tiles": tile_links(subnet, children),
+        "free_prefixes": subnet.free_prefixes(FREE_PREFIXES, children),
         "ancestors": subnet.ancestors(),
     }
 

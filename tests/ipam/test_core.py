@@ -3,10 +3,13 @@
 import ipaddress
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from ipam.allocation import allocate
 from ipam.flow import ChildItem, FreeRun, HostItem
 from ipam.heatmap import heatmap
+from ipam.models import Subnet
 from tests.factories import make_host, make_subnet
 
 
@@ -111,3 +114,9 @@ def test_it_builds_a_heatmap_of_256_tiles_without_enumerating():
     make_host("2001:2:0:5::1")
     tiles6 = heatmap(big6)
     assert tiles6[0].used == 1 and len(tiles6) == 256
+    # Read with the subnet (`with_tiles()`): the same tiles, and no query of their own.
+    for subnet, read in ((net, tiles), (big6, tiles6)):
+        annotated = Subnet.objects.with_tiles().get(pk=subnet.pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert heatmap(annotated) == read
+        assert not queries.captured_queries

@@ -273,6 +273,22 @@ def test_a_16_gets_a_heatmap_of_256_tiles_linking_to_ranges_or_children(
     assert tiles[200][1] == top.get_absolute_url() + "?range=198.18.200.0/24#flow"
 
 
+def test_the_heatmap_finds_its_holders_beyond_the_children_the_flow_shows(
+    viewer_client: Client,
+) -> None:
+    # 130 children: more than the flow reads, so the holders are read apart.
+    top = make_subnet("198.18.0.0/16")
+    for n in range(130):
+        make_subnet(f"198.18.{n}.0/24")
+    make_hosts(top, ["198.18.200.1", "198.18.200.2"])
+    html = viewer_client.get(top.get_absolute_url()).content.decode()
+    hrefs = re.findall(r'<a role="listitem" class="tile[^"]*" href="([^"]*)"', html)
+    last = Subnet.objects.get(network="198.18.129.0/24")
+    assert hrefs[129] == last.get_absolute_url()
+    assert hrefs[130] == top.get_absolute_url() + "?range=198.18.130.0/24#flow"
+    assert "198.18.200.0/24: 2 used, 0 alive" in html
+
+
 def test_a_24_has_no_heatmap(viewer_client: Client, office: Subnet) -> None:
     assert 'class="heatmap"' not in viewer_client.get(office.get_absolute_url()).content.decode()
 
@@ -305,11 +321,11 @@ def test_the_subnet_view_costs_the_same_queries_for_10_or_200_hosts(
         host.tags.add(tag)
     many = count_queries(viewer_client, subnet.get_absolute_url())
     assert few == many
-    # 6: the session with the user and their permissions (accounts.sessions); the subnet
-    # with its usage, tags, ancestors and Watch state; the hosts' rows with their tags
-    # and the devices using them; the children with their usage (and, read from the
-    # start, the free prefixes' keys); the heatmap's children and tile counters.
-    with django_assert_max_num_queries(6):
+    # 4: the session with the user and their permissions (accounts.sessions); the subnet
+    # with its usage, tags, ancestors, Watch state and heatmap counters; the hosts' rows
+    # with their tags and the devices using them; the children with their usage (read
+    # from the start: the free prefixes' keys and the heatmap's holders too).
+    with django_assert_max_num_queries(4):
         viewer_client.get(subnet.get_absolute_url())
 
 
