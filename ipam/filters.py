@@ -206,6 +206,9 @@ def mac_prefix(prefix: str) -> Q:
     return Q(mac__startswith=prefix)
 
 
+TAGGED_LIST = 1000  # a tag's hosts, up to this many, go into a name search as a list
+
+
 def name_match(text: str) -> Q:
     """Hosts whose name, PTR name or description holds `text`, or that carry a tag so named."""
     from ipam import name_index
@@ -215,12 +218,17 @@ def name_match(text: str) -> Q:
     narrowed = name_index.narrowed(text)  # SQLite's trigram table (ipam/name_index.py)
     if narrowed is not None:
         match = narrowed & match
-    # The tag arm only when such a tag exists: an `IN (subquery)` in the OR makes
-    # PostgreSQL guess half the hosts match and read them all in address order
-    # instead of using the trigram indexes (150 ms instead of 2 ms at 110,000 hosts).
-    tag = Tag.objects.filter(name=text).values_list("pk", flat=True).first()
-    if tag is not None:
-        match |= Q(pk__in=Host.tags.through.objects.filter(tag_id=tag).values("host_id"))
+    # The tag arm only when such a tag exists, and as the list of its hosts when they
+    # are few: an `IN (subquery)` in the OR makes PostgreSQL guess half the hosts
+    # match and read them all in address order instead of using the trigram indexes
+    # (90-200 ms instead of 2-5 ms at 110,000 hosts). A list it counts. The hosts are
+    # read in the one query the tag's id was.
+    links = Host.tags.through.objects.filter(tag__name=text)
+    tagged = list(links.values_list("host_id", flat=True)[: TAGGED_LIST + 1])
+    if len(tagged) > TAGGED_LIST:  # many: reading in address order is right
+        match |= Q(pk__in=links.values("host_id"))
+    elif tagged:
+        match |= Q(pk__in=tagged)
     return match
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -101,6 +101,21 @@ def parse_mac(q: str) -> str:
     return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))
 
 
+def host_results(user: User, q: str) -> QuerySet[Host]:
+    """The hosts `q` finds, as the search shows them: their VRF, tags and owners along."""
+    # As the host list and the API: the global table, then each VRF, in address order
+    # (198.18.0.100 before .108). The order of the (VRF, family, key) index, so a broad
+    # search ("10.", a /16, "a") reads the rows it shows, not every match then a sort
+    # (150 ms at 110,000 hosts in address order across VRFs, 4 ms so).
+    return (
+        Host.objects.filter(host_match(q))
+        .order_by("vrf_key", "family", "key")
+        .select_related("subnet__vrf")
+        .prefetch_related("tags")
+        .annotate(**owners.columns(user))
+    )
+
+
 def search(user: User, q: str) -> list[SearchGroup]:
     """Results for `q` grouped by type, each group cut at SEARCH_LIMIT + 1 rows."""
     cut = SEARCH_LIMIT + 1
@@ -114,14 +129,7 @@ def search(user: User, q: str) -> list[SearchGroup]:
         subnets = Subnet.objects.filter(match).distinct().for_tree()[:cut]
         url = f"{reverse('ipam:subnet_list')}?{encoded}"
         groups.append(SearchGroup("Subnets", "subnet", list(subnets), url))
-    # Address order across VRFs: 198.18.0.100 before .108, the global table before a VRF.
-    hosts = (
-        Host.objects.filter(host_match(q))
-        .order_by("family", "key", "vrf_key")
-        .select_related("subnet__vrf")
-        .prefetch_related("tags")
-        .annotate(**owners.columns(user))
-    )
+    hosts = host_results(user, q)
     url = f"{reverse('ipam:host_list')}?{encoded}"
     found = list(hosts[:cut])
     owners.attach(found, user)

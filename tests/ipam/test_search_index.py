@@ -8,10 +8,12 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from ipam import name_index
+from ipam import filters, name_index
 from ipam.filters import host_match, mac_prefix
 from ipam.models import Host
-from tests.factories import make_host, make_hosts, make_subnet, make_vrf
+from ipam.search import host_results
+from tests.conftest import make_user
+from tests.factories import make_host, make_hosts, make_subnet, make_tag, make_vrf
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +227,29 @@ def test_on_postgresql_the_name_indexes_keep_fine_statistics() -> None:
         )
         targets = dict(cursor.fetchall())
     assert targets == {f"ipam_host_{c}_trgm": 1000 for c in ("hostname", "ptr_name", "description")}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+@pytest.mark.parametrize("q", ["198.18.", "198.18.0.0/16", "2001:db8::/32", "e"])
+def test_on_sqlite_a_broad_search_reads_in_index_order_without_a_sort(named: None, q: str) -> None:
+    """The search's order is the index's: the first rows of 100,000 matches, no sort of them."""
+    user = make_user("viewer", role="viewer")
+    sql, params = host_results(user, q)[:21].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "USING INDEX ipam_host_range" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize("most", [1000, 2])
+def test_a_tag_name_finds_its_hosts_as_a_list_when_few_else_by_subquery(
+    named: None, monkeypatch: pytest.MonkeyPatch, most: int
+) -> None:
+    monkeypatch.setattr(filters, "TAGGED_LIST", most)
+    tag = make_tag("rack-7")
+    for host in Host.objects.filter(hostname__in=["db-01", "web-01", "x"]):
+        host.tags.add(tag)
+    assert _found("rack-7") == {("db-01", ""), ("web-01", ""), ("x", "")}
+    sql = str(Host.objects.filter(host_match("rack-7")).query)
+    # A list PostgreSQL can count, where a subquery in the OR made it guess half the hosts.
+    assert ("ipam_host_tags" in sql) == (most == 2)
