@@ -215,7 +215,10 @@ def name_match(text: str) -> Q:
 
     match = Q(hostname__icontains=text) | Q(ptr_name__icontains=text)
     match |= Q(description__icontains=text)
-    narrowed = name_index.narrowed(text)  # SQLite's trigram table (ipam/name_index.py)
+    # SQLite's trigram table, or PostgreSQL's trigram indexes (ipam/name_index.py).
+    narrowed = name_index.narrowed(text)
+    if narrowed is None:
+        narrowed = name_index.trigram_narrowed(text, ("hostname", "ptr_name", "description"))
     if narrowed is not None:
         match = narrowed & match
     # The tag arm only when such a tag exists, and as the list of its hosts when they

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 
 from ipam import filters, name_index
 from ipam.filters import host_match, mac_prefix
@@ -253,3 +255,48 @@ def test_a_tag_name_finds_its_hosts_as_a_list_when_few_else_by_subquery(
     sql = str(Host.objects.filter(host_match("rack-7")).query)
     # A list PostgreSQL can count, where a subquery in the OR made it guess half the hosts.
     assert ("ipam_host_tags" in sql) == (most == 2)
+
+
+@pytest.mark.parametrize("q", ["b-0", "db-0", "web-01 ", "mail%1", "r_s", "1 r", "lay-0", "-0"])
+def test_a_fragment_with_punctuation_finds_exactly_what_a_scan_finds(named: None, q: str) -> None:
+    assert _found(q) == _scanned(q)
+
+
+def test_the_name_key_of_the_code_is_the_one_migration_0015_indexes() -> None:
+    """A changed key needs a migration that indexes it: the search would miss the index."""
+    import importlib
+
+    migration = importlib.import_module("ipam.migrations.0015_host_name_keys")
+    assert migration.KEY.replace("{column}", "x") == name_index.key_sql("x").replace("%%", "%")
+    assert "LAB-0 l_ab%".translate(name_index.KEY_MAP) == "LABQ0QLQABQ"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's query plan")
+def test_on_postgresql_words_common_apart_and_rare_together_use_the_index() -> None:
+    """Most descriptions hold "lab" and a word starting with "0"; none "lab-0"."""
+    subnet = make_subnet("198.18.0.0/20")
+    make_hosts(subnet, [f"198.18.{n // 250}.{n % 250 + 1}" for n in range(3000)])
+    Host.objects.update(description=Concat(Value("Lab host 0"), Cast("id", CharField())))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ipam_host")
+    sql, params = Host.objects.filter(host_match("lab-0")).values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # 3,000 rows make reading them all cheapest: ask what the index does when it serves.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = json.dumps(cursor.fetchone()[0])
+    assert "ipam_host_description_trgm" in plan and "translate(" in plan, plan
+    # The index narrowed: no host holds "LABQ0", so none was read to be rechecked.
+    assert '"Rows Removed by Index Recheck": 0' in plan or "Recheck" not in plan, plan
+    assert not Host.objects.filter(host_match("lab-0")).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_on_postgresql_the_searched_upper_names_keep_statistics() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE %s", ["ipam_host_%"]
+        )
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {f"ipam_host_{c}_upper" for c in ("hostname", "ptr_name", "description")}
