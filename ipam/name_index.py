@@ -183,14 +183,30 @@ def narrowed(text: str) -> Q | None:
 # pg_trgm indexes words: letters and digits. "lab-0" was the trigrams of "lab" and of
 # a word starting with "0", and where most hosts hold both (descriptions "Lab host
 # 001080") the index narrowed nothing: 70-120 ms at 110,000 hosts for no match. The
-# indexes (migration 0015) are on a key of each name: ASCII letters in upper case,
+# indexes (migration 0015) are on a key of each name: letters folded to upper case,
 # the space and every ASCII punctuation mark made the letter Q, so "lab-0" is
 # "LABQ0", whose trigrams "ABQ" and "BQ0" are rare. A plain character map, the same
-# in Python and in any database locale (UPPER is not: "i" in a Turkish one). ı and ſ
-# map to I and S, as UPPER maps them, so the key never parts what icontains joins.
-_FROM = "abcdefghijklmnopqrstuvwxyzıſ " + string.punctuation
-_TO = "ABCDEFGHIJKLMNOPQRSTUVWXYZIS" + "Q" * (1 + len(string.punctuation))
+# in Python and in any database locale (UPPER is not: "i" in a Turkish one).
+
+
+def _folds() -> dict[str, str]:
+    """Letter -> upper case: ASCII and Latin-1, and U+0131, U+017F, U+0130 (UPPER: I, S, I).
+
+    Each class of letters that UPPER makes equal shares one key, in every locale:
+    the key never parts what a case-insensitive match joins.
+    """
+    folds = {chr(c): chr(c - 32) for c in range(ord("a"), ord("z") + 1)}
+    folds |= {chr(c): chr(c - 32) for c in range(0xE0, 0xFF) if c != 0xF7}  # à-þ, not ÷
+    return folds | {"\u0131": "I", "\u017f": "S", "\u0130": "I"}
+
+
+_FOLDS = _folds()
+_FROM = "".join(_FOLDS) + " " + string.punctuation
+_TO = "".join(_FOLDS.values()) + "Q" * (1 + len(string.punctuation))
 KEY_MAP = str.maketrans(_FROM, _TO)
+# Characters whose every case-insensitive equal has their key; any other character
+# of a search stands for any character (LIKE's _), which keeps the condition implied.
+KEYED = frozenset(_FROM) | frozenset(_TO) | frozenset(string.digits)
 
 
 def key_sql(operand: str) -> str:
@@ -199,20 +215,36 @@ def key_sql(operand: str) -> str:
     return f"translate(({operand})::text, '{source}', '{_TO}')"
 
 
-class KeyContains(Func):
-    """The field's key holds the text's key: what the field's trigram index serves.
+def key_pattern(text: str) -> str | None:
+    """The LIKE pattern of `text`'s key; None when no three keyed characters run together.
 
-    Only for ASCII text, where it follows from `field__icontains=text`: adding it
-    never drops a match, and the icontains conditions still decide. The pattern
-    is a constant, which PostgreSQL's statistics on the key can weigh: a common
-    fragment is then read in address order, a rare one through the index.
+    Without a run of three there is no trigram to look up, and the index would be
+    read whole.
+    """
+    run = longest = 0
+    for char in text:
+        run = run + 1 if char in KEYED else 0
+        longest = max(longest, run)
+    if longest < 3:
+        return None
+    key = "".join(char.translate(KEY_MAP) if char in KEYED else "_" for char in text)
+    return f"%{key}%"
+
+
+class KeyContains(Func):
+    """The field's key is LIKE the pattern (`key_pattern`): what the field's index serves.
+
+    It follows from `field__icontains=text`, so adding it never drops a match, and
+    the icontains conditions still decide. The pattern is a constant, which
+    PostgreSQL's statistics on the key can weigh: a common fragment is then read in
+    address order, a rare one through the index.
     """
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, field: str, text: str) -> None:
-        super().__init__(F(field), Value(f"%{text.translate(KEY_MAP)}%"))
+    def __init__(self, field: str, pattern: str) -> None:
+        super().__init__(F(field), Value(pattern))
 
     def as_sql(  # type: ignore[override]
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
@@ -241,12 +273,13 @@ def keys_present() -> bool:
 
 
 def trigram_narrowed(text: str, fields: Sequence[str]) -> Q | None:
-    """On PostgreSQL, the hosts whose names' keys hold `text`'s; None: nothing to add."""
-    if connection.vendor != "postgresql" or len(text) < 3 or not text.isascii():
-        return None  # fewer than three characters have no trigram
-    if not keys_present():
+    """On PostgreSQL, the hosts whose names' keys may hold `text`'s; None: nothing to add."""
+    if connection.vendor != "postgresql":
+        return None
+    pattern = key_pattern(text)
+    if pattern is None or not keys_present():
         return None
     narrowed = Q()
     for field in fields:
-        narrowed |= Q(KeyContains(field, text))
+        narrowed |= Q(KeyContains(field, pattern))
     return narrowed

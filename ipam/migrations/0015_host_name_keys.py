@@ -4,10 +4,11 @@ pg_trgm indexes words (letters and digits): a fragment such as `lab-0` was only 
 trigrams of `lab` and of a word starting with `0`, which most hosts of a lab may
 hold, and the index then narrowed nothing (70-120 ms at 110,000 hosts for no
 match). The indexes are now on a key of each name (`ipam.name_index.key_sql`):
-ASCII letters upper-cased, the space and each ASCII punctuation mark made `Q`, so
-`lab-0` is `LABQ0`, whose trigrams `ABQ` and `BQ0` are rare. The search adds the
-matching condition for ASCII text (`name_index.KeyContains`); its icontains
-conditions still decide, and text with other characters keeps the plain scan.
+letters upper-cased, the space and each ASCII punctuation mark made `Q`, so
+`lab-0` is `LABQ0`, whose trigrams `ABQ` and `BQ0` are rare. Letters are folded
+to upper case by a plain map (ASCII and Latin-1), the same in every locale. The
+search adds the matching condition (`name_index.KeyContains`); its icontains
+conditions still decide.
 Same index names and statistics target as 0006 and 0014, and statistics on the
 `UPPER(name)` the icontains conditions use (PostgreSQL 14 and later; older
 servers keep the indexes of 0006). The key is written out here as it was when
@@ -19,8 +20,12 @@ import string
 from django.db import migrations
 
 COLUMNS = ("hostname", "ptr_name", "description")
-SOURCE = ("abcdefghijklmnopqrstuvwxyz\u0131\u017f " + string.punctuation).replace("'", "''")
-TARGET = "ABCDEFGHIJKLMNOPQRSTUVWXYZIS" + "Q" * 33
+# Letters to upper case (ASCII, Latin-1 but ÷, and ı ſ İ), the space and punctuation to Q.
+FOLDS = {chr(c): chr(c - 32) for c in range(ord("a"), ord("z") + 1)}
+FOLDS |= {chr(c): chr(c - 32) for c in range(0xE0, 0xFF) if c != 0xF7}
+FOLDS |= {"\u0131": "I", "\u017f": "S", "\u0130": "I"}
+SOURCE = ("".join(FOLDS) + " " + string.punctuation).replace("'", "''")
+TARGET = "".join(FOLDS.values()) + "Q" * 33
 KEY = "translate(({column})::text, '" + SOURCE + "', '" + TARGET + "')"
 UPPER = "UPPER({column}::text)"
 

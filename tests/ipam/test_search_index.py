@@ -257,7 +257,9 @@ def test_a_tag_name_finds_its_hosts_as_a_list_when_few_else_by_subquery(
     assert ("ipam_host_tags" in sql) == (most == 2)
 
 
-@pytest.mark.parametrize("q", ["b-0", "db-0", "web-01 ", "mail%1", "r_s", "1 r", "lay-0", "-0"])
+@pytest.mark.parametrize(
+    "q", ["b-0", "db-0", "web-01 ", "mail%1", "r_s", "1 r", "lay-0", "-0", "CAFÉ-", "ünï", "É-Ü"]
+)
 def test_a_fragment_with_punctuation_finds_exactly_what_a_scan_finds(named: None, q: str) -> None:
     assert _found(q) == _scanned(q)
 
@@ -269,6 +271,23 @@ def test_the_name_key_of_the_code_is_the_one_migration_0015_indexes() -> None:
     migration = importlib.import_module("ipam.migrations.0015_host_name_keys")
     assert migration.KEY.replace("{column}", "x") == name_index.key_sql("x").replace("%%", "%")
     assert "LAB-0 l_ab%".translate(name_index.KEY_MAP) == "LABQ0QLQABQ"
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("lab-0", "%LABQ0%"),
+        ("Büro", "%BÜRO%"),  # Latin-1 letters fold too
+        ("Straße", "%STRA_E%"),  # ß has no one-letter upper case: any character
+        ("Ωmega", "%_MEGA%"),
+        ("ab", None),  # no trigram
+        ("Ωß-x", None),  # no three keyed characters together
+    ],
+)
+def test_a_search_key_keeps_only_what_every_case_of_the_text_shares(
+    text: str, pattern: str | None
+) -> None:
+    assert name_index.key_pattern(text) == pattern
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's query plan")
