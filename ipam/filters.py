@@ -207,18 +207,20 @@ def mac_prefix(prefix: str) -> Q:
 
 
 TAGGED_LIST = 1000  # a tag's hosts, up to this many, go into a name search as a list
+NAME_FIELDS = ("hostname", "ptr_name", "description")  # what a name fragment is sought in
 
 
 def name_match(text: str) -> Q:
     """Hosts whose name, PTR name or description holds `text`, or that carry a tag so named."""
     from ipam import name_index
 
-    match = Q(hostname__icontains=text) | Q(ptr_name__icontains=text)
-    match |= Q(description__icontains=text)
+    match = Q()
+    for field in NAME_FIELDS:
+        match |= Q(**{f"{field}__icontains": text})
     # SQLite's trigram table, or PostgreSQL's trigram indexes (ipam/name_index.py).
     narrowed = name_index.narrowed(text)
     if narrowed is None:
-        narrowed = name_index.trigram_narrowed(text, ("hostname", "ptr_name", "description"))
+        narrowed = name_index.trigram_narrowed(text, NAME_FIELDS)
     if narrowed is not None:
         match = narrowed & match
     # The tag arm only when such a tag exists, and as the list of its hosts when they
